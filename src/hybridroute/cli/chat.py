@@ -1,0 +1,239 @@
+"""`hybridroute chat`, `route` and `tiers`: ask, explain, inspect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from hybridroute.config import load_config
+from hybridroute.context import Hints, Mode, RequestContext
+from hybridroute.errors import HybridRouteError
+from hybridroute.plans import Decision
+from hybridroute.router import Routed, Router
+from hybridroute.tiers.llamacpp import LlamaCppTier
+from hybridroute.types import Request
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="YAML config (default: built-in).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+BudgetOption = Annotated[float | None, typer.Option("--budget-ms", help="Latency budget.")]
+ModeOption = Annotated[Mode | None, typer.Option("--mode", help="Preference mode.")]
+
+
+def chat(
+    prompt: Annotated[str, typer.Argument(help="The question; '-' reads stdin.")],
+    config: ConfigOption = None,
+    tier: Annotated[str | None, typer.Option("--tier", help="Force this tier.")] = None,
+    budget_ms: BudgetOption = None,
+    mode: ModeOption = None,
+    max_tokens: Annotated[int, typer.Option(min=1)] = 256,
+    temperature: Annotated[float, typer.Option(min=0.0, max=2.0)] = 0.2,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer PROMPT through the router and show which tier served it, and how fast."""
+    text = sys.stdin.read() if prompt == "-" else prompt
+    request = Request.from_prompt(text, max_tokens=max_tokens, temperature=temperature)
+    context = RequestContext(budget_ms=budget_ms, mode=mode, hints=Hints(force_tier=tier))
+    started = time.perf_counter()
+    routed = _run(_complete(config, request, context))
+    latency_ms = (time.perf_counter() - started) * 1000
+    if as_json:
+        typer.echo(json.dumps(_chat_json(routed, latency_ms)))
+        return
+    console = Console()
+    console.print(routed.completion.text)
+    t = routed.completion.timings
+    console.print(
+        f"[dim]tier={routed.tier} plan={routed.decision.plan.kind} "
+        f"reasons={routed.decision.summary()} latency={latency_ms:.0f}ms "
+        f"ttft={_ms(t.ttft_ms)} decode={_tps(t.decode_tps)} "
+        f"tokens={routed.completion.usage.prompt_tokens}+"
+        f"{routed.completion.usage.completion_tokens} cost=${routed.cost_usd:.6f}"
+        f"{' DEGRADED' if routed.degraded else ''}[/dim]"
+    )
+
+
+def route(
+    prompt: Annotated[str, typer.Argument(help="The question; '-' reads stdin.")],
+    config: ConfigOption = None,
+    budget_ms: BudgetOption = None,
+    mode: ModeOption = None,
+    feature: Annotated[str | None, typer.Option("--feature")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Explain where PROMPT would be routed and why, without calling any model."""
+    text = sys.stdin.read() if prompt == "-" else prompt
+    router = _router(config)
+    context = RequestContext(budget_ms=budget_ms, mode=mode, feature=feature)
+    decision = router.route(Request.from_prompt(text), context)
+    if as_json:
+        typer.echo(json.dumps(decision_json(decision)))
+        return
+    console = Console()
+    console.print(f"plan: [bold]{decision.plan.kind}[/bold] → tier [bold]{decision.tier}[/bold]")
+    for reason in decision.reasons:
+        numbers = " ".join(f"{k}={v}" for k, v in reason.numbers.items())
+        where = f" ({reason.tier})" if reason.tier else ""
+        console.print(
+            f"  • {reason.rule}{where}: {escape(reason.message)} [dim]{escape(numbers)}[/dim]"
+        )
+    table = Table("tier", "eligible", "quality", "p50 ms", "p95 ms", "cost $", "score")
+    for e in decision.estimates:
+        table.add_row(
+            e.tier,
+            str(e.eligible),
+            f"{e.quality:.2f}",
+            f"{e.latency_p50_ms:.0f}",
+            f"{e.latency_p95_ms:.0f}",
+            f"{e.cost_usd:.6f}",
+            "-" if e.score is None else f"{e.score:.3f}",
+        )
+    console.print(table)
+
+
+def tiers(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """List the configured tiers with their health and measured speeds."""
+    rows = _run(_tier_rows(config))
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    table = Table(
+        "name",
+        "location",
+        "trusted",
+        "model",
+        "health",
+        "prefill tok/s",
+        "decode tok/s",
+        "$/1M in",
+        "$/1M out",
+        "context",
+    )
+    for r in rows:
+        table.add_row(
+            r["name"],
+            r["location"],
+            str(r["trusted"]),
+            r["model"],
+            r["health"],
+            f"{r['prefill_tps']:.0f}",
+            f"{r['decode_tps']:.0f}",
+            f"{r['price_in_per_m']:.2f}",
+            f"{r['price_out_per_m']:.2f}",
+            str(r["context_window"]),
+        )
+    Console().print(table)
+
+
+def decision_json(decision: Decision) -> dict[str, Any]:
+    """The decision as plain JSON (shared by the CLI and the gateway's /v1/route)."""
+    return {
+        "plan": decision.plan.kind,
+        "tier": decision.tier,
+        "fallbacks": list(decision.fallbacks),
+        "sensitivity": decision.sensitivity,
+        "privacy_action": decision.privacy_action,
+        "reasons": [r.as_dict() for r in decision.reasons],
+        "estimates": [
+            {
+                "tier": e.tier,
+                "eligible": e.eligible,
+                "quality": e.quality,
+                "latency_p50_ms": e.latency_p50_ms,
+                "latency_p95_ms": e.latency_p95_ms,
+                "cost_usd": e.cost_usd,
+                "score": e.score,
+            }
+            for e in decision.estimates
+        ],
+    }
+
+
+async def _complete(config: Path | None, request: Request, context: RequestContext) -> Routed:
+    async with _router(config) as router:
+        return await router.complete(request, context)
+
+
+async def _tier_rows(config: Path | None) -> list[dict[str, Any]]:
+    async with _router(config) as router:
+        for tier in router.tiers.values():
+            if isinstance(tier, LlamaCppTier):
+                await tier.load()  # measures this machine's speed
+        health = await router.health()
+        rows = []
+        for name, tier in router.tiers.items():
+            info = tier.info
+            rows.append(
+                {
+                    "name": name,
+                    "location": str(info.location),
+                    "trusted": info.trusted,
+                    "model": info.model,
+                    "health": str(health[name].status),
+                    "health_detail": health[name].detail,
+                    "prefill_tps": info.latency.prefill_tps,
+                    "decode_tps": info.latency.decode_tps,
+                    "rtt_ms": info.latency.rtt_ms,
+                    "price_in_per_m": info.price_in_per_m,
+                    "price_out_per_m": info.price_out_per_m,
+                    "context_window": info.context_window,
+                    "load_ms": getattr(tier, "load_ms", None),
+                }
+            )
+        return rows
+
+
+def _router(config: Path | None) -> Router:
+    return Router.from_config(load_config(config))
+
+
+def _run(coro: Any) -> Any:
+    """Run at the edge; a hybridroute error becomes a one-line message and exit code 1."""
+    try:
+        return asyncio.run(coro)
+    except HybridRouteError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _chat_json(routed: Routed, latency_ms: float) -> dict[str, Any]:
+    c = routed.completion
+    return {
+        "answer": c.text,
+        "tier": routed.tier,
+        "latency_ms": round(latency_ms, 1),
+        "usage": {
+            "prompt_tokens": c.usage.prompt_tokens,
+            "completion_tokens": c.usage.completion_tokens,
+            "total_tokens": c.usage.total_tokens,
+        },
+        "timings": {
+            "ttft_ms": c.timings.ttft_ms,
+            "total_ms": c.timings.total_ms,
+            "decode_tps": c.timings.decode_tps,
+        },
+        "finish_reason": c.finish_reason,
+        "cost_usd": routed.cost_usd,
+        "degraded": routed.degraded,
+        "plan": routed.decision.plan.kind,
+        "reasons": [r.rule for r in routed.decision.reasons],
+        "request_id": routed.request_id,
+    }
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}ms"
+
+
+def _tps(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}tok/s"

@@ -1,0 +1,243 @@
+"""YAML configuration: pydantic models validated once at load time.
+
+`load_config()` reads a file (or builds the default), interpolates `${ENV}` references and
+validates; every error names the file and the field. Secrets are `SecretStr` so they never
+print. Nothing below the config layer sees a dict.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+
+from hybridroute.capability.settings import CapabilitySettings
+from hybridroute.errors import ConfigError
+from hybridroute.privacy.settings import PrivacySettings
+from hybridroute.types import Location
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LatencySettings(_Strict):
+    """Declared speed of a tier; the embedded tier replaces it with a start-up measurement."""
+
+    prefill_tps: float = Field(default=2000.0, gt=0)
+    decode_tps: float = Field(default=50.0, gt=0)
+    rtt_ms: float = Field(default=0.0, ge=0)
+
+
+class TimeoutSettings(_Strict):
+    connect: float = Field(default=5.0, gt=0)
+    read: float = Field(default=60.0, gt=0)
+    total: float = Field(default=300.0, gt=0)
+
+
+class _TierBase(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    location: Location
+    trusted: bool
+    price_in_per_m: float = Field(default=0.0, ge=0)
+    price_out_per_m: float = Field(default=0.0, ge=0)
+    context_window: int | None = Field(default=None, gt=0)
+    latency: LatencySettings = LatencySettings()
+    # Expected answer quality in [0, 1]; None: the capability signal's estimate for
+    # device tiers, 0.9 for the others.
+    quality: float | None = Field(default=None, ge=0, le=1)
+
+
+class LlamaCppSettings(_TierBase):
+    """An embedded GGUF model run in-process by llama.cpp."""
+
+    kind: Literal["llama_cpp"]
+    location: Location = Location.DEVICE
+    trusted: bool = True
+    model_path: Path | None = None  # None: the packaged SmolLM2-135M-Instruct
+    chat_format: str | None = None  # None: the template stored in the GGUF
+    n_ctx: int = Field(default=4096, ge=256)
+    n_threads: int = Field(default=2, ge=1)
+    calibrate: bool = True  # measure prefill/decode tokens/s at load
+
+    @field_validator("model_path")
+    @classmethod
+    def _model_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.expanduser().is_file():
+            raise ValueError(f"model file not found: {value}")
+        return value.expanduser() if value is not None else None
+
+
+class OpenAISettings(_TierBase):
+    """Any OpenAI-compatible chat endpoint."""
+
+    kind: Literal["openai"]
+    base_url: str = Field(pattern=r"^https?://")
+    api_key: SecretStr | None = None
+    model: str
+    timeouts: TimeoutSettings = TimeoutSettings()
+
+
+TierSettings = Annotated[LlamaCppSettings | OpenAISettings, Field(discriminator="kind")]
+
+Mode = Literal["privacy-first", "performance-first", "cost-first", "balanced"]
+
+
+class FeatureSettings(_Strict):
+    """Per-feature routing overrides (`features: {autocomplete: {budget_ms: 100}}`)."""
+
+    budget_ms: float | None = Field(default=None, gt=0)
+    mode: Mode | None = None
+    min_quality: Literal["low", "medium", "high"] | None = None
+    tiers: tuple[str, ...] | None = None
+
+
+class RoutingSettings(_Strict):
+    mode: Mode = "balanced"
+    default_budget_ms: float | None = Field(default=None, gt=0)
+    # Capability floor for a tier to be preferred; relaxed (and said so) when none meets it.
+    min_quality: Literal["low", "medium", "high"] | None = "medium"
+    # Answer length assumed before any observation of the task category.
+    expected_output_tokens: int = Field(default=256, gt=0)
+    # Consecutive failures that open a tier's circuit, and seconds before it is probed again.
+    breaker_failures: int = Field(default=3, ge=1)
+    breaker_reset_s: float = Field(default=30.0, gt=0)
+
+
+class HybridRouteConfig(_Strict):
+    """The whole configuration file."""
+
+    tiers: tuple[TierSettings, ...] = Field(min_length=1)
+    routing: RoutingSettings = RoutingSettings()
+    features: dict[str, FeatureSettings] = Field(default_factory=dict)
+    privacy: PrivacySettings = PrivacySettings()
+    capability: CapabilitySettings = CapabilitySettings()
+
+    @field_validator("tiers")
+    @classmethod
+    def _unique_names(cls, tiers: tuple[TierSettings, ...]) -> tuple[TierSettings, ...]:
+        names = [t.name for t in tiers]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate tier names: {', '.join(dupes)}")
+        return tiers
+
+    def tier(self, name: str) -> TierSettings:
+        for settings in self.tiers:
+            if settings.name == name:
+                return settings
+        raise KeyError(name)
+
+
+def load_config(
+    path: str | Path | None = None, *, environ: Mapping[str, str] | None = None
+) -> HybridRouteConfig:
+    """Load and validate a config file; with no path, `$HYBRIDROUTE_CONFIG` or the default."""
+    env = os.environ if environ is None else environ
+    if path is None and env.get("HYBRIDROUTE_CONFIG"):
+        path = env["HYBRIDROUTE_CONFIG"]
+    if path is None:
+        return default_config(env)
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read config file ({exc.strerror})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{source}: not valid YAML{where}: {problem}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping with a 'tiers' list")
+    return _validate(_interpolate(raw, env, source, ()), str(source))
+
+
+def default_config(environ: Mapping[str, str]) -> HybridRouteConfig:
+    """The embedded device tier, plus a public-cloud tier when cloud credentials are set."""
+    tiers: list[dict[str, Any]] = [{"kind": "llama_cpp", "name": "device"}]
+    cloud_model = environ.get("HYBRIDROUTE_CLOUD_MODEL", "gpt-4o-mini")
+    if environ.get("HYBRIDROUTE_CLOUD_BASE_URL") and environ.get("HYBRIDROUTE_CLOUD_API_KEY"):
+        base_url, key = environ["HYBRIDROUTE_CLOUD_BASE_URL"], environ["HYBRIDROUTE_CLOUD_API_KEY"]
+    elif environ.get("OPENAI_API_KEY"):
+        base_url = environ.get("OPENAI_BASE_URL", "https://api.openai.com/v1")
+        key = environ["OPENAI_API_KEY"]
+    else:
+        base_url = key = ""
+    if key:
+        tiers.append(
+            {
+                "kind": "openai",
+                "name": "cloud",
+                "location": "public_cloud",
+                "trusted": False,
+                "base_url": base_url,
+                "api_key": key,
+                "model": cloud_model,
+                # gpt-4o-mini list prices; override in a config file for other models.
+                "price_in_per_m": 0.15,
+                "price_out_per_m": 0.60,
+                "context_window": 128000,
+                "latency": {"prefill_tps": 5000, "decode_tps": 80, "rtt_ms": 300},
+            }
+        )
+    return _validate({"tiers": tiers}, "<built-in default>")
+
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _interpolate(
+    node: Any, env: Mapping[str, str], source: Path, where: tuple[str | int, ...]
+) -> Any:
+    """Replace `${NAME}` / `${NAME:-default}` in every string; unset without default is an error."""
+    if isinstance(node, dict):
+        return {k: _interpolate(v, env, source, (*where, k)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_interpolate(v, env, source, (*where, i)) for i, v in enumerate(node)]
+    if not isinstance(node, str):
+        return node
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        field = ".".join(str(p) for p in where) or "<root>"
+        raise ConfigError(f"{source}: {field}: environment variable {name} is not set")
+
+    return _ENV_REF.sub(substitute, node)
+
+
+def _validate(raw: dict[str, Any], source: str) -> HybridRouteConfig:
+    try:
+        return HybridRouteConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: invalid configuration\n{_describe(exc)}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    """One line per problem: the field path and pydantic's message, never the input value."""
+    lines = []
+    for err in exc.errors(include_input=False, include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "<root>"
+        msg = err["msg"]
+        if err["type"] == "union_tag_invalid":
+            msg = "unknown tier kind; expected one of: llama_cpp, openai"
+        lines.append(f"  {loc}: {msg}")
+    return "\n".join(lines)

@@ -1,0 +1,96 @@
+"""The one exception tree of hybridroute.
+
+    HybridRouteError
+    ├── ConfigError                       names the file and the field
+    ├── TierError (.tier)
+    │   ├── TierUnavailable ── ConnectFailed, CircuitOpen
+    │   ├── TierTimeout ────── ConnectTimeout, ReadTimeout, DeadlineExceeded
+    │   ├── RateLimited (.retry_after)
+    │   ├── AuthFailed
+    │   ├── BadRequest         the tier refused the request itself (4xx other than auth/limits)
+    │   └── BadResponse        non-JSON, empty, SSE cut before [DONE]
+    ├── NoEligibleTier (.reasons)
+    └── SensitiveDataBlocked              fail closed
+
+Messages name the tier, status codes and sizes, never prompt or answer text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class HybridRouteError(Exception):
+    """Root of every error hybridroute raises on purpose."""
+
+
+class ConfigError(HybridRouteError):
+    """The configuration is invalid; the message names the file and the field."""
+
+
+class TierError(HybridRouteError):
+    """A tier failed to serve a request."""
+
+    def __init__(self, tier: str, message: str) -> None:
+        super().__init__(f"tier {tier!r}: {message}")
+        self.tier = tier
+
+
+class TierUnavailable(TierError):
+    """The tier cannot be reached or is switched off."""
+
+
+class ConnectFailed(TierUnavailable):
+    """The connection to the tier was refused or dropped."""
+
+
+class CircuitOpen(TierUnavailable):
+    """The tier's circuit breaker is open after recent failures."""
+
+
+class TierTimeout(TierError):
+    """The tier did not answer in time."""
+
+
+class ConnectTimeout(TierTimeout):
+    """Connecting to the tier timed out."""
+
+
+class ReadTimeout(TierTimeout):
+    """The tier stopped sending before the read timeout."""
+
+
+class DeadlineExceeded(TierTimeout):
+    """The request's total deadline passed."""
+
+
+class RateLimited(TierError):
+    """The tier answered 429."""
+
+    def __init__(self, tier: str, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(tier, message)
+        self.retry_after = retry_after
+
+
+class AuthFailed(TierError):
+    """The tier rejected our credentials (401/403)."""
+
+
+class BadRequest(TierError):
+    """The tier rejected the request as invalid (a 4xx that is not auth or rate limiting)."""
+
+
+class BadResponse(TierError):
+    """The tier answered something that is not a valid completion."""
+
+
+class NoEligibleTier(HybridRouteError):
+    """No configured tier satisfies the request's hard constraints."""
+
+    def __init__(self, message: str, reasons: Sequence[object] = ()) -> None:
+        super().__init__(message)
+        self.reasons = tuple(reasons)
+
+
+class SensitiveDataBlocked(HybridRouteError):
+    """Sensitive data would have to leave the trusted boundary; refused (fail closed)."""

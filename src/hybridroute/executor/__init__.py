@@ -1,0 +1,1 @@
+"""Running plans: the only place that waits, retries, breaks circuits and degrades."""

@@ -1,0 +1,64 @@
+"""One circuit breaker per tier: closed → open after repeated failures → half-open probe.
+
+Asyncio-native and driven by an injected clock, so tests never sleep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class BreakerState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+@dataclass(slots=True)
+class Breaker:
+    """Counts consecutive failures; opens for `reset_after_s`, then lets one probe through."""
+
+    clock: Callable[[], float]
+    failure_threshold: int = 3
+    reset_after_s: float = 30.0
+    _failures: int = 0
+    _opened_at: float | None = None
+    _probing: bool = False
+    listeners: list[Callable[[BreakerState], None]] = field(default_factory=list)
+
+    @property
+    def state(self) -> BreakerState:
+        if self._opened_at is None:
+            return BreakerState.CLOSED
+        if self.clock() - self._opened_at >= self.reset_after_s:
+            return BreakerState.HALF_OPEN
+        return BreakerState.OPEN
+
+    def allows(self) -> bool:
+        """Whether a request may go to the tier now (one probe at a time when half-open)."""
+        state = self.state
+        if state is BreakerState.CLOSED:
+            return True
+        if state is BreakerState.HALF_OPEN and not self._probing:
+            self._probing = True
+            return True
+        return False
+
+    def record_success(self) -> None:
+        was_open = self._opened_at is not None
+        self._failures, self._opened_at, self._probing = 0, None, False
+        if was_open:
+            self._notify(BreakerState.CLOSED)
+
+    def record_failure(self) -> None:
+        self._failures += 1
+        if self._probing or self._failures >= self.failure_threshold:
+            self._opened_at = self.clock()
+            self._probing = False
+            self._notify(BreakerState.OPEN)
+
+    def _notify(self, state: BreakerState) -> None:
+        for listener in self.listeners:
+            listener(state)

@@ -1,0 +1,88 @@
+"""Calibrate NER output: drop spans that cannot be names, and trust a person's name fully only
+when the request is about private individuals.
+
+spaCy's small model tags names in math word problems ("Sara has 5 apples"), public figures
+and code fragments alike. A name alone is weak evidence of personal data; a name next to a
+personal cue ("my colleague", "Dear", an e-mail address, a health question) is strong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from hybridroute.privacy.entities import Entity, EntityType
+
+
+def calibrate(
+    entities: Sequence[Entity], text: str, categories: Sequence[str] = ()
+) -> list[Entity]:
+    """NER entities filtered to plausible proper nouns; person confidence set by context."""
+    ner = [e for e in entities if e.source == "ner"]
+    if not ner:
+        return list(entities)
+    personal = has_personal_context(text, entities, categories)
+    person_score = PERSON_IN_CONTEXT if personal else PERSON_WITHOUT_CONTEXT
+    calibrated: list[Entity] = []
+    for entity in entities:
+        if entity.source != "ner":
+            calibrated.append(entity)
+            continue
+        if not looks_like_proper_noun(text[entity.start : entity.end]):
+            continue
+        if entity.type == EntityType.PERSON:
+            entity = replace(entity, score=min(entity.score, person_score))
+        calibrated.append(entity)
+    return calibrated
+
+
+def looks_like_proper_noun(span: str) -> bool:
+    """Every word capitalised, letters and name punctuation only ("Anne-Marie O'Neil")."""
+    words = span.removesuffix("'s").removesuffix("\u2019s").rstrip("'\u2019").split()
+    if not words or sum(len(w) for w in words) < 2:
+        return False
+    return all(_NAME_WORD.fullmatch(w) is not None and w[0].isupper() for w in words)
+
+
+def has_personal_context(
+    text: str, entities: Sequence[Entity], categories: Sequence[str] = ()
+) -> bool:
+    """The request talks about private individuals: a relation or identity cue, contact
+    details, or a personal category (health, HR, legal, finance)."""
+    if any(c in PERSONAL_CATEGORIES for c in categories):
+        return True
+    if any(e.type in CONTACT_TYPES for e in entities):
+        return True
+    return _PERSONAL_CUE.search(text) is not None
+
+
+PERSON_IN_CONTEXT = 0.85
+PERSON_WITHOUT_CONTEXT = 0.7
+PERSONAL_CATEGORIES = frozenset({"health", "hr", "legal", "finance"})
+CONTACT_TYPES = frozenset(
+    {
+        EntityType.EMAIL,
+        EntityType.PHONE,
+        EntityType.STREET_ADDRESS,
+        EntityType.US_SSN,
+        EntityType.CREDIT_CARD,
+        EntityType.IBAN,
+        EntityType.PASSPORT,
+        EntityType.DRIVER_LICENSE,
+        EntityType.DATE_OF_BIRTH,
+        EntityType.BANK_ACCOUNT,
+        EntityType.MEDICAL_RECORD,
+        EntityType.INSURANCE_ID,
+    }
+)
+_NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['\u2019.-])*\.?")
+_PERSONAL_CUE = re.compile(
+    r"(?i:\b(?:my|our)\s+(?:name|friend|brother|sister|mother|mom|mum|father|dad|wife|husband"
+    r"|son|daughter|partner|colleague|co-?worker|boss|manager|client|customer|patient|employee"
+    r"|neighbou?r|tenant|landlord|room-?mate|cousin|uncle|aunt|grand\w+|child|kids?"
+    r"|fianc[eé]e?|girlfriend|boyfriend|team-?mate|student|teacher|doctor|lawyer|nurse)s?\b"
+    r"|\b(?:i'm|i am|this is|call me|calls me|named|name is|name:)\s+(?-i:[A-Z]))"
+    r"|(?im:^\s*(?:dear|hi|hello|hey)\s+(?-i:[A-Z]))"
+    r"|(?i:\b(?:regards|sincerely|cheers|best wishes),?\s*\n)"
+)

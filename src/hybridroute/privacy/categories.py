@@ -1,0 +1,254 @@
+"""Sensitive categories of a whole request: health, finance, legal, HR, proprietary code,
+internal documents and explicit "keep this local" directives.
+
+Patterns need an ownership or first-person cue where a bare topic word would also match
+public questions ("our internal SDK", not "an SDK"), so that general knowledge prompts stay
+allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """A sensitive category; the value is what scan rows and reasons show."""
+
+    HEALTH = "health"
+    FINANCE = "finance"
+    LEGAL = "legal"
+    HR = "hr"
+    PROPRIETARY_CODE = "proprietary_code"
+    INTERNAL_DOCUMENT = "internal_document"
+    LOCALITY_DIRECTIVE = "locality_directive"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CategoryRule:
+    """A category recognised by one pattern, gated by cheap lower-case triggers."""
+
+    category: Category
+    pattern: re.Pattern[str]
+    triggers: tuple[str, ...] = ()
+
+    def matches(self, text: str, lowered: str) -> bool:
+        if self.triggers and not any(t in lowered for t in self.triggers):
+            return False
+        return self.pattern.search(text) is not None
+
+
+def detect_categories(text: str, rules: tuple[CategoryRule, ...] | None = None) -> tuple[str, ...]:
+    """The categories whose rule matches `text`, in Category order, without duplicates."""
+    lowered = text.lower()
+    found = {rule.category for rule in rules or DEFAULT_RULES if rule.matches(text, lowered)}
+    return tuple(c.value for c in Category if c in found)
+
+
+_OWNER = (
+    r"(?:our|my\s+(?:company|team|employer)'?s?|the\s+company'?s?|(?:company|team)[- ]internal)"
+)
+_SECRET = (
+    r"(?:internal|proprietary|confidential|non[- ]public|private|in[- ]house|closed[- ]source)"
+)
+
+DEFAULT_RULES: tuple[CategoryRule, ...] = (
+    CategoryRule(
+        category=Category.LOCALITY_DIRECTIVE,
+        pattern=re.compile(
+            r"(?i)\b(?:keep\s+(?:this|it|that|everything|the\s+\w+)\s+(?:\w+\s+)?"
+            r"(?:local(?:ly)?|on[- ]?prem\w*|on[- ]device|in[- ]house|internal|offline)"
+            r"|(?:do\s+not|don'?t|never|must\s+not|should\s+not|shouldn'?t|cannot|can'?t)\s+"
+            r"(?:send|upload|share|transmit|transfer|forward|pass|route)\b[^.\n]{0,50}?"
+            r"\b(?:cloud|internet|externally|outside|third[- ]part\w*|openai|external\w*"
+            r"|off[- ]?site|public\s+(?:api|llm|model|service)s?)"
+            r"|(?:process|handle|analy[sz]e|answer|run)\s+(?:this|it|them|the\s+\w+|everything)"
+            r"\b[^.\n]{0,30}?\b(?:locally|on[- ]?prem\w*|on[- ]device|offline)"
+            r"|(?:local|on[- ]?prem\w*|on[- ]device)[- ]only"
+            r"|must\s+(?:not|never)\s+leave\s+(?:our|the|my|this)"
+            r"|(?:stays?|remain)\s+(?:with)?in\s+(?:our|the\s+company)"
+            r"|no\s+cross[- ]border|data\s+residency|for\s+your\s+eyes\s+only)"
+        ),
+        triggers=(
+            "keep",
+            "not",
+            "n't",
+            "never",
+            "local",
+            "prem",
+            "device",
+            "offline",
+            "leave",
+            "stay",
+            "remain",
+            "border",
+            "residency",
+            "eyes only",
+        ),
+    ),
+    CategoryRule(
+        category=Category.PROPRIETARY_CODE,
+        pattern=re.compile(
+            rf"(?i)\b(?:{_OWNER}|{_SECRET})\s+(?:[\w-]+\s+){{0,3}}?"
+            r"(?:code\s*base|codebase|source(?:\s+code)?|code|repo(?:sitory)?|monorepo|sdk"
+            r"|microservices?|services?|modules?|algorithms?|pipelines?|libraries|library"
+            r"|implementation|firmware|backend|api)\b"
+            r"|\bprivate\s+(?:github|gitlab|bitbucket|repo(?:sitory)?|code\s*base)"
+        ),
+        triggers=(
+            "our",
+            "compan",
+            "internal",
+            "proprietary",
+            "confidential",
+            "private",
+            "in-house",
+            "in house",
+            "non-public",
+            "closed",
+        ),
+    ),
+    CategoryRule(
+        category=Category.INTERNAL_DOCUMENT,
+        pattern=re.compile(
+            rf"(?i)\b(?:{_OWNER}|{_SECRET})\s+(?:[\w-]+\s+){{0,2}}?"
+            r"(?:memos?|documents?|docs?|notes|reports?|runbooks?|post-?mortems?|rfcs?|wiki"
+            r"|emails?|minutes|transcripts?|roadmaps?|strategy|presentations?|decks?"
+            r"|spreadsheets?|financials|projections|slides|policies|playbooks?|audit)\b"
+            r"|\b(?:board|all-hands|leadership|executive|exec)\s+(?:\w+\s+)?"
+            r"(?:meeting|sync|memo|minutes|notes|deck)"
+            r"|\bdo\s+not\s+(?:distribute|forward|share)\b|\battorney[- ]client\b"
+        ),
+        triggers=(
+            "our",
+            "compan",
+            "internal",
+            "proprietary",
+            "confidential",
+            "board",
+            "all-hands",
+            "leadership",
+            "exec",
+            "distribute",
+            "forward",
+            "attorney",
+            "non-public",
+            "private",
+            "in-house",
+        ),
+    ),
+    CategoryRule(
+        category=Category.HEALTH,
+        pattern=re.compile(
+            r"(?i)\b(?:diagnos(?:is|ed|es)|prescri(?:bed|ption)s?|medications?|symptoms?"
+            r"|patients?|therap(?:y|ist)|psychiatr\w+|mental\s+health|depression|anxiety\s+disorder"
+            r"|hiv|cancer|tumou?r|chemotherapy|diabet\w+|pregnan\w+|surgery|medical\s+"
+            r"(?:history|records?|condition)|blood\s+(?:pressure|test|work)|lab\s+results?"
+            r"|adhd|insulin|dosage|hospitali[sz]ed|treatment\s+plan)\b"
+        ),
+        triggers=(
+            "diagnos",
+            "prescri",
+            "medica",
+            "symptom",
+            "patient",
+            "therap",
+            "psychiatr",
+            "mental",
+            "depression",
+            "anxiety",
+            "hiv",
+            "cancer",
+            "tumo",
+            "chemo",
+            "diabet",
+            "pregnan",
+            "surgery",
+            "blood",
+            "lab result",
+            "adhd",
+            "insulin",
+            "dosage",
+            "hospital",
+            "treatment",
+        ),
+    ),
+    CategoryRule(
+        category=Category.FINANCE,
+        pattern=re.compile(
+            r"(?i)\b(?:bank\s+(?:account|statement|balance|details)|credit\s+(?:card|score|report)"
+            r"|debit\s+card|mortgage|salary|payroll|tax\s+(?:return|id)|wire\s+transfer|iban"
+            r"|routing\s+number|net\s+worth|brokerage|account\s+balance|loan\s+application)\b"
+        ),
+        triggers=(
+            "bank",
+            "credit",
+            "debit",
+            "mortgage",
+            "salary",
+            "payroll",
+            "tax",
+            "wire",
+            "iban",
+            "routing",
+            "net worth",
+            "brokerage",
+            "balance",
+            "loan",
+        ),
+    ),
+    CategoryRule(
+        category=Category.LEGAL,
+        pattern=re.compile(
+            r"(?i)\b(?:lawsuit|litigation|my\s+(?:attorney|lawyer)|subpoena|court\s+(?:case|order"
+            r"|filing|date)|plaintiff|defendant|indict(?:ed|ment)|criminal\s+record|custody"
+            r"|divorce|non-disclosure|legal\s+(?:advice|case|matter|dispute)|immigration\s+status"
+            r"|visa\s+status|arrest(?:ed)?)\b"
+        ),
+        triggers=(
+            "lawsuit",
+            "litigation",
+            "attorney",
+            "lawyer",
+            "subpoena",
+            "court",
+            "plaintiff",
+            "defendant",
+            "indict",
+            "criminal",
+            "custody",
+            "divorce",
+            "disclosure",
+            "legal",
+            "immigration",
+            "visa",
+            "arrest",
+        ),
+    ),
+    CategoryRule(
+        category=Category.HR,
+        pattern=re.compile(
+            r"(?i)\b(?:performance\s+(?:review|improvement\s+plan)|disciplinary|severance"
+            r"|layoffs?|employee\s+(?:records?|files?|ids?|data|directory|list|reviews?)"
+            r"|compensation\s+(?:data|review|benchmark\w*)|harass(?:ment|ed)|grievance"
+            r"|background\s+check|hr\s+(?:case|complaint|files?|records?|export|data)"
+            r"|(?:fire|terminate|dismiss)\s+(?:him|her|them|an?\s+employee|my\s+\w+))\b"
+        ),
+        triggers=(
+            "performance",
+            "disciplinary",
+            "severance",
+            "layoff",
+            "employee",
+            "compensation",
+            "harass",
+            "grievance",
+            "background",
+            "hr ",
+            "fire",
+            "terminate",
+            "dismiss",
+        ),
+    ),
+)

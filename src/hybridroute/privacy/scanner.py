@@ -1,0 +1,140 @@
+"""PrivacyScanner: run the detectors, score the request, pick the action; fail closed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from hybridroute.privacy.assessment import Action, Assessment
+from hybridroute.privacy.calibration import calibrate
+from hybridroute.privacy.categories import detect_categories
+from hybridroute.privacy.entities import Entity
+from hybridroute.privacy.ner import DetectorTimeout, SpacyNer
+from hybridroute.privacy.presidio import PresidioDetector
+from hybridroute.privacy.recognizers import StructuredDetector
+from hybridroute.privacy.scoring import action_for, resolve_overlaps, score_request
+from hybridroute.privacy.settings import PrivacySettings
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """Anything that finds entities in a text. May raise; the scanner then fails closed."""
+
+    name: str
+
+    def detect(self, text: str) -> Sequence[Entity]: ...
+
+
+@runtime_checkable
+class BatchDetector(Detector, Protocol):
+    """A detector that is faster on many texts at once (spaCy's `nlp.pipe`)."""
+
+    def detect_many(self, texts: Sequence[str]) -> Sequence[Sequence[Entity]]: ...
+
+
+class PrivacyScanner:
+    """Assesses texts for sensitive data. Cheap to construct; NER loads on first use."""
+
+    def __init__(
+        self,
+        settings: PrivacySettings | None = None,
+        *,
+        detectors: Sequence[Detector] | None = None,
+    ) -> None:
+        self.settings = settings if settings is not None else PrivacySettings()
+        self.detectors = (
+            tuple(detectors) if detectors is not None else default_detectors(self.settings)
+        )
+
+    def assess(self, text: str) -> Assessment:
+        """Never raises: a failing or slow detector yields `local_only` with a reason."""
+        return self.assess_many([text])[0]
+
+    def assess_many(self, texts: Sequence[str]) -> list[Assessment]:
+        """Assess a batch; batch-capable detectors see all texts at once."""
+        if not self.settings.enabled:
+            return [_allowed() for _ in texts]
+        found: list[list[Entity]] = [[] for _ in texts]
+        failures: list[list[str]] = [[] for _ in texts]
+        oversized = {i for i, t in enumerate(texts) if len(t) > self.settings.max_chars}
+        for index in oversized:
+            failures[index].append("too_long")
+        todo = [i for i in range(len(texts)) if i not in oversized]
+        for detector in self.detectors:
+            _run_detector(detector, [texts[i] for i in todo], todo, found, failures)
+        return [self._verdict(texts[i], found[i], failures[i]) for i in range(len(texts))]
+
+    def _verdict(self, text: str, entities: list[Entity], failures: list[str]) -> Assessment:
+        try:
+            settings = self.settings
+            categories = detect_categories(text) if settings.categories and not failures else ()
+            kept = calibrate(entities, text, categories)
+            kept = [e for e in kept if e.score >= settings.min_score]
+            kept = resolve_overlaps(kept, settings)
+            values = [text[e.start : e.end] for e in kept]
+            score = score_request(kept, categories, settings, values)
+        except Exception:  # a bug here must not let data out: fail closed
+            failures = [*failures, "scoring"]
+            kept, categories, score = [], (), None
+        if failures or score is None:
+            return Assessment(
+                entities=tuple(kept),
+                sensitivity=1.0,
+                action=Action.LOCAL_ONLY,
+                categories=tuple(categories),
+                failed=True,
+                reasons=tuple(f"detector_failed:{name}" for name in failures),
+            )
+        return Assessment(
+            entities=tuple(kept),
+            sensitivity=score.sensitivity,
+            action=action_for(score.sensitivity, settings),
+            categories=tuple(categories),
+            reasons=score.reasons,
+        )
+
+
+def _run_detector(
+    detector: Detector,
+    texts: list[str],
+    indices: list[int],
+    found: list[list[Entity]],
+    failures: list[list[str]],
+) -> None:
+    """Run one detector over the batch, recording per-text failures instead of raising."""
+    if isinstance(detector, BatchDetector) and len(texts) > 1:
+        try:
+            for index, entities in zip(indices, detector.detect_many(texts), strict=True):
+                found[index].extend(entities)
+            return
+        except DetectorTimeout:
+            for index in indices:
+                failures[index].append(detector.name)
+            return
+        except Exception:
+            pass
+    for index, text in zip(indices, texts, strict=True):
+        try:
+            found[index].extend(detector.detect(text))
+        except Exception:  # any detector error means we cannot vouch for the text
+            failures[index].append(getattr(detector, "name", type(detector).__name__))
+
+
+def _allowed() -> Assessment:
+    return Assessment(entities=(), sensitivity=0.0, action=Action.ALLOW, reasons=("disabled",))
+
+
+def default_detectors(settings: PrivacySettings) -> tuple[Detector, ...]:
+    """Patterns always; NER (spaCy or full Presidio) in full mode."""
+    detectors: list[Detector] = [StructuredDetector()]
+    if settings.ner and settings.ner_engine == "spacy":
+        detectors.append(
+            SpacyNer(
+                model=settings.ner_model,
+                timeout_s=settings.ner_timeout_ms / 1000.0,
+                chunk_chars=settings.ner_chunk_chars,
+            )
+        )
+    elif settings.ner:
+        detectors.append(PresidioDetector(model=settings.ner_model))
+    return tuple(detectors)

