@@ -26,9 +26,15 @@ class LabelledPrompt:
     source: str
     local_ok: float | None = None
     category: str | None = None
+    # For cross-validation only (training/selection.py): the task the prompt comes from and
+    # one reference pair's scores on it (weak = local-class, strong = cloud-class).
+    task: str | None = None
+    weak_score: float | None = None
+    strong_score: float | None = None
 
 
 ROUTERBENCH_CLOUD = "gpt-4-1106-preview"
+ROUTERBENCH_WEAK = "mistralai/mixtral-8x7b-chat"  # the RouteLLM sets' local model
 # Open models of 7B-70B play the local tier (Mixtral is one of them).
 ROUTERBENCH_LOCALS = (
     "mistralai/mixtral-8x7b-chat",
@@ -121,6 +127,9 @@ def routerbench(data: Path, split: str) -> list[LabelledPrompt]:
                     prompt=routerbench_prompt(row["prompt"]),
                     source=f"routerbench/{task}_{split}",
                     local_ok=_pairwise_ok(locals_, cloud),
+                    task=f"routerbench/{task}",
+                    weak_score=float(row[ROUTERBENCH_WEAK]),
+                    strong_score=cloud,
                 )
             )
     return out
@@ -130,6 +139,7 @@ def dcrouter(data: Path, split: str) -> list[LabelledPrompt]:
     """LLMRouter dcrouter queries, small models (7-9B) against the best ~50B model."""
     with (data / "router_quality" / "llmrouter_dcrouter" / f"{split}.json").open() as handle:
         rows = json.load(handle)
+    tasks = llmrouter_tasks(data)
     out = []
     for row in rows:
         scores = (
@@ -142,9 +152,22 @@ def dcrouter(data: Path, split: str) -> list[LabelledPrompt]:
                 prompt=row["question"],
                 source=f"llmrouter_dcrouter/{split}",
                 local_ok=_pairwise_ok(locals_, cloud),
+                task=f"dcrouter/{tasks.get(row['question'].strip(), 'unknown')}",
+                weak_score=sum(locals_) / len(locals_),
+                strong_score=cloud,
             )
         )
     return out
+
+
+def llmrouter_tasks(data: Path) -> dict[str, str]:
+    """LLMRouter's task name of each query (dcrouter's questions come from this set)."""
+    root = data / "task_type"
+    return {
+        str(row["query"]).strip(): str(row["task_name"])
+        for name in ("llmrouter_default_query_train.jsonl", "llmrouter_default_query_test.jsonl")
+        for row in _jsonl(root / name)
+    }
 
 
 def categories(data: Path) -> list[LabelledPrompt]:

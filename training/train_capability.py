@@ -23,19 +23,17 @@ import argparse
 import hashlib
 import json
 import random
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sparse
-from numpy.typing import NDArray
 from scipy.stats import spearmanr
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from hybridroute.capability.features import DENSE_NAMES, extract
+from hybridroute.capability.features import DENSE_NAMES
 from hybridroute.capability.model import MODEL_CARD_FILE, MODEL_FILE
-from training import sources
+from training import selection, sources
+from training.design import design, feature_matrices
 from training.sources import LabelledPrompt
 
 BUCKETS = 2**15
@@ -44,24 +42,8 @@ CATEGORY_C = 1.0
 SEED = 20240601
 
 
-def feature_matrices(
-    prompts: Sequence[LabelledPrompt], buckets: int
-) -> tuple[NDArray[np.float64], sparse.csr_matrix]:
-    """Dense feature rows and a sparse hashed-n-gram matrix for a list of prompts."""
-    features = [extract(p.prompt, buckets=buckets) for p in prompts]
-    dense = np.vstack([f.dense for f in features])
-    rows = np.concatenate([np.full(len(f.hashed_indices), i) for i, f in enumerate(features)])
-    cols = np.concatenate([f.hashed_indices for f in features])
-    values = np.concatenate([f.hashed_counts for f in features])
-    hashed = sparse.csr_matrix((values, (rows, cols)), shape=(len(features), buckets))
-    return dense, hashed
-
-
-def design(dense: NDArray[np.float64], hashed: sparse.csr_matrix, mean, scale) -> sparse.csr_matrix:
-    return sparse.hstack([sparse.csr_matrix((dense - mean) / scale), hashed]).tocsr()
-
-
 def file_digest(path: Path) -> str:
+    """First 16 hex digits of a file's SHA-256 (recorded in the model card)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
@@ -82,13 +64,21 @@ def load(data: Path, sample: int | None) -> dict[str, list[LabelledPrompt]]:
     return out
 
 
-def train(data: Path, out: Path, *, sample: int | None = None, buckets: int = BUCKETS) -> dict:
+def train(
+    data: Path,
+    out: Path,
+    *,
+    sample: int | None = None,
+    buckets: int = BUCKETS,
+    alpha: float = RIDGE_ALPHA,
+    cross_validate: bool = False,
+) -> dict:
     """Fit both models, write the artefact and its model card; returns the card."""
     sets = load(data, sample)
     dense, hashed = feature_matrices(sets["train"], buckets)
     mean, scale = dense.mean(axis=0), dense.std(axis=0) + 1e-6
     labels = np.array([p.local_ok for p in sets["train"]])
-    local = Ridge(alpha=RIDGE_ALPHA).fit(design(dense, hashed, mean, scale), labels)
+    local = Ridge(alpha=alpha).fit(design(dense, hashed, mean, scale), labels)
 
     val_dense, val_hashed = feature_matrices(sets["validation"], buckets)
     val_pred = local.predict(design(val_dense, val_hashed, mean, scale))
@@ -103,6 +93,20 @@ def train(data: Path, out: Path, *, sample: int | None = None, buckets: int = BU
     if len(names) == 2:  # binary sklearn models keep one row; keep the file format uniform
         category.coef_ = np.vstack([-category.coef_, category.coef_]) / 2
         category.intercept_ = np.array([-category.intercept_[0], category.intercept_[0]]) / 2
+
+    cv = None
+    if cross_validate:  # 5-fold over train + validation rows: the selection criterion
+        result = selection.cross_validate(
+            sets["train"] + sets["validation"], buckets=buckets, alpha=alpha
+        )
+        cv = {
+            "pooled_apgr": round(result.pooled_apgr, 4),
+            "within_task_apgr": None
+            if result.within_task_apgr is None
+            else round(result.within_task_apgr, 4),
+            "tasks": result.tasks,
+        }
+        print(f"cross-validation: {cv}")
 
     dims = len(DENSE_NAMES)
     out.mkdir(parents=True, exist_ok=True)
@@ -124,13 +128,14 @@ def train(data: Path, out: Path, *, sample: int | None = None, buckets: int = BU
         "script": "training/train_capability.py",
         "sample": sample,
         "buckets": buckets,
-        "ridge_alpha": RIDGE_ALPHA,
+        "ridge_alpha": alpha,
         "category_c": CATEGORY_C,
         "dense_features": list(DENSE_NAMES),
         "categories": names,
         "train_prompts": len(sets["train"]),
         "category_prompts": len(sets["category"]),
         "validation_spearman_local_ok": round(rho, 4),
+        "cross_validation": cv,
         "sources": sorted({p.source for prompts in sets.values() for p in prompts}),
         "evaluation_sets_used_for_training": False,
         "licences": "see training/DATA.md (MIT: RouterBench, LLMRouter; Apache-2.0: FastChat, "
@@ -148,8 +153,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("src/hybridroute/capability/model"))
     parser.add_argument("--sample", type=int, default=None, help="use N prompts per set (tests)")
     parser.add_argument("--buckets", type=int, default=BUCKETS)
+    parser.add_argument("--alpha", type=float, default=RIDGE_ALPHA, help="ridge alpha")
+    parser.add_argument(
+        "--cv", action="store_true", help="also report grouped 5-fold CV (training/selection.py)"
+    )
     args = parser.parse_args()
-    train(args.data, args.out, sample=args.sample, buckets=args.buckets)
+    train(
+        args.data,
+        args.out,
+        sample=args.sample,
+        buckets=args.buckets,
+        alpha=args.alpha,
+        cross_validate=args.cv,
+    )
 
 
 if __name__ == "__main__":

@@ -257,12 +257,13 @@ def _good_enough(facts: Facts, tier: TierFacts) -> bool:
 def _score(tier: TierFacts, facts: Facts, mode: Mode, pool: list[TierFacts]) -> float:
     """Weighted objective; latency and cost are scaled to the pool so weights compare."""
     w = MODE_WEIGHTS[mode]
-    latency_ref = facts.budget_ms or max(t.latency_p50_ms for t in pool) or 1.0
+    # The budget is the natural latency scale; when every tier is slower, the slowest is.
+    latency_ref = max(facts.budget_ms or 0.0, *(t.latency_p50_ms for t in pool)) or 1.0
     cost_ref = max(t.cost_usd for t in pool) or 1.0
     privacy = 1.0 if tier.location is Location.DEVICE else (0.7 if tier.trusted else 0.0)
     return (
         w.quality * tier.quality
-        - w.latency * min(tier.latency_p50_ms / latency_ref, 2.0)
+        - w.latency * tier.latency_p50_ms / latency_ref
         - w.cost * tier.cost_usd / cost_ref
         + w.privacy * privacy
     )

@@ -1,0 +1,52 @@
+"""Fast regex scanning: lower-cased text with aligned offsets, and boundary checks done in
+Python instead of a leading `\\b` or look-behind.
+
+CPython's `re` skips ahead quickly only when a pattern starts with a literal or a character
+class; a leading `\\b`, look-behind or `(?i)` switches that off and makes every position a full
+match attempt (measured: 3 µs vs 60 µs for one keyword over 1,000 tokens). So patterns here
+start with what they consume, run on lower-cased text, and the boundary rule is checked on
+the (few) matches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+
+def lower_aligned(text: str) -> str:
+    """`text.lower()` with the same length, so offsets in it are offsets in `text`."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    # A few characters ('İ') lower-case to two; keep those as they are.
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def matches(
+    pattern: re.Pattern[str], text: str, not_after: re.Pattern[str] | None = None
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)`, skipping matches that start right after a `not_after` char."""
+    search = pattern.search
+    pos = 0
+    end = len(text)
+    while pos <= end:
+        match = search(text, pos)
+        if match is None:
+            return
+        start = match.start()
+        if not_after is not None and start > 0 and not_after.match(text, start - 1):
+            pos = start + 1
+            continue
+        pos = match.end() if match.end() > start else start + 1
+        yield match
+
+
+def first_match(
+    pattern: re.Pattern[str], text: str, not_after: re.Pattern[str] | None = None
+) -> re.Match[str] | None:
+    """The first match of `matches(...)`, or None."""
+    return next(matches(pattern, text, not_after), None)
+
+
+WORD_CHAR = re.compile(r"\w")

@@ -1,0 +1,192 @@
+"""Every error the gateway returns, in OpenAI's error format, from ONE table keyed by class.
+
+The lookup walks the exception's MRO (as Starlette does), so a subclass inherits its parent's
+status unless it has its own row. Messages come from hybridroute's exceptions, which name
+tiers, statuses and rule ids but never prompt text; validation errors name the field only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hybridroute import errors
+
+
+class GatewayError(Exception):
+    """A request the gateway itself refuses (auth, limits, wire format)."""
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+class Unauthenticated(GatewayError):
+    """No API key, or one that matches no configured key."""
+
+
+class PermissionDenied(GatewayError):
+    """The key may not use the tier, mode or hint it asked for."""
+
+
+class BudgetExceeded(GatewayError):
+    """The key used up its request or token budget for the current period."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class InvalidRequest(GatewayError):
+    """The body or a routing header is not valid."""
+
+
+class ModelNotFound(GatewayError):
+    """`model` names neither `auto`, a tier nor an alias."""
+
+
+class BodyTooLarge(GatewayError):
+    """The request body exceeds `server.max_body_bytes`."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ErrorSpec:
+    """How one exception class is shown to clients. `status=None`: the exception's own."""
+
+    status: int | None
+    type: str
+    code: str | None = None
+
+
+def spec_for(exc: BaseException) -> ErrorSpec:
+    """The table row for the nearest class in `exc`'s MRO."""
+    for cls in type(exc).__mro__:
+        spec = ERROR_TABLE.get(cls)
+        if spec is not None:
+            return spec
+    return ERROR_TABLE[Exception]
+
+
+def error_body(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Status, OpenAI-style `{"error": {...}}` body and extra headers for `exc`."""
+    spec = spec_for(exc)
+    status = spec.status or getattr(exc, "status_code", 500)
+    headers: dict[str, str] = {}
+    retry_after = getattr(exc, "retry_after", None)
+    if isinstance(retry_after, int | float):
+        headers["retry-after"] = str(max(1, round(retry_after)))
+    if status == 401:
+        headers["www-authenticate"] = "Bearer"
+    error = {
+        "message": _message(exc, status),
+        "type": spec.type,
+        "param": _param(exc),
+        "code": spec.code,
+    }
+    return status, {"error": error}, headers
+
+
+def error_response(exc: BaseException) -> Response:
+    status, body, headers = error_body(exc)
+    return Response(
+        content=json.dumps(body).encode(),
+        status_code=status,
+        headers=headers,
+        media_type="application/json",
+    )
+
+
+async def handle(request: Request, exc: Exception) -> Response:
+    """The one exception handler, registered for every class in the table."""
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        metrics.rejected(spec_for(exc).code or spec_for(exc).type)
+    return error_response(exc)
+
+
+def install(app: FastAPI) -> None:
+    """Register `handle` for every class of the table."""
+    for cls in ERROR_TABLE:
+        app.add_exception_handler(cls, handle)
+
+
+def _message(exc: BaseException, status: int) -> str:
+    if isinstance(exc, RequestValidationError):
+        return _validation_message(exc)
+    if isinstance(exc, HTTPException):
+        return str(exc.detail)
+    if isinstance(exc, errors.HybridRouteError | GatewayError):
+        return str(exc)
+    return "internal server error" if status >= 500 else type(exc).__name__
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    """Where and what, never the rejected value (it may be prompt text)."""
+    problems = exc.errors()
+    if not problems:
+        return "invalid request body"
+    first = problems[0]
+    if first.get("type") == "json_invalid":
+        return "request body is not valid JSON"
+    where = _loc(first.get("loc", ()))
+    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+    if first.get("type") == "extra_forbidden":
+        return f"unrecognized request argument supplied: {where}{more}"
+    return f"{where}: {first.get('msg', 'invalid value')}{more}"
+
+
+def _param(exc: BaseException) -> str | None:
+    if isinstance(exc, GatewayError):
+        return exc.param
+    if isinstance(exc, RequestValidationError) and exc.errors():
+        return _loc(exc.errors()[0].get("loc", ())) or None
+    return None
+
+
+def _loc(loc: Any) -> str:
+    parts = [str(p) for p in loc if p != "body"]
+    return ".".join(parts)
+
+
+ERROR_TABLE: Mapping[type[BaseException], ErrorSpec] = MappingProxyType(
+    {
+        # The caller's request.
+        RequestValidationError: ErrorSpec(status=400, type="invalid_request_error"),
+        InvalidRequest: ErrorSpec(status=400, type="invalid_request_error"),
+        Unauthenticated: ErrorSpec(status=401, type="invalid_request_error", code="invalid_api_key"),
+        PermissionDenied: ErrorSpec(status=403, type="permission_error", code="permission_denied"),
+        ModelNotFound: ErrorSpec(status=404, type="invalid_request_error", code="model_not_found"),
+        BodyTooLarge: ErrorSpec(status=413, type="invalid_request_error", code="request_too_large"),
+        BudgetExceeded: ErrorSpec(status=429, type="insufficient_quota", code="budget_exceeded"),
+        HTTPException: ErrorSpec(status=None, type="invalid_request_error"),
+        # The routing policy refused: valid request, but no tier may serve it.
+        errors.NoEligibleTier: ErrorSpec(
+            status=422, type="invalid_request_error", code="no_eligible_tier"
+        ),
+        errors.SensitiveDataBlocked: ErrorSpec(
+            status=403, type="permission_error", code="sensitive_data_blocked"
+        ),
+        # A tier failed.
+        errors.BadRequest: ErrorSpec(
+            status=400, type="invalid_request_error", code="tier_rejected_request"
+        ),
+        errors.RateLimited: ErrorSpec(status=429, type="rate_limit_error", code="tier_rate_limited"),
+        errors.TierTimeout: ErrorSpec(status=504, type="api_error", code="tier_timeout"),
+        errors.TierUnavailable: ErrorSpec(status=503, type="api_error", code="tier_unavailable"),
+        errors.AuthFailed: ErrorSpec(status=502, type="api_error", code="tier_auth_failed"),
+        errors.BadResponse: ErrorSpec(status=502, type="api_error", code="tier_bad_response"),
+        errors.TierError: ErrorSpec(status=502, type="api_error", code="tier_error"),
+        # Ours: never expected; shown without details.
+        errors.HybridRouteError: ErrorSpec(status=500, type="server_error", code="internal_error"),
+        Exception: ErrorSpec(status=500, type="server_error", code="internal_error"),
+    }
+)

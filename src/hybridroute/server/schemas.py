@@ -1,0 +1,238 @@
+"""OpenAI wire models for the gateway (pydantic: untrusted data crosses here).
+
+Request models forbid unknown fields, as OpenAI does ("unrecognized request argument"), so a
+typo is a 400 rather than a silently ignored option. Every documented chat-completions field
+is accepted; those hybridroute does not act on are listed in `IGNORED_FIELDS` and ignored.
+Response models document the shapes in the OpenAPI schema; handlers build plain dicts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Mode = Literal["privacy-first", "performance-first", "cost-first", "balanced"]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContentPart(BaseModel):
+    """One part of a multi-part message; only `text` parts can be routed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(max_length=64)
+    text: str | None = None
+
+
+class FunctionCall(_Wire):
+    name: str = Field(max_length=256)
+    arguments: str
+
+
+class ToolCall(_Wire):
+    id: str = Field(max_length=256)
+    type: Literal["function"] = "function"
+    function: FunctionCall
+
+
+class ChatMessage(_Wire):
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+    name: str | None = Field(default=None, max_length=256)
+    tool_calls: list[ToolCall] | None = None
+    tool_call_id: str | None = Field(default=None, max_length=256)
+    refusal: str | None = None
+
+
+class FunctionDefinition(_Wire):
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None
+
+
+class ToolDefinition(_Wire):
+    type: Literal["function"]
+    function: FunctionDefinition
+
+
+class NamedFunction(_Wire):
+    name: str = Field(max_length=64)
+
+
+class NamedToolChoice(_Wire):
+    type: Literal["function"]
+    function: NamedFunction
+
+
+class ResponseFormat(_Wire):
+    type: Literal["text", "json_object", "json_schema"]
+    json_schema: dict[str, Any] | None = None
+
+
+class StreamOptions(_Wire):
+    include_usage: bool | None = None
+    include_obfuscation: bool | None = None
+
+
+class RoutingOptions(_Wire):
+    """hybridroute's own routing inputs (`extra_body={"hybridroute": {...}}` in the SDK)."""
+
+    mode: Mode | None = None
+    budget_ms: float | None = Field(default=None, gt=0, le=3_600_000)
+    feature: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    min_quality: Literal["low", "medium", "high"] | None = None
+    # Lower the system's own sensitivity label; needs `may_override_sensitivity`.
+    sensitivity: Literal["allow", "mask"] | None = None
+
+
+class ChatCompletionRequest(_Wire):
+    """POST /v1/chat/completions (also the body of POST /v1/route)."""
+
+    model: str = Field(default="auto", min_length=1, max_length=256)
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool | None = False
+    stream_options: StreamOptions | None = None
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    n: int | None = Field(default=None, ge=1, le=1)
+    tools: list[ToolDefinition] | None = None
+    tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: ResponseFormat | None = None
+    hybridroute: RoutingOptions | None = None
+    # Accepted for compatibility and ignored (see IGNORED_FIELDS).
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    logit_bias: dict[str, float] | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = Field(default=None, ge=0, le=20)
+    user: str | None = None
+    metadata: dict[str, str] | None = None
+    store: bool | None = None
+    service_tier: str | None = None
+    reasoning_effort: str | None = None
+    prompt_cache_key: str | None = None
+    safety_identifier: str | None = None
+
+
+IGNORED_FIELDS = (
+    "parallel_tool_calls",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+    "user",
+    "metadata",
+    "store",
+    "service_tier",
+    "reasoning_effort",
+    "prompt_cache_key",
+    "safety_identifier",
+)
+
+
+# --- responses (documentation of the shapes; handlers emit plain dicts) ----------------------
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class RoutingInfo(BaseModel):
+    """Where and why a request was served; OpenAI clients ignore this field."""
+
+    tier: str
+    plan: str
+    reasons: list[str]
+    degraded: bool
+    masked: bool
+    cost_usd: float
+    request_id: str
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"]
+    content: str | None
+    tool_calls: list[ToolCall] | None = None
+
+
+class Choice(BaseModel):
+    index: int
+    message: AssistantMessage
+    finish_reason: str
+    logprobs: None = None
+
+
+class ChatCompletion(BaseModel):
+    id: str
+    object: Literal["chat.completion"]
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage
+    hybridroute: RoutingInfo
+
+
+class Model(BaseModel):
+    id: str
+    object: Literal["model"]
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    object: Literal["list"]
+    data: list[Model]
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class RouteReason(BaseModel):
+    rule: str
+    message: str
+    tier: str | None
+    numbers: dict[str, float | str]
+
+
+class RouteEstimate(BaseModel):
+    tier: str
+    eligible: bool
+    quality: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+    cost_usd: float
+    score: float | None
+
+
+class RouteDecision(BaseModel):
+    """POST /v1/route: the decision `hybridroute route --json` prints."""
+
+    request_id: str
+    plan: str
+    tier: str | None
+    fallbacks: list[str]
+    sensitivity: float
+    privacy_action: str
+    reasons: list[RouteReason]
+    estimates: list[RouteEstimate]

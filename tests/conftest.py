@@ -1,0 +1,52 @@
+"""Shared fixtures: the real embedded model, a real llama.cpp server, a faulty upstream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hybridroute.tiers.base import LatencyProfile, TierInfo
+from hybridroute.tiers.llamacpp import LlamaCppTier, ModelSpec, default_model_path
+from hybridroute.types import Location
+from tests.upstreams import FaultyUpstream, llama_server
+
+
+@pytest.fixture(scope="session")
+def gguf_path() -> Path:
+    return default_model_path()
+
+
+def device_info(name: str = "device") -> TierInfo:
+    return TierInfo(
+        name=name,
+        location=Location.DEVICE,
+        trusted=True,
+        model="smollm2",
+        context_window=2048,
+        latency=LatencyProfile(prefill_tps=250.0, decode_tps=80.0),
+    )
+
+
+@pytest.fixture(scope="session")
+def device_tier(gguf_path: Path) -> Iterator[LlamaCppTier]:
+    """One loaded embedded model for the whole session (loading is the slow part)."""
+    tier = LlamaCppTier(info=device_info(), model=ModelSpec(path=gguf_path, n_ctx=2048))
+    asyncio.run(tier.load())
+    yield tier
+    asyncio.run(tier.aclose())
+
+
+@pytest.fixture(scope="session")
+def llama_upstream(gguf_path: Path) -> Iterator[str]:
+    """A real OpenAI-compatible server (llama_cpp.server) on loopback; yields its /v1 URL."""
+    with llama_server(gguf_path) as (base_url, _proc):
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def faulty_upstream() -> Iterator[FaultyUpstream]:
+    with FaultyUpstream() as upstream:
+        yield upstream

@@ -1,0 +1,159 @@
+"""Config loading: clear errors that name the file and the field; secrets never printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hybridroute import ConfigError, load_config
+from hybridroute.config import LlamaCppSettings, OpenAISettings
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "hybridroute.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_default_is_the_embedded_device_tier() -> None:
+    config = load_config(environ={})
+    assert [t.name for t in config.tiers] == ["device"]
+    assert isinstance(config.tiers[0], LlamaCppSettings)
+    assert config.tiers[0].trusted
+
+
+def test_default_adds_a_public_cloud_tier_with_openai_key() -> None:
+    config = load_config(environ={"OPENAI_API_KEY": "sk-secret-123"})
+    cloud = config.tier("cloud")
+    assert isinstance(cloud, OpenAISettings)
+    assert cloud.location == "public_cloud" and not cloud.trusted
+    assert cloud.base_url == "https://api.openai.com/v1"
+    assert "sk-secret-123" not in repr(config)
+
+
+def test_default_cloud_from_hybridroute_variables() -> None:
+    env = {
+        "HYBRIDROUTE_CLOUD_BASE_URL": "http://127.0.0.1:9/v1",
+        "HYBRIDROUTE_CLOUD_API_KEY": "k",
+        "HYBRIDROUTE_CLOUD_MODEL": "m",
+    }
+    cloud = load_config(environ=env).tier("cloud")
+    assert isinstance(cloud, OpenAISettings)
+    assert (cloud.base_url, cloud.model) == ("http://127.0.0.1:9/v1", "m")
+
+
+def test_full_file_with_env_interpolation(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+tiers:
+  - {name: device, kind: llama_cpp}
+  - name: private
+    kind: openai
+    base_url: ${PRIVATE_URL:-http://127.0.0.1:8000/v1}
+    model: llama3
+    location: private_cloud
+    trusted: true
+  - name: cloud
+    kind: openai
+    base_url: https://api.openai.com/v1
+    api_key: ${MY_KEY}
+    model: gpt-4o-mini
+    location: public_cloud
+    trusted: false
+    price_in_per_m: 0.15
+    price_out_per_m: 0.6
+routing: {mode: cost-first, default_budget_ms: 2000}
+features:
+  autocomplete: {budget_ms: 100}
+privacy: {ner: false}
+""",
+    )
+    config = load_config(path, environ={"MY_KEY": "sk-very-secret"})
+    private, cloud = config.tier("private"), config.tier("cloud")
+    assert isinstance(private, OpenAISettings) and isinstance(cloud, OpenAISettings)
+    assert private.base_url == "http://127.0.0.1:8000/v1"
+    assert cloud.api_key is not None and cloud.api_key.get_secret_value() == "sk-very-secret"
+    assert "sk-very-secret" not in repr(config) and "sk-very-secret" not in str(config)
+    assert config.routing.mode == "cost-first"
+    assert config.features["autocomplete"].budget_ms == 100
+    assert config.privacy.ner is False
+
+
+def test_unknown_tier_kind_names_file_and_field(tmp_path: Path) -> None:
+    path = write(tmp_path, "tiers:\n  - {name: x, kind: anthropic_magic}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    message = str(caught.value)
+    assert str(path) in message
+    assert "tiers.0" in message and "unknown tier kind" in message
+
+
+def test_missing_model_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "tiers:\n  - {name: d, kind: llama_cpp, model_path: /nope/m.gguf}\n")
+    with pytest.raises(ConfigError, match=r"tiers\.0\.llama_cpp\.model_path.*model file not found"):
+        load_config(path, environ={})
+
+
+def test_bad_yaml_gives_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "tiers:\n  - name: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"not valid YAML at line \d+, column \d+"):
+        load_config(path, environ={})
+
+
+def test_missing_file() -> None:
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config("/definitely/not/here.yaml", environ={})
+
+
+def test_unset_env_var_names_the_field_not_a_value(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+tiers:
+  - {name: c, kind: openai, base_url: "http://127.0.0.1:1/v1", model: m,
+     location: public_cloud, trusted: false, api_key: "${NOT_SET_ANYWHERE}"}
+""",
+    )
+    with pytest.raises(ConfigError, match=r"tiers\.0\.api_key: environment variable NOT_SET"):
+        load_config(path, environ={})
+
+
+def test_validation_errors_do_not_echo_secrets(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+tiers:
+  - {name: c, kind: openai, base_url: "ftp://nope", model: m, location: public_cloud,
+     trusted: false, api_key: sk-leak-me}
+""",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert "base_url" in str(caught.value)
+    assert "sk-leak-me" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("tiers: []\n", "tiers"),
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\n  - {name: a, kind: llama_cpp}\n",
+            "duplicate tier names: a",
+        ),
+        ("tiers:\n  - {name: a, kind: llama_cpp, typo_field: 1}\n", "typo_field"),
+        ("- just a list\n", "top level must be a mapping"),
+        ("tiers:\n  - {name: a, kind: llama_cpp}\nrouting: {mode: fastest}\n", "routing.mode"),
+    ],
+)
+def test_invalid_documents(tmp_path: Path, text: str, fragment: str) -> None:
+    with pytest.raises(ConfigError, match=fragment):
+        load_config(write(tmp_path, text), environ={})
+
+
+def test_config_path_from_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, "tiers:\n  - {name: mine, kind: llama_cpp}\n")
+    config = load_config(environ={"HYBRIDROUTE_CONFIG": str(path)})
+    assert config.tiers[0].name == "mine"

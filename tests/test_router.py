@@ -1,0 +1,206 @@
+"""The Router end to end: real embedded model, real upstream servers on loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from hybridroute import (
+    Hints,
+    NoEligibleTier,
+    Principal,
+    RequestContext,
+    Router,
+)
+from hybridroute.capability import CapabilityScorer, CapabilitySettings
+from hybridroute.config import RoutingSettings
+from hybridroute.privacy import PrivacyScanner, PrivacySettings
+from hybridroute.telemetry import DecisionRecord
+from hybridroute.tiers.base import LatencyProfile, TierInfo
+from hybridroute.tiers.llamacpp import LlamaCppTier
+from hybridroute.tiers.openai_compatible import OpenAICompatibleTier
+from hybridroute.types import Location, Request
+from tests.upstreams import FaultyUpstream, free_port
+
+EMAIL = "jane.roe@example.org"
+SSN = "536-22-1234"
+
+
+def cloud_tier(base_url: str, model: str = "echo") -> OpenAICompatibleTier:
+    info = TierInfo(
+        name="cloud",
+        location=Location.PUBLIC_CLOUD,
+        trusted=False,
+        model=model,
+        price_in_per_m=0.15,
+        price_out_per_m=0.6,
+        context_window=128000,
+        latency=LatencyProfile(prefill_tps=5000, decode_tps=100, rtt_ms=5),
+    )
+    return OpenAICompatibleTier(info=info, base_url=base_url)
+
+
+@pytest.fixture
+async def make_router(device_tier: LlamaCppTier) -> AsyncIterator[object]:
+    made: list[OpenAICompatibleTier] = []
+
+    def build(
+        cloud_url: str | None,
+        *,
+        local_ok: float = 0.9,
+        records: list[DecisionRecord] | None = None,
+        model: str = "echo",
+    ) -> Router:
+        tiers: dict[str, object] = {"device": device_tier}
+        if cloud_url is not None:
+            cloud = cloud_tier(cloud_url, model)
+            made.append(cloud)
+            tiers["cloud"] = cloud
+        sinks = [records.append] if records is not None else []
+        return Router(
+            tiers=tiers,  # type: ignore[arg-type]
+            routing=RoutingSettings(),
+            privacy=PrivacyScanner(PrivacySettings(ner=False)),
+            capability=CapabilityScorer(CapabilitySettings(fallback=local_ok)),
+            sinks=sinks,
+        )
+
+    yield build
+    for tier in made:
+        await tier.aclose()
+
+
+def ask(text: str) -> Request:
+    return Request.from_prompt(text, temperature=0.0, max_tokens=12)
+
+
+async def test_plain_question_is_answered_on_the_device(make_router) -> None:  # type: ignore[no-untyped-def]
+    router = make_router(None)
+    routed = await router.complete(ask("What is the capital of France?"))
+    assert routed.tier == "device" and not routed.degraded
+    assert routed.completion.text
+    assert routed.cost_usd == 0.0
+    assert "objective" in routed.decision.summary()
+
+
+async def test_sensitive_data_never_reaches_the_public_tier(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    router = make_router(faulty_upstream.base_url, local_ok=0.05)
+    before = len(faulty_upstream.received)
+    routed = await router.complete(ask(f"My SSN is {SSN}. Is it valid?"))
+    assert routed.tier == "device"
+    assert routed.decision.privacy_action == "local_only"
+    assert len(faulty_upstream.received) == before, "the public tier was contacted"
+
+
+async def test_masked_request_reaches_the_cloud_without_values_and_is_restored(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    router = make_router(faulty_upstream.base_url, local_ok=0.05)
+    routed = await router.complete(ask(f"Draft a reply to {EMAIL} about lunch."))
+    assert routed.tier == "cloud"
+    assert routed.decision.plan.kind == "masked"
+    sent = json.dumps(faulty_upstream.received[-1])
+    assert EMAIL not in sent and "<EMAIL_1>" in sent
+    # The echo upstream repeats the masked text; the router restores the real value.
+    assert EMAIL in routed.completion.text and "<EMAIL_1>" not in routed.completion.text
+    assert routed.cost_usd > 0
+
+
+async def test_masked_streaming_restores_values(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    router = make_router(faulty_upstream.base_url, local_ok=0.05)
+    stream = await router.stream(ask(f"Write to {EMAIL} and to {EMAIL} again."))
+    assert stream.tier == "cloud"
+    text = "".join([d.text async for d in stream])
+    assert text.count(EMAIL) == 2 and "<EMAIL" not in text
+    assert EMAIL not in json.dumps(faulty_upstream.received[-1])
+
+
+async def test_unreachable_cloud_degrades_to_the_device_and_opens_the_breaker(
+    make_router,  # type: ignore[no-untyped-def]
+) -> None:
+    router = make_router(f"http://127.0.0.1:{free_port()}/v1", local_ok=0.05)
+    for _ in range(3):
+        routed = await router.complete(ask("Explain quantum field theory in detail."))
+        assert routed.tier == "device" and routed.degraded
+        assert routed.served.attempts[0].tier == "cloud"
+    decision = router.route(ask("Explain quantum field theory in detail."))
+    assert decision.tier == "device"
+    assert "tier_unavailable" in {r.rule for r in decision.reasons}
+
+
+async def test_streaming_degrades_before_the_first_token(make_router) -> None:  # type: ignore[no-untyped-def]
+    router = make_router(f"http://127.0.0.1:{free_port()}/v1", local_ok=0.05)
+    stream = await router.stream(ask("Explain general relativity."))
+    assert stream.tier == "device" and stream.served.degraded
+    assert "".join([d.text async for d in stream])
+
+
+async def test_local_only_with_device_gone_is_refused(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    router = make_router(faulty_upstream.base_url)
+    router.breakers["device"].record_failure()
+    router.breakers["device"].record_failure()
+    router.breakers["device"].record_failure()
+    before = len(faulty_upstream.received)
+    with pytest.raises(NoEligibleTier, match="sensitive_local_only"):
+        await router.complete(ask(f"SSN {SSN}, what now?"))
+    assert len(faulty_upstream.received) == before
+
+
+async def test_forcing_a_tier_needs_permission(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    router = make_router(faulty_upstream.base_url, local_ok=0.9)
+    guest = Principal(name="guest")
+    context = RequestContext(principal=guest, hints=Hints(force_tier="cloud"), budget_ms=60_000)
+    decision = router.route(ask("Hi there"), context)
+    assert "hint_ignored" in decision.summary()
+    owner = RequestContext(hints=Hints(force_tier="cloud"))
+    assert router.route(ask("Hi there"), owner).tier == "cloud"
+
+
+async def test_principal_cannot_lower_sensitivity_without_permission(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    router = make_router(faulty_upstream.base_url, local_ok=0.05)
+    sneaky = RequestContext(principal=Principal(name="app"), hints=Hints(sensitivity="allow"))
+    assert router.route(ask(f"SSN {SSN}"), sneaky).tier == "device"
+
+
+async def test_decision_records_carry_no_sensitive_values(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    records: list[DecisionRecord] = []
+    router = make_router(faulty_upstream.base_url, local_ok=0.05, records=records)
+    await router.complete(ask(f"Email {EMAIL} my SSN {SSN}"))
+    await router.complete(ask(f"Email {EMAIL} please"))
+    assert [r.served_tier for r in records] == ["device", "cloud"]
+    assert records[0].entity_counts.get("US_SSN") == 1
+    assert records[1].masked and records[1].cost_usd > 0
+    dumped = json.dumps([r.as_dict() for r in records])
+    assert EMAIL not in dumped and SSN not in dumped
+
+
+async def test_latency_estimates_learn_from_the_real_device(make_router) -> None:  # type: ignore[no-untyped-def]
+    router = make_router(None)
+    request = ask("Say hello.")
+    routed = await router.complete(request)
+    estimate = router.route(request).estimate("device")
+    assert estimate is not None
+    actual = routed.completion.timings.total_ms
+    # After one observation the p50 estimate is within a factor of 3 of what happened.
+    assert actual / 3 <= estimate.latency_p50_ms <= actual * 3

@@ -1,0 +1,119 @@
+"""The embedded tier against the real SmolLM2 model."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+import pytest
+
+from hybridroute import errors
+from hybridroute.tiers.llamacpp import LlamaCppTier
+from hybridroute.types import Request
+
+QUESTION = "What is the capital of France?"
+
+
+def greedy(prompt: str = QUESTION, **kwargs: object) -> Request:
+    return Request.from_prompt(prompt, temperature=0.0, max_tokens=24, seed=7, **kwargs)
+
+
+async def test_answers_a_real_prompt_with_usage_and_timings(device_tier: LlamaCppTier) -> None:
+    completion = await device_tier.complete(greedy())
+    assert completion.text.strip()
+    assert completion.tier == "device"
+    assert completion.finish_reason in {"stop", "length"}
+    assert completion.usage.prompt_tokens > 5
+    assert 0 < completion.usage.completion_tokens <= 24
+    timings = completion.timings
+    assert timings.ttft_ms is not None and 0 < timings.ttft_ms < timings.total_ms
+    assert timings.decode_tps is not None and timings.decode_tps > 1
+
+
+async def test_stream_yields_the_same_text_as_complete(device_tier: LlamaCppTier) -> None:
+    whole = await device_tier.complete(greedy())
+    pieces = [delta async for delta in device_tier.stream(greedy())]
+    assert len(pieces) > 2, "streaming should deliver several deltas"
+    assert "".join(d.text for d in pieces) == whole.text
+    final = pieces[-1]
+    assert final.finish_reason == whole.finish_reason
+    assert final.usage == whole.usage
+    assert all(d.finish_reason is None for d in pieces[:-1])
+
+
+async def test_token_stats_are_finite_and_per_token(device_tier: LlamaCppTier) -> None:
+    completion = await device_tier.complete(greedy(want_token_stats=True))
+    stats = completion.token_stats
+    assert stats is not None
+    # One stat per sampled token; a "stop" also sampled the end-of-turn token.
+    extra = 1 if completion.finish_reason == "stop" else 0
+    assert len(stats) == completion.usage.completion_tokens + extra
+    for stat in stats:
+        assert stat.entropy is not None and math.isfinite(stat.entropy) and stat.entropy >= 0
+        assert stat.logprob is not None and math.isfinite(stat.logprob) and stat.logprob <= 0
+    # Greedy decoding picks the most likely token: its probability is at least 1/vocab and
+    # the entropy bounds it from below (p_max >= exp(-H)).
+    for stat in stats:
+        assert stat.logprob >= -stat.entropy - 1e-6
+
+
+async def test_token_stats_are_omitted_unless_asked(device_tier: LlamaCppTier) -> None:
+    completion = await device_tier.complete(greedy())
+    assert completion.token_stats is None
+
+
+def test_load_measures_this_machine(device_tier: LlamaCppTier) -> None:
+    assert device_tier.loaded
+    assert device_tier.load_ms is not None and device_tier.load_ms > 0
+    measured = device_tier.measured
+    assert measured is not None
+    assert measured.prefill_tps > measured.decode_tps > 1
+    assert device_tier.info.latency == measured
+
+
+async def test_generation_does_not_block_the_event_loop(device_tier: LlamaCppTier) -> None:
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    task = asyncio.create_task(ticker())
+    started = time.perf_counter()
+    await device_tier.complete(greedy())
+    elapsed = time.perf_counter() - started
+    stop.set()
+    await task
+    # The loop kept ticking while the model ran on its worker thread.
+    assert ticks >= max(3, int(elapsed / 0.01 * 0.3))
+
+
+async def test_concurrent_requests_are_serialized_and_all_answered(
+    device_tier: LlamaCppTier,
+) -> None:
+    results = await asyncio.gather(*(device_tier.complete(greedy()) for _ in range(3)))
+    texts = {r.text for r in results}
+    assert len(texts) == 1, "greedy answers to the same prompt must be identical"
+
+
+async def test_abandoned_stream_leaves_the_tier_usable(device_tier: LlamaCppTier) -> None:
+    request = Request.from_prompt(
+        "Write a long story about a cat.", temperature=0.0, max_tokens=200
+    )
+    stream = device_tier.stream(request)
+    async for _delta in stream:
+        break
+    await stream.aclose()  # type: ignore[attr-defined]
+    completion = await device_tier.complete(greedy())
+    assert completion.text
+
+
+async def test_required_tool_call_is_refused_clearly(device_tier: LlamaCppTier) -> None:
+    tool = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
+    request = greedy(tools=(tool,), tool_choice="required")
+    with pytest.raises(errors.BadRequest, match="tool call"):
+        await device_tier.complete(request)

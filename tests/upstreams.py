@@ -1,0 +1,194 @@
+"""Real HTTP servers on loopback for tests: a llama.cpp OpenAI server and a misbehaving one."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(
+    url: str, timeout_s: float = 60.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before answering {url}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout_s}s")
+
+
+@contextmanager
+def llama_server(
+    model: Path, *, n_ctx: int = 2048
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`python -m llama_cpp.server` serving `model` on a free loopback port; yields base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            str(n_ctx),
+            "--n_threads",
+            "2",
+            "--model_alias",
+            "smollm2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/v1/models", proc=proc)
+        yield f"http://127.0.0.1:{port}/v1", proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+# --- a misbehaving OpenAI-compatible upstream; the `model` field picks the fault ------------
+
+
+def _chunk(text: str, finish: str | None = None) -> str:
+    body = {
+        "id": "x",
+        "object": "chat.completion.chunk",
+        "model": "stub",
+        "choices": [
+            {"index": 0, "delta": {"content": text} if text else {}, "finish_reason": finish}
+        ],
+    }
+    return f"data: {json.dumps(body)}\n\n"
+
+
+def _answer(text: str) -> dict[str, object]:
+    return {
+        "id": "x",
+        "object": "chat.completion",
+        "model": "stub",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
+    }
+
+
+async def _chat(request: Request) -> Response:
+    body = await request.json()
+    request.app.state.received.append(body)
+    fault = body.get("model", "ok")
+    stream = bool(body.get("stream"))
+    echo = " ".join(m.get("content") or "" for m in body.get("messages", []))
+    if fault == "status-500":
+        return JSONResponse({"error": {"type": "server_error", "message": "boom"}}, 500)
+    if fault == "status-429":
+        return JSONResponse({"error": {"type": "rate_limit"}}, 429, headers={"retry-after": "7"})
+    if fault == "status-401":
+        return JSONResponse({"error": {"type": "invalid_api_key"}}, 401)
+    if fault == "not-json":
+        return Response("<html>gateway exploded</html>", 200, media_type="text/html")
+    if fault == "empty":
+        return Response(b"", 200, media_type="application/json")
+    if fault == "no-choices":
+        return JSONResponse({"id": "x", "choices": []})
+    if fault == "slow":
+        await asyncio.sleep(5)
+    if fault == "cut-stream":
+
+        async def cut() -> object:
+            yield _chunk("partial ")
+            yield _chunk("answer")
+
+        return StreamingResponse(cut(), media_type="text/event-stream")
+    if fault == "bad-sse":
+
+        async def garbage() -> object:
+            yield "data: {not json\n\n"
+
+        return StreamingResponse(garbage(), media_type="text/event-stream")
+    # "echo": a correct answer that repeats the (possibly masked) input back.
+    text = f"echo: {echo}" if fault == "echo" else "ok"
+    if stream:
+
+        async def good() -> object:
+            for piece in (text[: len(text) // 2], text[len(text) // 2 :]):
+                yield _chunk(piece)
+            yield _chunk("", "stop")
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(good(), media_type="text/event-stream")
+    return JSONResponse(_answer(text))
+
+
+async def _models(request: Request) -> Response:
+    return JSONResponse({"object": "list", "data": [{"id": "stub", "object": "model"}]})
+
+
+class FaultyUpstream:
+    """A uvicorn server in a background thread; `base_url` ends in /v1."""
+
+    def __init__(self) -> None:
+        app = Starlette(
+            routes=[
+                Route("/v1/chat/completions", _chat, methods=["POST"]),
+                Route("/v1/models", _models),
+            ]
+        )
+        app.state.received = []
+        self.received: list[dict[str, object]] = app.state.received
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="error", lifespan="off"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> FaultyUpstream:
+        self._thread.start()
+        wait_http(f"{self.base_url}/models", timeout_s=15)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
