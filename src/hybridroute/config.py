@@ -26,6 +26,7 @@ from pydantic import (
 from hybridroute.capability.settings import CapabilitySettings
 from hybridroute.errors import ConfigError
 from hybridroute.privacy.settings import PrivacySettings
+from hybridroute.server.settings import ServerSettings
 from hybridroute.types import Location
 
 
@@ -124,6 +125,7 @@ class HybridRouteConfig(_Strict):
     features: dict[str, FeatureSettings] = Field(default_factory=dict)
     privacy: PrivacySettings = PrivacySettings()
     capability: CapabilitySettings = CapabilitySettings()
+    server: ServerSettings = ServerSettings()
 
     @field_validator("tiers")
     @classmethod

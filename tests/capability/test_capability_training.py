@@ -19,8 +19,9 @@ def test_training_on_a_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.syspath_prepend(str(REPO))
     from training.train_capability import train
 
-    card = train(DATA, tmp_path, sample=150, buckets=2**10)
+    card = train(DATA, tmp_path, sample=150, buckets=2**10, cross_validate=True)
     assert card["evaluation_sets_used_for_training"] is False
+    assert 0.0 < card["cross_validation"]["pooled_apgr"] < 1.5
     assert json.loads((tmp_path / "model_card.json").read_text())["sample"] == 150
     scorer = CapabilityScorer(CapabilitySettings(model_path=tmp_path))
     assert 0.0 <= scorer.assess("What is 2 + 2?").local_ok <= 1.0

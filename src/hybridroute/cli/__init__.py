@@ -7,6 +7,7 @@ import typer
 from hybridroute.cli.chat import chat, route, tiers
 from hybridroute.cli.eval import convert_command, eval_command
 from hybridroute.cli.scan import scan
+from hybridroute.cli.serve import hash_key, serve
 
 app = typer.Typer(
     name="hybridroute",
@@ -21,6 +22,8 @@ app.command()(tiers)
 app.command()(scan)
 app.command("eval")(eval_command)
 app.command("convert")(convert_command)
+app.command()(serve)
+app.command("hash-key")(hash_key)
 
 
 def main() -> None:

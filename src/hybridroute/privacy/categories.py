@@ -9,8 +9,10 @@ allowed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from hybridroute.privacy.matching import lower_aligned
 
 
 class Category(StrEnum):
@@ -27,22 +29,54 @@ class Category(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CategoryRule:
-    """A category recognised by one pattern, gated by cheap lower-case triggers."""
+    """A category recognised by one lower-case pattern at a word start, gated by cheap
+    lower-case triggers."""
 
     category: Category
     pattern: re.Pattern[str]
     triggers: tuple[str, ...] = ()
+    # The pattern behind one consumed non-word character: `re` then tries only after spaces
+    # and punctuation, not inside words ("our" in "your"), and a `\b` is not needed.
+    _bounded: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_bounded", re.compile(rf"[^\w](?:{self.pattern.pattern})"))
+
+    def triggered(self, lowered: str) -> bool:
+        """A trigger occurs in `lowered` (or the rule has none): the pattern may match."""
+        return not self.triggers or any(t in lowered for t in self.triggers)
 
     def matches(self, text: str, lowered: str) -> bool:
-        if self.triggers and not any(t in lowered for t in self.triggers):
-            return False
-        return self.pattern.search(text) is not None
+        """The pattern occurs in `lowered` (the lower-cased `text`) at a word start."""
+        return self.triggered(lowered) and self._bounded.search(" " + lowered) is not None
+
+    def matches_at(self, spaced: str, at: int) -> bool:
+        """The pattern matches `spaced` (" " + lowered) right after position `at`."""
+        return self._bounded.match(spaced, at) is not None
 
 
 def detect_categories(text: str, rules: tuple[CategoryRule, ...] | None = None) -> tuple[str, ...]:
-    """The categories whose rule matches `text`, in Category order, without duplicates."""
-    lowered = text.lower()
-    found = {rule.category for rule in rules or DEFAULT_RULES if rule.matches(text, lowered)}
+    """The categories whose rule matches `text`, in Category order, without duplicates.
+
+    The triggered rules' patterns are scanned as one alternation (one pass over the text
+    instead of one per rule); at each place it matches, every rule still missing is tried
+    there, so the result equals running each rule on its own.
+    """
+    lowered = lower_aligned(text)
+    live = [r for r in rules or DEFAULT_RULES if r.triggered(lowered)]
+    if not live:
+        return ()
+    spaced = " " + lowered
+    # `re` caches compiled patterns, so a repeated subset of rules compiles once.
+    combined = re.compile(r"[^\w](?:" + "|".join(f"(?:{r.pattern.pattern})" for r in live) + ")")
+    found: set[Category] = set()
+    pos = 0
+    while len(found) < len(live) and (match := combined.search(spaced, pos)) is not None:
+        at = match.start()
+        found.update(
+            r.category for r in live if r.category not in found and r.matches_at(spaced, at)
+        )
+        pos = at + 1
     return tuple(c.value for c in Category if c in found)
 
 
@@ -57,7 +91,7 @@ DEFAULT_RULES: tuple[CategoryRule, ...] = (
     CategoryRule(
         category=Category.LOCALITY_DIRECTIVE,
         pattern=re.compile(
-            r"(?i)\b(?:keep\s+(?:this|it|that|everything|the\s+\w+)\s+(?:\w+\s+)?"
+            r"(?:keep\s+(?:this|it|that|everything|the\s+\w+)\s+(?:\w+\s+)?"
             r"(?:local(?:ly)?|on[- ]?prem\w*|on[- ]device|in[- ]house|internal|offline)"
             r"|(?:do\s+not|don'?t|never|must\s+not|should\s+not|shouldn'?t|cannot|can'?t)\s+"
             r"(?:send|upload|share|transmit|transfer|forward|pass|route)\b[^.\n]{0,50}?"
@@ -90,11 +124,11 @@ DEFAULT_RULES: tuple[CategoryRule, ...] = (
     CategoryRule(
         category=Category.PROPRIETARY_CODE,
         pattern=re.compile(
-            rf"(?i)\b(?:{_OWNER}|{_SECRET})\s+(?:[\w-]+\s+){{0,3}}?"
+            rf"(?:{_OWNER}|{_SECRET})\s+(?:[\w-]+\s+){{0,3}}?"
             r"(?:code\s*base|codebase|source(?:\s+code)?|code|repo(?:sitory)?|monorepo|sdk"
             r"|microservices?|services?|modules?|algorithms?|pipelines?|libraries|library"
             r"|implementation|firmware|backend|api)\b"
-            r"|\bprivate\s+(?:github|gitlab|bitbucket|repo(?:sitory)?|code\s*base)"
+            r"|private\s+(?:github|gitlab|bitbucket|repo(?:sitory)?|code\s*base)"
         ),
         triggers=(
             "our",
@@ -112,13 +146,13 @@ DEFAULT_RULES: tuple[CategoryRule, ...] = (
     CategoryRule(
         category=Category.INTERNAL_DOCUMENT,
         pattern=re.compile(
-            rf"(?i)\b(?:{_OWNER}|{_SECRET})\s+(?:[\w-]+\s+){{0,2}}?"
+            rf"(?:{_OWNER}|{_SECRET})\s+(?:[\w-]+\s+){{0,2}}?"
             r"(?:memos?|documents?|docs?|notes|reports?|runbooks?|post-?mortems?|rfcs?|wiki"
             r"|emails?|minutes|transcripts?|roadmaps?|strategy|presentations?|decks?"
             r"|spreadsheets?|financials|projections|slides|policies|playbooks?|audit)\b"
-            r"|\b(?:board|all-hands|leadership|executive|exec)\s+(?:\w+\s+)?"
+            r"|(?:board|all-hands|leadership|executive|exec)\s+(?:\w+\s+)?"
             r"(?:meeting|sync|memo|minutes|notes|deck)"
-            r"|\bdo\s+not\s+(?:distribute|forward|share)\b|\battorney[- ]client\b"
+            r"|do\s+not\s+(?:distribute|forward|share)\b|attorney[- ]client\b"
         ),
         triggers=(
             "our",
@@ -141,7 +175,7 @@ DEFAULT_RULES: tuple[CategoryRule, ...] = (
     CategoryRule(
         category=Category.HEALTH,
         pattern=re.compile(
-            r"(?i)\b(?:diagnos(?:is|ed|es)|prescri(?:bed|ption)s?|medications?|symptoms?"
+            r"(?:diagnos(?:is|ed|es)|prescri(?:bed|ption)s?|medications?|symptoms?"
             r"|patients?|therap(?:y|ist)|psychiatr\w+|mental\s+health|depression|anxiety\s+disorder"
             r"|hiv|cancer|tumou?r|chemotherapy|diabet\w+|pregnan\w+|surgery|medical\s+"
             r"(?:history|records?|condition)|blood\s+(?:pressure|test|work)|lab\s+results?"
@@ -177,7 +211,7 @@ DEFAULT_RULES: tuple[CategoryRule, ...] = (
     CategoryRule(
         category=Category.FINANCE,
         pattern=re.compile(
-            r"(?i)\b(?:bank\s+(?:account|statement|balance|details)|credit\s+(?:card|score|report)"
+            r"(?:bank\s+(?:account|statement|balance|details)|credit\s+(?:card|score|report)"
             r"|debit\s+card|mortgage|salary|payroll|tax\s+(?:return|id)|wire\s+transfer|iban"
             r"|routing\s+number|net\s+worth|brokerage|account\s+balance|loan\s+application)\b"
         ),
@@ -201,7 +235,7 @@ DEFAULT_RULES: tuple[CategoryRule, ...] = (
     CategoryRule(
         category=Category.LEGAL,
         pattern=re.compile(
-            r"(?i)\b(?:lawsuit|litigation|my\s+(?:attorney|lawyer)|subpoena|court\s+(?:case|order"
+            r"(?:lawsuit|litigation|my\s+(?:attorney|lawyer)|subpoena|court\s+(?:case|order"
             r"|filing|date)|plaintiff|defendant|indict(?:ed|ment)|criminal\s+record|custody"
             r"|divorce|non-disclosure|legal\s+(?:advice|case|matter|dispute)|immigration\s+status"
             r"|visa\s+status|arrest(?:ed)?)\b"
@@ -229,7 +263,7 @@ DEFAULT_RULES: tuple[CategoryRule, ...] = (
     CategoryRule(
         category=Category.HR,
         pattern=re.compile(
-            r"(?i)\b(?:performance\s+(?:review|improvement\s+plan)|disciplinary|severance"
+            r"(?:performance\s+(?:review|improvement\s+plan)|disciplinary|severance"
             r"|layoffs?|employee\s+(?:records?|files?|ids?|data|directory|list|reviews?)"
             r"|compensation\s+(?:data|review|benchmark\w*)|harass(?:ment|ed)|grievance"
             r"|background\s+check|hr\s+(?:case|complaint|files?|records?|export|data)"

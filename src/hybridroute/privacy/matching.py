@@ -36,7 +36,10 @@ def matches(
             return
         start = match.start()
         if not_after is not None and start > 0 and not_after.match(text, start - 1):
-            pos = start + 1
+            # No match can start inside this run of joined characters; `re` caches the
+            # compiled run pattern, so this costs a dict lookup.
+            run = re.compile(f"(?:{not_after.pattern})+").match(text, start)
+            pos = (run.end() if run else start) + 1
             continue
         pos = match.end() if match.end() > start else start + 1
         yield match

@@ -1,8 +1,9 @@
 """Structured identifiers found by regular expressions, confirmed by checksums and context.
 
 Each recognizer is a compiled pattern plus an optional check that turns a match into a
-confidence (or rejects it). Cheap substring triggers skip a pattern when its keyword is absent,
-which keeps a 1,000-token scan well under a millisecond.
+confidence (or rejects it). Patterns start with what they consume (a digit, `@`, a keyword)
+and most run on the lower-cased text, so `re` can skip ahead fast (see `matching.py`); the
+boundary a look-behind would have checked is checked on the match instead.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from dataclasses import dataclass
 
 from hybridroute.privacy import checksums
 from hybridroute.privacy.entities import Entity, EntityType
+from hybridroute.privacy.matching import WORD_CHAR, lower_aligned, matches
 
-# A check receives the match and the lowered text; it returns a confidence, or a confidence
-# with a corrected (start, end) span, or None to reject the match.
-Check = Callable[[re.Match[str], str], float | tuple[float, int, int] | None]
+# A check receives the match, the text and the lower-cased text (same offsets); it returns a
+# confidence, or a confidence with a corrected (start, end) span, or None to reject the match.
+Check = Callable[[re.Match[str], str, str], float | tuple[float, int, int] | None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,14 +32,19 @@ class PatternRecognizer:
     # Run only if one of these (lower-case) substrings occurs; empty means always run.
     triggers: tuple[str, ...] = ()
     needs_digit: bool = False
+    # The pattern is lower-case and runs on the lower-cased text.
+    lowered: bool = False
+    # A match may not start right after a character matching this (a look-behind's job).
+    not_after: re.Pattern[str] | None = None
 
     def find(self, text: str, lowered: str, has_digit: bool) -> Iterator[Entity]:
         if self.needs_digit and not has_digit:
             return
         if self.triggers and not any(t in lowered for t in self.triggers):
             return
-        for match in self.pattern.finditer(text):
-            verdict = self.score if self.check is None else self.check(match, lowered)
+        subject = lowered if self.lowered else text
+        for match in matches(self.pattern, subject, self.not_after):
+            verdict = self.score if self.check is None else self.check(match, text, lowered)
             if verdict is None:
                 continue
             if isinstance(verdict, tuple):
@@ -57,7 +64,7 @@ class StructuredDetector:
         self.recognizers = tuple(recognizers) if recognizers is not None else default_recognizers()
 
     def detect(self, text: str) -> list[Entity]:
-        lowered = text.lower()
+        lowered = lower_aligned(text)
         has_digit = _DIGIT.search(text) is not None
         found: list[Entity] = []
         for recognizer in self.recognizers:
@@ -73,41 +80,47 @@ def _value_span(match: re.Match[str]) -> tuple[int, int]:
     return match.span(0)
 
 
-def _context_before(lowered: str, start: int, words: tuple[str, ...], window: int = 48) -> bool:
+def _context_before(lowered: str, start: int, words: re.Pattern[str], window: int = 48) -> bool:
     """One of `words` occurs on the same line within `window` characters before `start`."""
-    left = lowered[max(0, start - window) : start]
-    left = left[left.rfind("\n") + 1 :]
-    return any(word in left for word in words)
+    left = max(0, start - window)
+    line = lowered.rfind("\n", left, start)
+    return words.search(lowered, line + 1 if line >= 0 else left, start) is not None
 
 
-def _check_card(match: re.Match[str], lowered: str) -> float | None:
+def _check_card(match: re.Match[str], text: str, lowered: str) -> float | None:
     number = checksums.digits_of(match.group(0))
     if not 12 <= len(number) <= 19 or not checksums.luhn_valid(number):
         return None
     if len(set(number)) == 1:
         return None
-    in_context = _context_before(lowered, match.start(), CARD_WORDS)
+    in_context = _context_before(lowered, match.start(), _CARD_CONTEXT)
     if checksums.card_issuer_known(number) and (len(number) >= 13 or in_context):
         return 1.0
     return 0.9 if in_context else None
 
 
-def _check_ssn(match: re.Match[str], lowered: str) -> float | None:
+def _check_ssn(match: re.Match[str], text: str, lowered: str) -> float | None:
     if not checksums.ssn_valid(match["area"], match["group"], match["serial"]):
         return None
-    in_context = _context_before(lowered, match.start(), SSN_WORDS)
+    in_context = _context_before(lowered, match.start(), _SSN_CONTEXT)
     if match["sep"] == "-":
         return 1.0 if in_context else 0.9
     return 1.0 if in_context else None
 
 
-def _check_iban(match: re.Match[str], lowered: str) -> tuple[float, int, int] | None:
+def _check_iban(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
+    # The pattern starts at the check digits; the two country letters come before them.
+    start = match.start() - 2
+    if start < 0 or not lowered[start : start + 2].isalpha() or not lowered[start].isascii():
+        return None
+    if start > 0 and lowered[start - 1].isalnum():
+        return None
     # A grouped IBAN may be followed by a 4-character word the pattern swallowed: drop
     # trailing groups until the checksum holds.
-    value = match.group(0)
+    value = text[start : match.end()]
     while value:
         if checksums.iban_valid(value):
-            return 1.0, match.start(), match.start() + len(value)
+            return 1.0, start, start + len(value)
         cut = value.rfind(" ")
         if cut < 0:
             return None
@@ -115,17 +128,36 @@ def _check_iban(match: re.Match[str], lowered: str) -> tuple[float, int, int] | 
     return None
 
 
-def _check_ip(match: re.Match[str], lowered: str) -> float | None:
+def _check_ipv4(match: re.Match[str], text: str, lowered: str) -> float | None:
     value = match.group(0)
     if not checksums.ip_valid(value):
-        return None
-    if ":" in value and sum(1 for part in value.split(":") if part) < 3:
         return None
     # Private, loopback and documentation addresses identify no one outside a network.
     return 0.6 if checksums.ip_is_internal(value) else 0.95
 
 
-def _check_phone(match: re.Match[str], lowered: str) -> float | None:
+def _check_ipv6(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
+    # The pattern starts at the first colon: take in the hex group before it.
+    start = match.start()
+    while start > 0 and match.start() - start < 4 and lowered[start - 1] in _HEX:
+        start -= 1
+    if start > 0 and (WORD_CHAR.match(lowered, start - 1) or lowered[start - 1] in ".:"):
+        return None
+    value = text[start : match.end()]
+    if not checksums.ip_valid(value) or sum(1 for part in value.split(":") if part) < 3:
+        return None
+    return (0.6 if checksums.ip_is_internal(value) else 0.95), start, match.end()
+
+
+def _check_email(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
+    # The pattern starts at "@": take in the local part before it.
+    start = match.start()
+    while start > 0 and _EMAIL_LOCAL.match(text, start - 1):
+        start -= 1
+    return (1.0, start, match.end()) if start < match.start() else None
+
+
+def _check_phone(match: re.Match[str], text: str, lowered: str) -> float | None:
     number = match["num"]
     digits = checksums.digits_of(number)
     if not 7 <= len(digits) <= 15 or _NOT_PHONE.fullmatch(number):
@@ -137,8 +169,8 @@ def _check_phone(match: re.Match[str], lowered: str) -> float | None:
         or _NANP.fullmatch(number) is not None
         or (number.startswith("0") and len(_PHONE_SEP.findall(number)) >= 2)
     )
-    before = _context_before(lowered, match.start(), PHONE_WORDS)
-    after = any(w in lowered[match.end() : match.end() + 12] for w in PHONE_AFTER_WORDS)
+    before = _context_before(lowered, match.start(), _PHONE_CONTEXT)
+    after = _PHONE_AFTER.search(lowered, match.end(), match.end() + 12) is not None
     in_context = before or after
     if strong:
         return 1.0 if in_context else 0.85
@@ -148,99 +180,132 @@ def _check_phone(match: re.Match[str], lowered: str) -> float | None:
 
 
 def _has_digits(minimum: int) -> Check:
-    def check(match: re.Match[str], lowered: str) -> float | None:
+    def check(match: re.Match[str], text: str, lowered: str) -> float | None:
         value = match["v"] if "v" in match.re.groupindex else match.group(0)
         return 0.9 if sum(ch.isdigit() for ch in value) >= minimum else None
 
     return check
 
 
-def _check_routing(match: re.Match[str], lowered: str) -> float | None:
+def _check_routing(match: re.Match[str], text: str, lowered: str) -> float | None:
     return 1.0 if checksums.aba_routing_valid(match["v"]) else None
 
 
-def _check_secret_value(match: re.Match[str], lowered: str) -> float | None:
+def _check_secret_value(match: re.Match[str], text: str, lowered: str) -> float | None:
     value = match["v"]
     if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
         return None
     return 0.9
 
 
-def _check_name(match: re.Match[str], lowered: str) -> tuple[float, int, int] | None:
+def _check_name(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
     # Keep the leading capitalised words: "Dear John Smith, thanks" -> "John Smith".
     start = match.start("v")
     end = start
-    for word in _WORD.finditer(match["v"]):
+    for word in _WORD.finditer(text, start, match.end("v")):
         if not word.group(0)[0].isupper():
             break
-        end = start + word.end()
+        end = word.end()
     return (0.9, start, end) if end > start else None
 
 
 def _keyed(keywords: str, value: str, *, gap: int = 24) -> re.Pattern[str]:
-    """Keyword (any case) then, on the same line and within `gap` characters, the value `v`."""
-    return re.compile(rf"(?i:\b(?:{keywords}))[^\n]{{0,{gap}}}?(?P<v>{value})")
+    """Lower-case keyword then, on the same line and within `gap` characters, the value `v`."""
+    return re.compile(rf"(?:{keywords})[^\n]{{0,{gap}}}?(?P<v>{value})")
 
 
 def default_recognizers() -> tuple[PatternRecognizer, ...]:
     """The built-in structured recognizers, in no particular order (overlaps resolve later)."""
+    return (*_digit_recognizers(), *_secret_recognizers(), *_keyed_recognizers())
+
+
+def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
+    """Numbers validated by checksums or shape: card, SSN, IBAN, IP, phone, address."""
     return (
         PatternRecognizer(
             entity=EntityType.EMAIL,
-            pattern=re.compile(
-                r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"
-            ),
+            pattern=re.compile(r"@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![\w-])"),
             score=1.0,
-            triggers=("@",),
+            check=_check_email,
+            lowered=True,
         ),
         PatternRecognizer(
             entity=EntityType.CREDIT_CARD,
-            pattern=re.compile(r"(?<![\w.+-])\d(?:[ -]?\d){11,18}(?![\w]|[.-]\d)"),
+            pattern=re.compile(r"\d(?:[ -]?\d){11,18}(?![\w]|[.-]\d)"),
             score=1.0,
             check=_check_card,
             needs_digit=True,
+            not_after=_NUMBER_JOINER,
         ),
         PatternRecognizer(
             entity=EntityType.US_SSN,
             pattern=re.compile(
-                r"(?<![\w.+-])(?P<area>\d{3})(?P<sep>[- ]?)(?P<group>\d{2})(?P=sep)"
+                r"(?P<area>\d{3})(?P<sep>[- ]?)(?P<group>\d{2})(?P=sep)"
                 r"(?P<serial>\d{4})(?![\w]|[.-]\d)"
             ),
             score=1.0,
             check=_check_ssn,
             needs_digit=True,
+            not_after=_NUMBER_JOINER,
         ),
         PatternRecognizer(
             entity=EntityType.IBAN,
-            pattern=re.compile(
-                r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}"
-                r"(?:[ ]?[A-Za-z0-9]{1,3})?(?![A-Za-z0-9])"
-            ),
+            pattern=re.compile(r"\d{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,3})?(?![a-z0-9])"),
             score=1.0,
             check=_check_iban,
             needs_digit=True,
+            lowered=True,
         ),
         PatternRecognizer(
             entity=EntityType.IP_ADDRESS,
-            pattern=re.compile(
-                r"(?<![\w.:])(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})"
-                r"(?![\w:]|\.\d)"
-            ),
+            pattern=re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?![\w:]|\.\d)"),
             score=0.95,
-            check=_check_ip,
+            check=_check_ipv4,
             needs_digit=True,
+            not_after=re.compile(r"[\w.:]"),
+        ),
+        PatternRecognizer(
+            entity=EntityType.IP_ADDRESS,
+            pattern=re.compile(r":[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){1,6}(?![\w:]|\.\d)"),
+            score=0.95,
+            check=_check_ipv6,
+            needs_digit=True,
+            lowered=True,
         ),
         PatternRecognizer(
             entity=EntityType.PHONE,
             pattern=re.compile(
-                r"(?<![\w.+/-])(?P<num>(?:\+\d{1,3}[ .-]?)?(?:\(0\)[ ]?)?(?:\(\d{1,5}\)[ .-]?)?"
-                r"\d{1,12}(?:[ .-]\d{1,5}){0,5})"
+                # At least 7 digits ahead (checked in C before any Python check runs); digit
+                # runs are possessive, since splitting one can never end a valid match.
+                r"(?=[+(]?(?:[ .()-]{0,3}\d){7})"
+                r"(?P<num>(?:\+\d{1,3}+[ .-]?)?(?:\(0\)[ ]?)?(?:\(\d{1,5}+\)[ .-]?)?"
+                r"\d{1,12}+(?:[ .-]\d{1,5}+){0,5})"
                 r"(?P<ext>[ ]?(?:x|ext\.?|extension)[ ]?\d{1,5})?(?![\w]|[.-]\d)"
             ),
             score=1.0,
             check=_check_phone,
             needs_digit=True,
+            not_after=re.compile(r"[\w.+/-]"),
         ),
+        PatternRecognizer(
+            entity=EntityType.STREET_ADDRESS,
+            pattern=re.compile(
+                r"\d{1,6}+[A-Za-z]?,?\s+(?:[A-Z][\w'.-]*\s+){1,4}?"
+                r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way"
+                r"|Place|Pl|Square|Sq|Terrace|Parkway|Pkwy|Highway|Hwy|Circle|Trail|Crescent"
+                r"|Close|Row|Alley|Plaza|Gardens|Mews|Walk|Hill|Park)s?\b\.?"
+                r"(?:,?\s+(?:Apt|Apartment|Suite|Unit|Flat)\.?\s*#?\d+\w?)?"
+            ),
+            score=0.85,
+            needs_digit=True,
+            not_after=re.compile(r"[\w-]"),
+        ),
+    )
+
+
+def _secret_recognizers() -> tuple[PatternRecognizer, ...]:
+    """Keys, tokens and passwords."""
+    return (
         PatternRecognizer(
             entity=EntityType.PRIVATE_KEY,
             pattern=re.compile(
@@ -249,12 +314,11 @@ def default_recognizers() -> tuple[PatternRecognizer, ...]:
                 re.DOTALL,
             ),
             score=1.0,
-            triggers=("private key",),
         ),
         PatternRecognizer(
             entity=EntityType.API_KEY,
             pattern=re.compile(
-                r"(?<![\w-])(?:sk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}"
+                r"(?:sk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}"
                 r"|(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{22,}"
                 r"|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|glpat-[\w-]{20,}"
                 r"|hf_[A-Za-z0-9]{30,}|(?:sk|rk)_(?:live|test)_[0-9a-zA-Z]{16,}|npm_[A-Za-z0-9]{36}"
@@ -262,150 +326,155 @@ def default_recognizers() -> tuple[PatternRecognizer, ...]:
             ),
             score=1.0,
             triggers=API_KEY_PREFIXES,
+            not_after=re.compile(r"[\w-]"),
         ),
         PatternRecognizer(
             entity=EntityType.ACCESS_TOKEN,
-            pattern=re.compile(r"(?<![\w-])eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}"),
+            pattern=re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}"),
             score=1.0,
-            triggers=("eyj",),
+            not_after=re.compile(r"[\w-]"),
         ),
         PatternRecognizer(
             entity=EntityType.ACCESS_TOKEN,
-            pattern=re.compile(r"(?i:\bbearer)\s+(?P<v>[A-Za-z0-9._~+/-]{16,}=*)"),
+            pattern=re.compile(r"bearer\s+(?P<v>[a-z0-9._~+/-]{16,}=*)"),
             score=0.9,
             check=_check_secret_value,
-            triggers=("bearer",),
+            lowered=True,
+            not_after=WORD_CHAR,
         ),
         PatternRecognizer(
             entity=EntityType.API_KEY,
             pattern=re.compile(
-                r"(?i:(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?key(?:[_-]?id)?"
-                r"|client[_-]?secret|auth[_-]?token|access[_-]?token|token))"
-                r"[\"']?\s*[:=]\s*[\"']?(?P<v>[A-Za-z0-9_\-./+=]{12,})"
+                r"(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?key(?:[_-]?id)?"
+                r"|client[_-]?secret|auth[_-]?token|access[_-]?token|token)"
+                r"[\"']?\s*[:=]\s*[\"']?(?P<v>[a-z0-9_\-./+=]{12,})"
             ),
             score=0.9,
             check=_check_secret_value,
             triggers=("key", "secret", "token"),
+            lowered=True,
         ),
         PatternRecognizer(
             entity=EntityType.PASSWORD,
             pattern=re.compile(
-                r"(?i:\b(?:password|passwd|pwd|passphrase|passcode))[\"']?"
-                r"(?:\s*[:=]\s*|\s+(?i:is|was)\s+)"
+                r"(?:password|passwd|pwd|passphrase|passcode)[\"']?"
+                r"(?:\s*[:=]\s*|\s+(?:is|was)\s+)"
                 r"(?:[\"'](?P<q>[^\s\"']{4,64})[\"']|(?P<v>(?=[^\s\"'`,;()\[\]{}]*\d)"
                 r"[^\s\"'`,;()\[\]{}]{4,64}(?<![.!?])))"
             ),
             score=0.95,
-            triggers=("pass", "pwd"),
+            lowered=True,
+            not_after=WORD_CHAR,
         ),
         PatternRecognizer(
             entity=EntityType.PASSWORD,
-            pattern=re.compile(r"(?i:\b[a-z][a-z0-9+.-]*://)[^\s:/@]+:(?P<v>[^\s@/]{3,})@"),
+            # scheme://user:password@host
+            pattern=re.compile(r"://[^\s:/@]+:(?P<v>[^\s@/]{3,})@"),
             score=0.95,
-            triggers=("://",),
         ),
-        PatternRecognizer(
-            entity=EntityType.PASSPORT,
-            pattern=_keyed(r"passport", r"(?i:(?=[A-Z0-9]{0,8}\d)[A-Z0-9]{6,9})(?![\w-])"),
-            score=0.95,
-            triggers=("passport",),
-        ),
-        PatternRecognizer(
-            entity=EntityType.DRIVER_LICENSE,
-            pattern=_keyed(
-                r"driver'?s?\s*licen[cs]e|driving\s*licen[cs]e|DL|licen[cs]e\s*(?:no|number|#)",
-                r"(?i:(?=[A-Z0-9-]{0,19}\d)[A-Z0-9][A-Z0-9-]{3,18}[A-Z0-9])(?![\w-])",
-            ),
+    )
+
+
+def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
+    """Identifiers recognisable only by a keyword before them, and names after a cue."""
+    return (
+        _keyed_recognizer(EntityType.PASSPORT, r"passport", _PASSPORT_VALUE, score=0.95),
+        _keyed_recognizer(
+            EntityType.DRIVER_LICENSE,
+            r"driver'?s?\s*licen[cs]e|driving\s*licen[cs]e|dl|licen[cs]e\s*(?:no|number|#)",
+            _ID_VALUE,
             score=0.9,
             check=_has_digits(4),
-            triggers=("licen", "dl"),
         ),
-        PatternRecognizer(
-            entity=EntityType.ROUTING_NUMBER,
-            pattern=_keyed(r"routing|aba|rtn", r"\d{9}(?!\d)"),
+        _keyed_recognizer(
+            EntityType.ROUTING_NUMBER,
+            r"routing|aba|rtn",
+            r"\d{9}(?!\d)",
             score=1.0,
             check=_check_routing,
-            triggers=("routing", "aba", "rtn"),
         ),
-        PatternRecognizer(
-            entity=EntityType.BANK_ACCOUNT,
-            pattern=_keyed(
-                r"account\s*(?:no|number|num|#)|acct|a/c|bank\s*account",
-                r"\d(?:[ -]?\d){5,16}(?![\w]|[.-]\d)",
-            ),
+        _keyed_recognizer(
+            EntityType.BANK_ACCOUNT,
+            r"account\s*(?:no|number|num|#)|acct|a/c|bank\s*account",
+            r"\d(?:[ -]?\d){5,16}(?![\w]|[.-]\d)",
             score=0.9,
-            triggers=("account", "acct", "a/c"),
         ),
-        PatternRecognizer(
-            entity=EntityType.MEDICAL_RECORD,
-            pattern=_keyed(
-                r"medical\s*record|mrn|patient\s*(?:id|no|number|#)|chart\s*(?:no|number|#)"
-                r"|health\s*record|npi",
-                r"(?i:(?=[A-Z0-9-]{0,19}\d)[A-Z0-9][A-Z0-9-]{3,18}[A-Z0-9])(?![\w-])",
-            ),
+        _keyed_recognizer(
+            EntityType.MEDICAL_RECORD,
+            r"medical\s*record|mrn|patient\s*(?:id|no|number|#)|chart\s*(?:no|number|#)"
+            r"|health\s*record|npi",
+            _ID_VALUE,
             score=0.95,
             check=_has_digits(4),
-            triggers=("medical record", "mrn", "patient", "chart", "health record", "npi"),
         ),
-        PatternRecognizer(
-            entity=EntityType.INSURANCE_ID,
-            pattern=_keyed(
-                r"insurance|member\s*id|policy\s*(?:no|number|#)|subscriber\s*id|medicare"
-                r"|medicaid|nhs\s*(?:no|number)|group\s*(?:no|number|#)",
-                r"(?i:(?=[A-Z0-9-]{0,19}\d)[A-Z0-9][A-Z0-9-]{3,18}[A-Z0-9])(?![\w-])",
-            ),
+        _keyed_recognizer(
+            EntityType.INSURANCE_ID,
+            r"insurance|member\s*id|policy\s*(?:no|number|#)|subscriber\s*id|medicare"
+            r"|medicaid|nhs\s*(?:no|number)|group\s*(?:no|number|#)",
+            _ID_VALUE,
             score=0.9,
             check=_has_digits(4),
-            triggers=(
-                "insurance",
-                "member id",
-                "policy",
-                "subscriber",
-                "medicare",
-                "medicaid",
-                "nhs",
-                "group",
-            ),
         ),
-        PatternRecognizer(
-            entity=EntityType.DATE_OF_BIRTH,
-            pattern=_keyed(r"date\s*of\s*birth|dob|d\.o\.b|born|birth\s*date|birthday", _DATE),
+        _keyed_recognizer(
+            EntityType.DATE_OF_BIRTH,
+            r"date\s*of\s*birth|dob|d\.o\.b|born|birth\s*date|birthday",
+            _DATE,
             score=0.95,
-            triggers=("birth", "dob", "d.o.b", "born"),
         ),
-        PatternRecognizer(
-            entity=EntityType.STREET_ADDRESS,
-            pattern=re.compile(
-                r"(?<![\w-])\d{1,6}[A-Za-z]?,?\s+(?:[A-Z][\w'.-]*\s+){1,4}?"
-                r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way"
-                r"|Place|Pl|Square|Sq|Terrace|Parkway|Pkwy|Highway|Hwy|Circle|Trail|Crescent"
-                r"|Close|Row|Alley|Plaza|Gardens|Mews|Walk|Hill|Park)s?\b\.?"
-                r"(?:,?\s+(?:Apt|Apartment|Suite|Unit|Flat)\.?\s*#?\d+\w?)?"
-            ),
-            score=0.85,
-            needs_digit=True,
+        *(
+            PatternRecognizer(
+                entity=EntityType.PERSON,
+                pattern=re.compile(rf"{cue}[ \t]+{_NAME_AFTER_CUE}"),
+                score=0.9,
+                check=_check_name,
+                lowered=True,
+                not_after=WORD_CHAR,
+            )
+            # One pattern per cue: a literal start lets `re` jump between occurrences.
+            for cue in (
+                r"my\s+name\s+is",
+                r"name\s*:",
+                r"dear",
+                r"sincerely,?",
+                r"regards,?",
+                r"mrs?\.?",
+                r"ms\.?",
+                r"miss",
+                r"dr\.?",
+                r"prof\.?",
+            )
         ),
-        PatternRecognizer(
-            entity=EntityType.PERSON,
-            pattern=re.compile(
-                r"(?i:\bmy\s+name\s+is|\bname\s*:|\bdear|\bsincerely,?|\bregards,?"
-                r"|\b(?:mr|mrs|ms|miss|dr|prof)\.?)[ \t]+"
-                r"(?P<v>[^\W\d_][\w'\u2019-]*(?:[ \t]+[^\W\d_][\w'\u2019-]*){0,2})"
-            ),
-            score=0.9,
-            check=_check_name,
-            triggers=("name", "dear", "sincerely", "regards", "mr", "ms", "dr", "prof", "miss"),
-        ),
+    )
+
+
+def _keyed_recognizer(
+    entity: EntityType, keywords: str, value: str, *, score: float, check: Check | None = None
+) -> PatternRecognizer:
+    """A keyword-introduced identifier; digits are required (every value has some)."""
+    return PatternRecognizer(
+        entity=entity,
+        pattern=_keyed(keywords, value),
+        score=score,
+        check=check,
+        needs_digit=True,
+        lowered=True,
+        not_after=WORD_CHAR,
     )
 
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = (
-    r"(?i:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}"
+    r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}"
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}})(?!\d)"
 )
+_NAME_AFTER_CUE = r"(?P<v>[^\W\d_][\w'\u2019-]*(?:[ \t]+[^\W\d_][\w'\u2019-]*){0,2})"
+_ID_VALUE = r"(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,18}[a-z0-9](?![\w-])"
+_PASSPORT_VALUE = r"(?=[a-z0-9]{0,8}\d)[a-z0-9]{6,9}(?![\w-])"
 _DIGIT = re.compile(r"\d")
+_HEX = frozenset("0123456789abcdef")
+_EMAIL_LOCAL = re.compile(r"[\w.%+-]")
+_NUMBER_JOINER = re.compile(r"[\w.+-]")
 _WORD = re.compile(r"[^\s.,;:!?]+")
 _PHONE_SEP = re.compile(r"[ .-]")
 _NANP = re.compile(r"(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}")
@@ -459,3 +528,13 @@ API_KEY_PREFIXES = (
     "npm_",
     "sg.",
 )
+
+
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in words))
+
+
+_CARD_CONTEXT = _any_of(CARD_WORDS)
+_SSN_CONTEXT = _any_of(SSN_WORDS)
+_PHONE_CONTEXT = _any_of(PHONE_WORDS)
+_PHONE_AFTER = _any_of(PHONE_AFTER_WORDS)

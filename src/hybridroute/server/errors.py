@@ -138,6 +138,8 @@ def _validation_message(exc: RequestValidationError) -> str:
     if first.get("type") == "json_invalid":
         return "request body is not valid JSON"
     where = _loc(first.get("loc", ()))
+    if not where:
+        return "request body must be a JSON object (send Content-Type: application/json)"
     more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
     if first.get("type") == "extra_forbidden":
         return f"unrecognized request argument supplied: {where}{more}"
@@ -148,6 +150,8 @@ def _param(exc: BaseException) -> str | None:
     if isinstance(exc, GatewayError):
         return exc.param
     if isinstance(exc, RequestValidationError) and exc.errors():
+        if exc.errors()[0].get("type") == "json_invalid":
+            return None
         return _loc(exc.errors()[0].get("loc", ())) or None
     return None
 
@@ -162,7 +166,9 @@ ERROR_TABLE: Mapping[type[BaseException], ErrorSpec] = MappingProxyType(
         # The caller's request.
         RequestValidationError: ErrorSpec(status=400, type="invalid_request_error"),
         InvalidRequest: ErrorSpec(status=400, type="invalid_request_error"),
-        Unauthenticated: ErrorSpec(status=401, type="invalid_request_error", code="invalid_api_key"),
+        Unauthenticated: ErrorSpec(
+            status=401, type="invalid_request_error", code="invalid_api_key"
+        ),
         PermissionDenied: ErrorSpec(status=403, type="permission_error", code="permission_denied"),
         ModelNotFound: ErrorSpec(status=404, type="invalid_request_error", code="model_not_found"),
         BodyTooLarge: ErrorSpec(status=413, type="invalid_request_error", code="request_too_large"),
@@ -179,7 +185,9 @@ ERROR_TABLE: Mapping[type[BaseException], ErrorSpec] = MappingProxyType(
         errors.BadRequest: ErrorSpec(
             status=400, type="invalid_request_error", code="tier_rejected_request"
         ),
-        errors.RateLimited: ErrorSpec(status=429, type="rate_limit_error", code="tier_rate_limited"),
+        errors.RateLimited: ErrorSpec(
+            status=429, type="rate_limit_error", code="tier_rate_limited"
+        ),
         errors.TierTimeout: ErrorSpec(status=504, type="api_error", code="tier_timeout"),
         errors.TierUnavailable: ErrorSpec(status=503, type="api_error", code="tier_unavailable"),
         errors.AuthFailed: ErrorSpec(status=502, type="api_error", code="tier_auth_failed"),

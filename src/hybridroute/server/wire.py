@@ -108,31 +108,35 @@ class ChunkWriter:
         self._started = False
 
     def delta(self, delta: Delta) -> bytes:
-        """The event(s) for one delta: content, then tool calls and the finish reason."""
-        out = b""
-        if delta.text or not self._started:
-            piece: dict[str, Any] = {"content": delta.text}
-            if not self._started:
-                piece["role"] = "assistant"
-                self._started = True
-            out += self._event([{"index": 0, "delta": piece, "finish_reason": None}])
-        if delta.tool_calls:
-            calls = [_indexed(i, call) for i, call in enumerate(delta.tool_calls)]
-            out += self._event([{"index": 0, "delta": {"tool_calls": calls}, "finish_reason": None}])
-        if delta.finish_reason is not None:
-            out += self._event([{"index": 0, "delta": {}, "finish_reason": delta.finish_reason}])
-        return out
+        """The content event for one delta (the first also carries the role)."""
+        if not delta.text and self._started:
+            return b""
+        piece: dict[str, Any] = {"content": delta.text}
+        if not self._started:
+            piece["role"] = "assistant"
+            self._started = True
+        return self._event([{"index": 0, "delta": piece, "finish_reason": None}])
 
-    def trailer(self, *, usage: Usage | None, info: Mapping[str, Any]) -> bytes:
-        """The closing usage chunk (`choices: []`, as OpenAI sends) and `[DONE]`."""
-        extra: dict[str, Any] = {"hybridroute": dict(info)}
-        if usage is not None:
-            extra["usage"] = usage_body(usage)
-        return self._event([], **extra) + b"data: [DONE]\n\n"
+    def finish(self, final: Delta, *, info: Mapping[str, Any]) -> bytes:
+        """Tool calls (if any), then the finish reason with the `hybridroute` routing field."""
+        out = self.delta(final)
+        if final.tool_calls:
+            calls = [_indexed(i, call) for i, call in enumerate(final.tool_calls)]
+            choice = {"index": 0, "delta": {"tool_calls": calls}, "finish_reason": None}
+            out += self._event([choice])
+        choice = {"index": 0, "delta": {}, "finish_reason": final.finish_reason or "stop"}
+        return out + self._event([choice], hybridroute=dict(info))
+
+    def usage(self, usage: Usage) -> bytes:
+        """The usage chunk (`choices: []`) sent when `stream_options.include_usage` is set."""
+        return self._event([], usage=usage_body(usage))
 
     def _event(self, choices: Sequence[Mapping[str, Any]], **extra: Any) -> bytes:
         payload = {**self._head, "choices": choices, **extra}
         return b"data: " + json.dumps(payload).encode() + b"\n\n"
+
+
+DONE_EVENT = b"data: [DONE]\n\n"
 
 
 def error_event(body: Mapping[str, Any]) -> bytes:

@@ -1,0 +1,70 @@
+"""`hybridroute serve` (the OpenAI-compatible gateway) and `hybridroute hash-key`."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hybridroute.errors import ConfigError
+
+
+def serve(
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="YAML config (default: built-in).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8080,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    access_log: Annotated[bool, typer.Option(help="Log every request line.")] = False,
+) -> None:
+    """Run the OpenAI-compatible gateway; SIGTERM/SIGINT let in-flight requests finish."""
+    import uvicorn
+
+    from hybridroute.config import load_config
+    from hybridroute.server.app import app_from_config
+
+    try:
+        settings = load_config(config)
+        app = app_from_config(settings)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=access_log,
+            timeout_graceful_shutdown=settings.server.shutdown_timeout_s,
+            # Proxies' X-Forwarded-* headers are not trusted unless configured in front.
+            proxy_headers=False,
+            server_header=False,
+        )
+    )
+    server.run()
+    if server.should_exit and not server.started:
+        raise typer.Exit(1)  # startup failed (port in use, warm-up error): uvicorn logged why
+
+
+def hash_key(
+    secret: Annotated[
+        str | None,
+        typer.Argument(help="The API key secret; '-' reads stdin; omit to generate one."),
+    ] = None,
+) -> None:
+    """Print the sha256 digest to put in `server.api_keys[].sha256` (and a new key if none)."""
+    from hybridroute.server.auth import hash_key as digest
+
+    if secret is None:
+        secret = "hr-" + secrets.token_urlsafe(32)
+        typer.echo(f"key:    {secret}")
+        typer.echo(f"sha256: {digest(secret)}")
+        return
+    if secret == "-":
+        secret = sys.stdin.readline().strip()
+    typer.echo(digest(secret))

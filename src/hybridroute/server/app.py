@@ -1,0 +1,305 @@
+"""`create_app(router, settings)`: the OpenAI-compatible gateway as a FastAPI app.
+
+State lives on `app.state` (router, keys, budgets, metrics); nothing is module-global. The
+lifespan warms the embedded model and the routing signals before the server reports ready,
+and closes the router after uvicorn has let in-flight requests finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.requests import Request as HTTPRequest
+from starlette.responses import Response, StreamingResponse
+
+from hybridroute.cli.chat import decision_json
+from hybridroute.config import HybridRouteConfig, load_config
+from hybridroute.context import RequestContext
+from hybridroute.errors import BadResponse
+from hybridroute.executor.breaker import BreakerState
+from hybridroute.router import RoutedStream, Router
+from hybridroute.server import errors
+from hybridroute.server.auth import BudgetLedger, Caller, KeyTable
+from hybridroute.server.intake import AUTO, Intake, admit
+from hybridroute.server.metrics import GatewayMetrics
+from hybridroute.server.middleware import BodyLimit, RequireKey
+from hybridroute.server.schemas import (
+    ChatCompletion,
+    ChatCompletionRequest,
+    ErrorBody,
+    ModelList,
+    RouteDecision,
+)
+from hybridroute.server.settings import ServerSettings
+from hybridroute.server.wire import (
+    DONE_EVENT,
+    ChunkWriter,
+    completion_body,
+    error_event,
+    routing_headers,
+    routing_info,
+)
+from hybridroute.tiers.base import HealthStatus
+from hybridroute.tiers.llamacpp import LlamaCppTier
+from hybridroute.types import Request
+
+log = logging.getLogger("hybridroute.server")
+
+
+def create_app(
+    router: Router,
+    settings: ServerSettings | None = None,
+    *,
+    metrics: GatewayMetrics | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """The gateway app; it owns `router` and closes it at shutdown.
+
+    Pass the `metrics` whose `record` sink the router was built with, to export routing
+    metrics (`app_from_config` does this wiring).
+    """
+    settings = settings or ServerSettings()
+    keys = KeyTable(settings.api_keys, tier_names=router.tiers)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.warm_up:
+            await warm_up(router)
+        app.state.ready = True
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            await router.aclose()
+
+    app = FastAPI(
+        title="hybridroute gateway",
+        version="0.1.0",
+        summary="OpenAI-compatible chat completions routed across device and cloud tiers.",
+        lifespan=lifespan,
+        responses={"default": {"model": ErrorBody, "description": "OpenAI-format error"}},
+    )
+    app.state.router = router
+    app.state.settings = settings
+    app.state.keys = keys
+    app.state.ledger = BudgetLedger()
+    app.state.metrics = metrics or GatewayMetrics()
+    app.state.clock = clock
+    app.state.ready = False
+    errors.install(app)
+    # Added last runs first: the body limit applies before authentication.
+    app.add_middleware(RequireKey, keys=keys)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if keys.open:
+        log.warning("no server.api_keys configured: every caller has full access")
+    _routes(app)
+    return app
+
+
+def _routes(app: FastAPI) -> None:
+    app.post(
+        "/v1/chat/completions",
+        response_model=ChatCompletion,
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )(chat_completions)
+    app.get("/v1/models", response_model=ModelList)(list_models)
+    app.post("/v1/route", response_model=RouteDecision)(route)
+    app.get("/healthz")(healthz)
+    app.get("/readyz")(readyz)
+    app.get("/metrics", response_class=Response)(metrics)
+
+
+async def chat_completions(body: ChatCompletionRequest, request: HTTPRequest) -> Response:
+    """Answer a chat request through the router (`stream: true` for server-sent events)."""
+    state = request.app.state
+    caller = _caller(request)
+    intake = _admit(body, request, caller)
+    state.ledger.admit(caller)
+    router: Router = state.router
+    created = int(state.clock())
+    if body.stream:
+        stream = await router.stream(intake.request, intake.context)
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+        return StreamingResponse(
+            _events(stream, state, caller, created=created, include_usage=include_usage),
+            media_type="text/event-stream",
+            headers={
+                **routing_headers(
+                    decision=stream.decision,
+                    tier=stream.tier,
+                    degraded=stream.served.degraded,
+                    request_id=stream.request_id,
+                    cost=None,
+                ),
+                "cache-control": "no-cache",
+            },
+        )
+    routed = await router.complete(intake.request, intake.context)
+    state.ledger.charge(caller, routed.completion.usage.total_tokens)
+    model = routed.completion.model or router.tiers[routed.tier].info.model
+    payload = completion_body(routed, model=model, created=created)
+    return Response(
+        content=json.dumps(payload).encode(),
+        media_type="application/json",
+        headers=routing_headers(
+            decision=routed.decision,
+            tier=routed.tier,
+            degraded=routed.degraded,
+            request_id=routed.request_id,
+            cost=routed.cost_usd,
+        ),
+    )
+
+
+async def _events(
+    stream: RoutedStream, state: Any, caller: Caller, *, created: int, include_usage: bool
+) -> AsyncIterator[bytes]:
+    router: Router = state.router
+    writer = ChunkWriter(
+        request_id=stream.request_id, model=router.tiers[stream.tier].info.model, created=created
+    )
+    final = None
+    try:
+        async for delta in stream:
+            if delta.finish_reason is not None:
+                final = delta  # sent after the loop, once the cost is known
+                continue
+            yield writer.delta(delta)
+    except Exception as exc:  # the status line is gone: report in-band, as OpenAI does
+        yield error_event(errors.error_body(exc)[1])
+        return
+    if final is None:
+        yield error_event(errors.error_body(BadResponse(stream.tier, "stream ended early"))[1])
+        return
+    usage = final.usage
+    state.ledger.charge(caller, usage.total_tokens if usage else 0)
+    info = routing_info(
+        decision=stream.decision,
+        tier=stream.tier,
+        degraded=stream.served.degraded,
+        masked=stream.served.masked,
+        cost=stream.cost_usd,
+        request_id=stream.request_id,
+    )
+    yield writer.finish(final, info=info)
+    if include_usage and usage is not None:
+        yield writer.usage(usage)
+    yield DONE_EVENT
+
+
+async def list_models(request: HTTPRequest) -> dict[str, Any]:
+    """`auto` plus every tier this API key may use."""
+    router: Router = request.app.state.router
+    principal = _caller(request).principal
+    created = int(request.app.state.clock())
+    data = [{"id": AUTO, "object": "model", "created": created, "owned_by": "hybridroute"}]
+    data += [
+        {"id": name, "object": "model", "created": created, "owned_by": str(tier.info.location)}
+        for name, tier in router.tiers.items()
+        if principal.may_use(name)
+    ]
+    return {"object": "list", "data": data}
+
+
+async def route(body: ChatCompletionRequest, request: HTTPRequest) -> dict[str, Any]:
+    """The routing decision and its reasons for a chat request, without calling a model."""
+    intake = _admit(body, request, _caller(request))
+    router: Router = request.app.state.router
+    decision = await asyncio.to_thread(router.route, intake.request, intake.context)
+    return {"request_id": intake.context.request_id, **decision_json(decision)}
+
+
+async def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+async def readyz(request: HTTPRequest) -> Response:
+    """Readiness: warmed up, and at least one tier is neither down nor behind an open breaker."""
+    state = request.app.state
+    router: Router = state.router
+    if not state.ready:
+        return _json({"status": "starting", "tiers": {}}, status=503)
+    health = await router.health()
+    tiers = {
+        name: {
+            "health": str(h.status),
+            "detail": h.detail,
+            "breaker": str(router.breakers[name].state),
+        }
+        for name, h in health.items()
+    }
+    usable = [
+        name
+        for name, h in health.items()
+        if h.status is not HealthStatus.DOWN
+        and router.breakers[name].state is not BreakerState.OPEN
+    ]
+    status = "ready" if usable else "unavailable"
+    return _json({"status": status, "tiers": tiers}, status=200 if usable else 503)
+
+
+async def metrics(request: HTTPRequest) -> Response:
+    """Prometheus exposition of the gateway's counters."""
+    registry: GatewayMetrics = request.app.state.metrics
+    return Response(content=registry.render(), media_type=registry.content_type)
+
+
+async def warm_up(router: Router) -> None:
+    """Load embedded models and the routing signals' models so no request pays for it."""
+    started = time.perf_counter()
+    for tier in router.tiers.values():
+        if isinstance(tier, LlamaCppTier):
+            await tier.load()
+    await asyncio.to_thread(router.route, Request.from_prompt(WARM_UP_PROMPT), RequestContext())
+    await router.health()
+    log.info("warm-up done in %.0f ms", (time.perf_counter() - started) * 1000)
+
+
+def app_from_config(config: HybridRouteConfig) -> FastAPI:
+    """Router, metrics sink and app from one validated config."""
+    metrics = GatewayMetrics()
+    router = Router.from_config(config, sinks=[metrics.record])
+    return create_app(router, config.server, metrics=metrics)
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory hybridroute.server.app:app_from_env`."""
+    return app_from_config(load_config(os.environ.get("HYBRIDROUTE_CONFIG")))
+
+
+def _caller(request: HTTPRequest) -> Caller:
+    caller = request.scope.get("state", {}).get("caller")
+    if isinstance(caller, Caller):
+        return caller
+    # Not seen by RequireKey: open gateways get the owner, others no one.
+    keys: KeyTable = request.app.state.keys
+    return keys.authenticate(None)
+
+
+def _admit(body: ChatCompletionRequest, request: HTTPRequest, caller: Caller) -> Intake:
+    state = request.app.state
+    return admit(
+        body,
+        request.headers,
+        caller,
+        tiers=state.router.tiers,
+        aliases=state.settings.model_aliases,
+    )
+
+
+def _json(payload: dict[str, Any], *, status: int = 200) -> Response:
+    return Response(
+        content=json.dumps(payload).encode(), status_code=status, media_type="application/json"
+    )
+
+
+WARM_UP_PROMPT = "Warm up the routing signals: write a short greeting for Jane in Paris."

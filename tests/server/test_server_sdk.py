@@ -1,0 +1,113 @@
+"""The official openai SDK (sync, async, streaming) against the real gateway process,
+served by the embedded model (`device`) and by a real llama.cpp server (`private`)."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+from gateway_processes import KEYS
+
+MESSAGES = [{"role": "user", "content": "Name one colour."}]
+
+
+def client(url: str, key: str = KEYS["admin"]) -> openai.OpenAI:
+    return openai.OpenAI(base_url=url + "/v1", api_key=key, max_retries=0, timeout=60)
+
+
+def aclient(url: str, key: str = KEYS["admin"]) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(base_url=url + "/v1", api_key=key, max_retries=0, timeout=60)
+
+
+@pytest.mark.parametrize("tier", ["device", "private"])
+def test_sync_completion_reports_the_serving_tier(gateway: str, tier: str) -> None:
+    with client(gateway) as sdk:
+        raw = sdk.chat.completions.with_raw_response.create(
+            model=tier, messages=MESSAGES, max_tokens=12, temperature=0, seed=7
+        )
+    completion = raw.parse()
+    assert completion.choices[0].message.content
+    assert completion.choices[0].finish_reason in ("stop", "length")
+    assert completion.usage is not None and 0 < completion.usage.completion_tokens <= 12
+    assert raw.headers["x-hybridroute-tier"] == tier
+    assert raw.headers["x-hybridroute-plan"] == "direct"
+    assert "forced_tier" in raw.headers["x-hybridroute-reason"]
+    assert raw.headers["x-hybridroute-degraded"] == "false"
+    assert float(raw.headers["x-hybridroute-cost-usd"]) == 0.0
+    info = (completion.model_extra or {})["hybridroute"]
+    assert info["tier"] == tier
+    assert info["request_id"] == raw.headers["x-hybridroute-request-id"]
+    assert completion.id == f"chatcmpl-{info['request_id']}"
+
+
+async def test_async_completion_with_routing_options(gateway: str) -> None:
+    async with aclient(gateway) as sdk:
+        raw = await sdk.chat.completions.with_raw_response.create(
+            model="auto",
+            messages=MESSAGES,
+            max_tokens=8,
+            extra_body={"hybridroute": {"mode": "privacy-first", "feature": "chat"}},
+            extra_headers={"x-request-id": "req-async-1"},
+        )
+    completion = raw.parse()
+    assert completion.choices[0].message.content
+    assert raw.headers["x-hybridroute-request-id"] == "req-async-1"
+    assert raw.headers["x-hybridroute-tier"] in ("device", "private")
+    assert "objective" in raw.headers["x-hybridroute-reason"]
+
+
+def test_sync_streaming_from_the_embedded_model(gateway: str) -> None:
+    with client(gateway) as sdk:
+        stream = sdk.chat.completions.create(
+            model="device",
+            messages=MESSAGES,
+            max_tokens=10,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text.strip()
+    finishes = [c.choices[0].finish_reason for c in chunks if c.choices]
+    assert finishes[-1] in ("stop", "length") and all(f is None for f in finishes[:-1])
+    assert chunks[0].choices[0].delta.role == "assistant"
+    last = chunks[-1]
+    assert last.choices == [] and last.usage is not None and last.usage.completion_tokens > 0
+    info = (chunks[-2].model_extra or {})["hybridroute"]
+    assert info["tier"] == "device" and info["plan"] == "direct"
+
+
+async def test_async_streaming_from_the_llama_cpp_server(gateway: str) -> None:
+    async with aclient(gateway) as sdk:
+        stream = await sdk.chat.completions.create(
+            model="private", messages=MESSAGES, max_tokens=10, stream=True
+        )
+        text = ""
+        usage_seen = False
+        async for chunk in stream:
+            usage_seen |= chunk.usage is not None
+            if chunk.choices:
+                text += chunk.choices[0].delta.content or ""
+    assert text.strip()
+    assert not usage_seen  # only with stream_options.include_usage
+
+
+def test_models_lists_auto_and_the_tiers_the_key_may_use(gateway: str) -> None:
+    with client(gateway) as sdk:
+        assert [m.id for m in sdk.models.list()] == ["auto", "device", "private"]
+    with client(gateway, KEYS["device-only"]) as sdk:
+        assert [m.id for m in sdk.models.list()] == ["auto", "device"]
+
+
+def test_route_explains_without_calling_a_model(gateway: str) -> None:
+    with client(gateway) as sdk:
+        decision = sdk.post(
+            "/route",
+            body={"model": "auto", "messages": [{"role": "user", "content": "SSN 460-89-9847"}]},
+            cast_to=object,
+        )
+    assert isinstance(decision, dict)
+    assert decision["privacy_action"] == "local_only"
+    assert decision["tier"] in ("device", "private")
+    assert decision["reasons"][0]["rule"] == "privacy_local_only"
+    assert {e["tier"] for e in decision["estimates"]} == {"device", "private"}
+    assert "460-89" not in str(decision)

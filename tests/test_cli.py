@@ -1,0 +1,90 @@
+"""The `hybridroute` command as a user runs it: a real process, the real default model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).with_name("hybridroute")
+
+
+def run(
+    *args: str,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"OPENAI_API_KEY", "HYBRIDROUTE_CONFIG"}
+    }
+    return subprocess.run(
+        [str(BIN), *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=300,
+        env={**clean, **(env or {})},
+        check=False,
+    )
+
+
+def test_chat_json_answers_from_the_device_with_timings() -> None:
+    result = run("chat", "What is the capital of France?", "--json", "--max-tokens", "24")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["answer"].strip()
+    assert payload["tier"] == "device"
+    assert payload["latency_ms"] > 0
+    assert payload["usage"]["prompt_tokens"] > 0 and payload["usage"]["completion_tokens"] > 0
+    assert payload["timings"]["ttft_ms"] > 0 and payload["timings"]["decode_tps"] > 0
+    assert payload["cost_usd"] == 0.0
+
+
+def test_chat_plain_output_names_the_tier() -> None:
+    result = run("chat", "-", "--max-tokens", "8", stdin="Say hi.")
+    assert result.returncode == 0, result.stderr
+    assert "tier=device" in result.stdout and "decode=" in result.stdout
+
+
+def test_tiers_lists_health_and_measured_speed() -> None:
+    result = run("tiers", "--json")
+    assert result.returncode == 0, result.stderr
+    (row,) = json.loads(result.stdout)
+    assert row["name"] == "device" and row["location"] == "device" and row["trusted"]
+    assert row["health"] == "up"
+    assert row["decode_tps"] > 1 and row["prefill_tps"] > row["decode_tps"]
+    assert row["load_ms"] > 0
+
+
+def test_route_explains_without_calling_a_model(tmp_path: Path) -> None:
+    result = run("route", "My SSN is 536-22-1234", "--json")
+    assert result.returncode == 0, result.stderr
+    decision = json.loads(result.stdout)
+    assert decision["tier"] == "device"
+    assert decision["privacy_action"] == "local_only"
+    assert decision["reasons"][0]["rule"] == "privacy_local_only"
+    assert "536-22-1234" not in result.stdout
+
+
+def test_config_error_is_one_clear_line_and_exit_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("tiers:\n  - {name: x, kind: warp_drive}\n")
+    result = run("chat", "hi", "--config", str(bad))
+    assert result.returncode == 1
+    assert "unknown tier kind" in result.stderr and str(bad) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_forced_tier_reports_the_failure(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "tiers:\n"
+        "  - {name: device, kind: llama_cpp}\n"
+        "  - {name: far, kind: openai, base_url: 'http://127.0.0.1:9/v1', model: m,\n"
+        "     location: private_cloud, trusted: true}\n"
+    )
+    result = run("chat", "hi", "--config", str(config), "--tier", "far", "--json")
+    assert result.returncode == 1
+    assert "far" in result.stderr and "ConnectFailed" in result.stderr
