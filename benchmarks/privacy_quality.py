@@ -2,8 +2,8 @@
 
 Recall per entity type on presidio-research's synth_dataset_v2 and on fresh prompts generated
 from its templates.txt with Faker; false local_only/mask on prompts without personal data
-(MT-Bench, Arena-Hard, LLMRouter test queries); category and action rates on the vLLM
-semantic-router privacy labels.
+(MT-Bench, Arena-Hard, LLMRouter test queries; Vicuna and self-instruct held out); category
+and action rates on the vLLM semantic-router privacy labels; PERSON precision.
 
     .venv/bin/python benchmarks/privacy_quality.py [--generated 1000] [--no-presidio] [--json out]
 
@@ -59,6 +59,9 @@ class Tally:
     found: Counter[str] = field(default_factory=Counter)
     total: Counter[str] = field(default_factory=Counter)
     actions: Counter[str] = field(default_factory=Counter)
+    # Predicted PERSON spans, and those overlapping a gold PERSON span.
+    persons: int = 0
+    persons_right: int = 0
     seconds: float = 0.0
 
 
@@ -194,10 +197,18 @@ def load_no_pii() -> dict[str, list[str]]:
     mt = [json.loads(line) for line in (task / "mt_bench_question.jsonl").open()]
     arena = [json.loads(line) for line in (task / "arena_hard_v0.1_question.jsonl").open()]
     llm = [json.loads(line) for line in (task / "llmrouter_default_query_test.jsonl").open()]
+    vicuna = [json.loads(line) for line in (task / "vicuna_bench_question.jsonl").open()]
+    instruct = [
+        json.loads(line)
+        for line in (task / "self_instruct_user_oriented_instructions.jsonl").open()
+    ]
     return {
         "mt_bench": ["\n".join(q["turns"]) for q in mt],
         "arena_hard": ["\n".join(t["content"] for t in q["turns"]) for q in arena],
         "llmrouter_test": [q["query"] for q in llm],
+        # Never looked at while writing or tuning the detectors: the held-out check.
+        "vicuna (held out)": ["\n".join(q["turns"]) for q in vicuna],
+        "self_instruct (held out)": [q["instruction"] for q in instruct],
     }
 
 
@@ -210,6 +221,11 @@ def evaluate(scanner: PrivacyScanner, samples: Sequence[Sample], batch: int = 32
             chunk, scanner.assess_many([s.text for s in chunk]), strict=True
         ):
             tally.actions[assessment.action.value] += 1
+            gold_people = [(a, b) for g, a, b in sample.spans if g == "PERSON"]
+            for e in assessment.entities:
+                if e.type == "PERSON":
+                    tally.persons += 1
+                    tally.persons_right += any(e.start < b and a < e.end for a, b in gold_people)
             for gold, start, end in sample.spans:
                 ok_types = COMPATIBLE.get(gold)
                 if ok_types is None:
@@ -271,6 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     k: round(tally.found[k] / tally.total[k], 4) for k in sorted(tally.total)
                 },
                 "n": dict(tally.total),
+                "person_precision": round(tally.persons_right / max(1, tally.persons), 4),
                 "actions": dict(tally.actions),
                 "seconds": round(tally.seconds, 2),
             }
@@ -308,6 +325,8 @@ def print_table(report: dict[str, object]) -> None:
         for gold in sorted(first["n"]):  # type: ignore[arg-type]
             cells = [f"{systems[n][dname]['recall'].get(gold, 0):.3f}" for n in names]  # type: ignore[union-attr]
             print(f"| {gold} | {first['n'][gold]} | " + " | ".join(cells) + " |")  # type: ignore[index]
+        cells = [f"{systems[n][dname]['person_precision']:.3f}" for n in names]
+        print("| PERSON precision | | " + " | ".join(cells) + " |")
         cells = [f"{systems[n][dname]['seconds']:.1f}" for n in names]
         print("| seconds | | " + " | ".join(cells) + " |")
     print("\n### false local_only/mask on prompts without personal data\n")

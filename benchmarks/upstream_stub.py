@@ -55,9 +55,11 @@ def sse(model: str, tools: bool) -> bytes:
     return b"".join(b"data: " + e.encode() + b"\n\n" for e in out) + b"data: [DONE]\n\n"
 
 
-def response(status: int, body: bytes, content_type: str = "application/json") -> bytes:
+def response(
+    status: int, body: bytes, content_type: str = "application/json", extra: str = ""
+) -> bytes:
     head = (
-        f"HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\n"
+        f"HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\n{extra}"
         f"content-length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
@@ -77,7 +79,8 @@ async def answer(path: str, body: bytes) -> bytes:
     if model.startswith("status-"):
         code = int(model.removeprefix("status-"))
         err = {"error": {"message": "stub failure", "type": "stub_error"}}
-        return response(code, json.dumps(err).encode())
+        extra = "retry-after: 3\r\n" if code == 429 else ""
+        return response(code, json.dumps(err).encode(), extra=extra)
     if model.startswith("slow-"):
         await asyncio.sleep(int(model.removeprefix("slow-")) / 1000)
     tools = bool(request.get("tools"))

@@ -3,14 +3,15 @@
 Reproduce the shipped artefact (needs the ``train`` extra: scikit-learn)::
 
     python -m training.train_capability --data ../shared/data \\
-        --out src/hybridroute/capability/model
+        --out src/hybridroute/capability/model --cv
 
 Two linear models over the features in ``hybridroute.capability.features``:
 
 * local_ok: ridge regression on a soft label, the share of open 7B-70B models that scored at
   least as well as the strong model on that prompt (RouterBench vs gpt-4; dcrouter vs the
   best ~50B model). Ridge alpha was picked by Spearman correlation on the sources' own test
-  splits (alphas 1-1000), never on the RouteLLM sets.
+  splits (alphas 1-1000), never on the RouteLLM sets; ``--cv`` adds the grouped 5-fold
+  routing criterion of ``training/selection.py`` to the model card.
 * category: multinomial logistic regression on the task-type sets.
 
 RouteLLM's MMLU, GSM8K and MT-Bench prompts are never trained on: any training prompt whose

@@ -9,6 +9,7 @@ import pytest
 from hybridroute.capability import CapabilityScorer, CapabilitySettings
 from hybridroute.capability.features import DENSE_NAMES, extract
 from hybridroute.capability.model import SHIPPED_MODEL_DIR, CapabilityModel
+from hybridroute.errors import ConfigError
 
 
 def test_shipped_model_loads_and_is_small() -> None:
@@ -67,5 +68,5 @@ def test_decision_latency_p99_under_2ms() -> None:
 
 def test_bad_model_path_fails_on_first_use(tmp_path) -> None:
     scorer = CapabilityScorer(CapabilitySettings(model_path=tmp_path))
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(ConfigError, match=r"capability\.model_path"):
         scorer.assess("hello")

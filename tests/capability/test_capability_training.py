@@ -4,8 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("sklearn")
+import sklearn  # noqa: F401 - the training extra is part of dev: fail, don't skip
 
 from hybridroute.capability import CapabilityScorer, CapabilitySettings
 

@@ -87,7 +87,6 @@ def _app() -> typer.Typer:
 
 
 def test_cli_eval_json_and_plot(tmp_path: Path) -> None:
-    pytest.importorskip("matplotlib")
     dataset = tmp_path / "d.jsonl"
     write_dataset(EXAMPLES, dataset)
     png = tmp_path / "curve.png"

@@ -1,7 +1,8 @@
 """Real processes on 127.0.0.1 for the gateway tests (started by conftest fixtures).
 
 * `stub`: the fast OpenAI-compatible upstream stub (benchmarks/upstream_stub.py).
-* `upstream`: `python -m llama_cpp.server` serving the same GGUF as the embedded tier.
+* `llama_upstream` (tests/conftest.py): `python -m llama_cpp.server` on the same GGUF as the
+  embedded tier.
 * `gateway`: `hybridroute serve` with the embedded `device` tier, a `private` tier on the
   llama.cpp server and API keys (see KEYS).
 * `stub_gateway`: `hybridroute serve` over the stub only (fast): input validation,
@@ -102,8 +103,6 @@ tiers:
      base_url: "{stub_url}/v1", model: status-500}}
   - {{kind: openai, name: limited, location: private_cloud, trusted: true,
      base_url: "{stub_url}/v1", model: status-429}}
-  - {{kind: openai, name: slow, location: private_cloud, trusted: true,
-     base_url: "{stub_url}/v1", model: slow-1500}}
 routing: {{breaker_failures: 1000}}
 privacy: {{ner: false}}
 {extra}

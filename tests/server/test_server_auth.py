@@ -99,3 +99,4 @@ def test_health_and_metrics_need_no_key(gateway: str) -> None:
     text = httpx.get(gateway + "/metrics").text
     assert "hybridroute_requests_total" in text
     assert 'hybridroute_gateway_errors_total{code="permission_denied"}' in text
+    assert 'hybridroute_gateway_errors_total{code="invalid_api_key"}' in text

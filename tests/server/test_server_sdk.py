@@ -3,6 +3,8 @@ served by the embedded model (`device`) and by a real llama.cpp server (`private
 
 from __future__ import annotations
 
+import json
+
 import openai
 import pytest
 from gateway_processes import KEYS
@@ -111,3 +113,34 @@ def test_route_explains_without_calling_a_model(gateway: str) -> None:
     assert decision["reasons"][0]["rule"] == "privacy_local_only"
     assert {e["tier"] for e in decision["estimates"]} == {"device", "private"}
     assert "460-89" not in str(decision)
+
+
+def test_structured_output_is_honoured_by_the_embedded_model(gateway: str) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"ok": {"type": "boolean"}},
+        "required": ["ok"],
+        "additionalProperties": False,
+    }
+    with client(gateway) as sdk:
+        answer = sdk.chat.completions.create(
+            model="device",
+            messages=[{"role": "user", "content": "Is water wet? Answer in JSON."}],
+            max_tokens=16,
+            temperature=0,
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": "verdict", "schema": schema},
+            },
+        )
+    assert isinstance(json.loads(answer.choices[0].message.content or "")["ok"], bool)
+
+
+def test_required_tool_call_on_the_embedded_model_is_a_clear_400(gateway: str) -> None:
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
+    with client(gateway) as sdk, pytest.raises(openai.BadRequestError) as info:
+        sdk.chat.completions.create(
+            model="device", messages=MESSAGES, tools=tools, tool_choice="required"
+        )
+    assert info.value.code == "tier_rejected_request"
+    assert "cannot honour a required tool call" in info.value.message

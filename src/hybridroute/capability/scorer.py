@@ -15,6 +15,7 @@ from hybridroute.capability.features import PromptFeatures, extract
 from hybridroute.capability.model import SHIPPED_MODEL_DIR, CapabilityModel, ModelOutput
 from hybridroute.capability.rules import RuleTable
 from hybridroute.capability.settings import CapabilitySettings
+from hybridroute.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,7 +55,13 @@ class CapabilityScorer:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    self._model = CapabilityModel.load(Path(self._model_dir))
+                    try:
+                        self._model = CapabilityModel.load(Path(self._model_dir))
+                    except (OSError, ValueError, KeyError) as exc:
+                        raise ConfigError(
+                            f"capability.model_path: cannot load the capability model from "
+                            f"{self._model_dir} ({type(exc).__name__})"
+                        ) from exc
         return self._model
 
     def assess(self, prompt: str, role: str | None = None) -> CapabilityAssessment:

@@ -18,7 +18,9 @@ def scan(
         str, typer.Argument(help="JSONL with a 'text' field, or plain lines; '-' is stdin.")
     ] = "-",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per row.")] = False,
-    fast: Annotated[bool, typer.Option("--fast", help="Patterns only, no NER.")] = False,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="Patterns and the name list only, no NER.")
+    ] = False,
     config: Annotated[
         Path | None, typer.Option("--config", help="YAML file with a 'privacy:' section.")
     ] = None,

@@ -52,6 +52,7 @@ class Executor:
 
     async def complete(self, request: Request, decision: Decision) -> tuple[Completion, Served]:
         attempts: list[Attempt] = []
+        last: Exception | None = None
         for index, name in enumerate(self._order(decision)):
             masking = self._masking(name, decision)
             try:
@@ -59,16 +60,18 @@ class Executor:
                 completion = await self._call(name, outgoing)
             except FALLBACK_ON as exc:
                 attempts.append(Attempt(tier=name, error=type(exc).__name__))
+                last = exc
                 continue
             if session is not None:
                 completion = _restore_completion(completion, session)
             served = Served(tier=name, degraded=index > 0, masked=masking, attempts=tuple(attempts))
             return completion, served
-        raise self._exhausted(decision, attempts)
+        raise self._exhausted(decision, attempts, last)
 
     async def open_stream(self, request: Request, decision: Decision) -> RoutedDeltas:
         """Start streaming from the first tier that produces a first delta."""
         attempts: list[Attempt] = []
+        last: Exception | None = None
         for index, name in enumerate(self._order(decision)):
             masking = self._masking(name, decision)
             try:
@@ -80,6 +83,7 @@ class Executor:
             except FALLBACK_ON as exc:
                 self._failed(name, exc)
                 attempts.append(Attempt(tier=name, error=type(exc).__name__))
+                last = exc
                 continue
             served = Served(tier=name, degraded=index > 0, masked=masking, attempts=tuple(attempts))
             return RoutedDeltas(
@@ -90,7 +94,7 @@ class Executor:
                 _restorer=session.stream_restorer() if session else None,
                 _session=session,
             )
-        raise self._exhausted(decision, attempts)
+        raise self._exhausted(decision, attempts, last)
 
     def _order(self, decision: Decision) -> list[str]:
         if isinstance(decision.plan, Refuse):
@@ -143,7 +147,12 @@ class Executor:
         if not isinstance(exc, errors.CircuitOpen):
             self.breakers[name].record_failure()
 
-    def _exhausted(self, decision: Decision, attempts: list[Attempt]) -> errors.HybridRouteError:
+    def _exhausted(
+        self, decision: Decision, attempts: list[Attempt], last: Exception | None
+    ) -> Exception:
+        """With one tier tried, its own error (a 429 stays a 429); with several, a summary."""
+        if len(attempts) == 1 and last is not None:
+            return last
         tried = ", ".join(f"{a.tier} ({a.error})" for a in attempts) or "none"
         return errors.TierUnavailable(
             decision.plan.tier or "?", f"every eligible tier failed: {tried}"

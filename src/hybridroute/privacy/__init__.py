@@ -12,6 +12,7 @@ from hybridroute.privacy.assessment import Action, Assessment
 from hybridroute.privacy.categories import Category, detect_categories
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.masking import MaskSession, StreamRestorer
+from hybridroute.privacy.names import NameDetector
 from hybridroute.privacy.ner import DetectorTimeout, SpacyNer
 from hybridroute.privacy.recognizers import PatternRecognizer, StructuredDetector
 from hybridroute.privacy.scanner import BatchDetector, Detector, PrivacyScanner
@@ -27,6 +28,7 @@ __all__ = [
     "Entity",
     "EntityType",
     "MaskSession",
+    "NameDetector",
     "PatternRecognizer",
     "PrivacyScanner",
     "PrivacySettings",

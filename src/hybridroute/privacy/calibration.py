@@ -13,23 +13,25 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from hybridroute.privacy.entities import Entity, EntityType
+from hybridroute.privacy.matching import lower_aligned
 
 
 def calibrate(
     entities: Sequence[Entity], text: str, categories: Sequence[str] = ()
 ) -> list[Entity]:
     """NER entities filtered to plausible proper nouns; person confidence set by context."""
-    ner = [e for e in entities if e.source == "ner"]
+    ner = [e for e in entities if e.source in CALIBRATED_SOURCES]
     if not ner:
         return list(entities)
     personal = has_personal_context(text, entities, categories)
     person_score = PERSON_IN_CONTEXT if personal else PERSON_WITHOUT_CONTEXT
     calibrated: list[Entity] = []
     for entity in entities:
-        if entity.source != "ner":
+        if entity.source not in CALIBRATED_SOURCES:
             calibrated.append(entity)
             continue
-        if not looks_like_proper_noun(text[entity.start : entity.end]):
+        # The gazetteer vouches for its own spans, lower-case names included.
+        if entity.source == "ner" and not looks_like_proper_noun(text[entity.start : entity.end]):
             continue
         if entity.type == EntityType.PERSON:
             entity = replace(entity, score=min(entity.score, person_score))
@@ -54,9 +56,26 @@ def has_personal_context(
         return True
     if any(e.type in CONTACT_TYPES for e in entities):
         return True
-    return _PERSONAL_CUE.search(text) is not None
+    spaced = " " + lower_aligned(text)
+    for cue in _PERSONAL_CUE.finditer(spaced):
+        if cue["intro"] is None and cue["greeting"] is None:
+            return True
+        # `spaced` is one character longer than `text`: its match end is the next character.
+        if not text[cue.end() - 1 : cue.end()].isupper():
+            continue
+        if cue["greeting"] is None or _opens_line(spaced, cue.start()):
+            return True
+    return False
 
 
+def _opens_line(spaced: str, at: int) -> bool:
+    """Only spaces or tabs between the last line break (or the start) and `at`."""
+    line_start = spaced.rfind("\n", 0, at + 1)
+    return not spaced[line_start + 1 : at + 1].strip(" \t")
+
+
+# NER and the name gazetteer: names, places and organisations found without a keyword.
+CALIBRATED_SOURCES = frozenset({"ner", "names"})
 PERSON_IN_CONTEXT = 0.85
 PERSON_WITHOUT_CONTEXT = 0.7
 PERSONAL_CATEGORIES = frozenset({"health", "hr", "legal", "finance"})
@@ -77,12 +96,15 @@ CONTACT_TYPES = frozenset(
     }
 )
 _NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['\u2019.-])*\.?")
+# Relation or identity cues, matched on " " + lower-cased text behind one consumed non-word
+# character (fast: see matching.py). `intro` and `greeting` need a capital letter next in the
+# original text ("this is Anna"); a greeting must open a line ("Dear Tom").
 _PERSONAL_CUE = re.compile(
-    r"(?i:\b(?:my|our)\s+(?:name|friend|brother|sister|mother|mom|mum|father|dad|wife|husband"
+    r"[^\w](?:(?:my|our)\s+(?:name|friend|brother|sister|mother|mom|mum|father|dad|wife|husband"
     r"|son|daughter|partner|colleague|co-?worker|boss|manager|client|customer|patient|employee"
     r"|neighbou?r|tenant|landlord|room-?mate|cousin|uncle|aunt|grand\w+|child|kids?"
     r"|fianc[eé]e?|girlfriend|boyfriend|team-?mate|student|teacher|doctor|lawyer|nurse)s?\b"
-    r"|\b(?:i'm|i am|this is|call me|calls me|named|name is|name:)\s+(?-i:[A-Z]))"
-    r"|(?im:^\s*(?:dear|hi|hello|hey)\s+(?-i:[A-Z]))"
-    r"|(?i:\b(?:regards|sincerely|cheers|best wishes),?\s*\n)"
+    r"|(?P<intro>i'm|i am|this is|call me|calls me|named|name is|name:)\s+"
+    r"|(?P<greeting>dear|hi|hello|hey)\s+"
+    r"|(?:regards|sincerely|cheers|best wishes),?[ \t]*\n)"
 )

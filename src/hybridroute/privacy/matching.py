@@ -24,14 +24,18 @@ def lower_aligned(text: str) -> str:
 
 
 def matches(
-    pattern: re.Pattern[str], text: str, not_after: re.Pattern[str] | None = None
+    pattern: re.Pattern[str],
+    text: str,
+    not_after: re.Pattern[str] | None = None,
+    pos: int = 0,
+    endpos: int | None = None,
 ) -> Iterator[re.Match[str]]:
-    """`pattern.finditer(text)`, skipping matches that start right after a `not_after` char."""
+    """`pattern.finditer(text, pos, endpos)`, skipping matches that start right after a
+    `not_after` character."""
     search = pattern.search
-    pos = 0
-    end = len(text)
+    end = len(text) if endpos is None else endpos
     while pos <= end:
-        match = search(text, pos)
+        match = search(text, pos, end)
         if match is None:
             return
         start = match.start()

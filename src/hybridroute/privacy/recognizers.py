@@ -36,14 +36,22 @@ class PatternRecognizer:
     lowered: bool = False
     # A match may not start right after a character matching this (a look-behind's job).
     not_after: re.Pattern[str] | None = None
+    # Search only around runs of digits and separators holding at least this many digits.
+    min_digits: int = 0
 
-    def find(self, text: str, lowered: str, has_digit: bool) -> Iterator[Entity]:
+    def find(
+        self,
+        text: str,
+        lowered: str,
+        has_digit: bool,
+        numbers: Sequence[NumberRun] | None = None,
+    ) -> Iterator[Entity]:
         if self.needs_digit and not has_digit:
             return
         if self.triggers and not any(t in lowered for t in self.triggers):
             return
         subject = lowered if self.lowered else text
-        for match in matches(self.pattern, subject, self.not_after):
+        for match in self._matches(subject, numbers):
             verdict = self.score if self.check is None else self.check(match, text, lowered)
             if verdict is None:
                 continue
@@ -53,6 +61,61 @@ class PatternRecognizer:
                 score, (start, end) = verdict, _value_span(match)
             if start < end:
                 yield Entity(type=self.entity, start=start, end=end, score=score)
+
+    def _matches(
+        self, subject: str, numbers: Sequence[NumberRun] | None
+    ) -> Iterator[re.Match[str]]:
+        if not self.min_digits:
+            yield from matches(self.pattern, subject, self.not_after)
+            return
+        runs = numbers if numbers is not None else number_runs(subject)
+        size = len(subject)
+        last_end = 0
+        for pos, endpos in _windows(runs, self.min_digits, size):
+            for match in matches(self.pattern, subject, self.not_after, max(pos, last_end), endpos):
+                if match.end() > endpos - 2 and endpos < size:
+                    # Cut short by the window: match again on the whole text.
+                    match = next(matches(self.pattern, subject, self.not_after, match.start()))
+                    last_end = match.end()
+                    yield match
+                    break
+                last_end = match.end()
+                yield match
+
+
+def _windows(runs: Sequence[NumberRun], min_digits: int, size: int) -> Iterator[tuple[int, int]]:
+    """Merged spans around the number runs holding at least `min_digits` digits: 3 characters
+    before each (a "+" or "("), 32 after (an extension, what a look-ahead reads)."""
+    span: tuple[int, int] | None = None
+    for run in runs:
+        if run.digits < min_digits:
+            continue
+        start, end = max(0, run.start - 3), min(size, run.end + 32)
+        if span is not None and start <= span[1]:
+            span = (span[0], end)
+            continue
+        if span is not None:
+            yield span
+        span = (start, end)
+    if span is not None:
+        yield span
+
+
+@dataclass(frozen=True, slots=True)
+class NumberRun:
+    """A run of digits and separators (`text[start:end]`) and how many digits it holds."""
+
+    start: int
+    end: int
+    digits: int
+
+
+def number_runs(text: str) -> list[NumberRun]:
+    """Every maximal run of digits, spaces and number punctuation that starts with a digit."""
+    return [
+        NumberRun(m.start(), m.end(), len(checksums.digits_of(m.group(0))))
+        for m in _NUMBER_RUN.finditer(text)
+    ]
 
 
 class StructuredDetector:
@@ -66,9 +129,10 @@ class StructuredDetector:
     def detect(self, text: str) -> list[Entity]:
         lowered = lower_aligned(text)
         has_digit = _DIGIT.search(text) is not None
+        numbers = number_runs(text) if has_digit else []
         found: list[Entity] = []
         for recognizer in self.recognizers:
-            found.extend(recognizer.find(text, lowered, has_digit))
+            found.extend(recognizer.find(text, lowered, has_digit, numbers))
         return found
 
 
@@ -236,6 +300,7 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
             check=_check_card,
             needs_digit=True,
             not_after=_NUMBER_JOINER,
+            min_digits=12,
         ),
         PatternRecognizer(
             entity=EntityType.US_SSN,
@@ -247,6 +312,7 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
             check=_check_ssn,
             needs_digit=True,
             not_after=_NUMBER_JOINER,
+            min_digits=9,
         ),
         PatternRecognizer(
             entity=EntityType.IBAN,
@@ -263,6 +329,7 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
             check=_check_ipv4,
             needs_digit=True,
             not_after=re.compile(r"[\w.:]"),
+            min_digits=4,
         ),
         PatternRecognizer(
             entity=EntityType.IP_ADDRESS,
@@ -286,6 +353,7 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
             check=_check_phone,
             needs_digit=True,
             not_after=re.compile(r"[\w.+/-]"),
+            min_digits=7,
         ),
         PatternRecognizer(
             entity=EntityType.STREET_ADDRESS,
@@ -433,6 +501,7 @@ def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
             # One pattern per cue: a literal start lets `re` jump between occurrences.
             for cue in (
                 r"my\s+name\s+is",
+                r"calls?\s+me",
                 r"name\s*:",
                 r"dear",
                 r"sincerely,?",
@@ -472,6 +541,7 @@ _NAME_AFTER_CUE = r"(?P<v>[^\W\d_][\w'\u2019-]*(?:[ \t]+[^\W\d_][\w'\u2019-]*){0
 _ID_VALUE = r"(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,18}[a-z0-9](?![\w-])"
 _PASSPORT_VALUE = r"(?=[a-z0-9]{0,8}\d)[a-z0-9]{6,9}(?![\w-])"
 _DIGIT = re.compile(r"\d")
+_NUMBER_RUN = re.compile(r"\d[\d .()/+:-]*")
 _HEX = frozenset("0123456789abcdef")
 _EMAIL_LOCAL = re.compile(r"[\w.%+-]")
 _NUMBER_JOINER = re.compile(r"[\w.+-]")

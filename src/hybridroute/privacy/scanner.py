@@ -9,6 +9,7 @@ from hybridroute.privacy.assessment import Action, Assessment
 from hybridroute.privacy.calibration import calibrate
 from hybridroute.privacy.categories import detect_categories
 from hybridroute.privacy.entities import Entity
+from hybridroute.privacy.names import NameDetector
 from hybridroute.privacy.ner import DetectorTimeout, SpacyNer
 from hybridroute.privacy.presidio import PresidioDetector
 from hybridroute.privacy.recognizers import StructuredDetector
@@ -32,6 +33,14 @@ class BatchDetector(Detector, Protocol):
     def detect_many(self, texts: Sequence[str]) -> Sequence[Sequence[Entity]]: ...
 
 
+@runtime_checkable
+class GuidedDetector(BatchDetector, Protocol):
+    """A batch detector that skips what the detectors before it found: `detect_many(texts,
+    known)` with `known[i]` the entities found so far in `texts[i]` (spaCy NER)."""
+
+    guided: bool
+
+
 class PrivacyScanner:
     """Assesses texts for sensitive data. Cheap to construct; NER loads on first use."""
 
@@ -45,6 +54,8 @@ class PrivacyScanner:
         self.detectors = (
             tuple(detectors) if detectors is not None else default_detectors(self.settings)
         )
+        # The gazetteer also corrects NER labels (a foreign name tagged ORG is a PERSON).
+        self._names = next((d for d in self.detectors if isinstance(d, NameDetector)), None)
 
     def assess(self, text: str) -> Assessment:
         """Never raises: a failing or slow detector yields `local_only` with a reason."""
@@ -68,6 +79,8 @@ class PrivacyScanner:
         try:
             settings = self.settings
             categories = detect_categories(text) if settings.categories and not failures else ()
+            if self._names is not None:
+                entities = self._names.retype(entities, text)
             kept = calibrate(entities, text, categories)
             kept = [e for e in kept if e.score >= settings.min_score]
             kept = resolve_overlaps(kept, settings)
@@ -102,9 +115,15 @@ def _run_detector(
     failures: list[list[str]],
 ) -> None:
     """Run one detector over the batch, recording per-text failures instead of raising."""
-    if isinstance(detector, BatchDetector) and len(texts) > 1:
+    guided = isinstance(detector, GuidedDetector) and detector.guided
+    if isinstance(detector, BatchDetector) and (len(texts) > 1 or guided):
         try:
-            for index, entities in zip(indices, detector.detect_many(texts), strict=True):
+            if guided:
+                known = [list(found[index]) for index in indices]
+                results = detector.detect_many(texts, known)  # type: ignore[call-arg]
+            else:
+                results = detector.detect_many(texts)
+            for index, entities in zip(indices, results, strict=True):
                 found[index].extend(entities)
             return
         except DetectorTimeout:
@@ -125,14 +144,18 @@ def _allowed() -> Assessment:
 
 
 def default_detectors(settings: PrivacySettings) -> tuple[Detector, ...]:
-    """Patterns always; NER (spaCy or full Presidio) in full mode."""
+    """Patterns always, the name gazetteer unless switched off; NER (spaCy or full Presidio)
+    in full mode."""
     detectors: list[Detector] = [StructuredDetector()]
+    if settings.names:
+        detectors.append(NameDetector(lowercase=settings.ner))
     if settings.ner and settings.ner_engine == "spacy":
         detectors.append(
             SpacyNer(
                 model=settings.ner_model,
                 timeout_s=settings.ner_timeout_ms / 1000.0,
                 chunk_chars=settings.ner_chunk_chars,
+                window_words=settings.ner_window_words,
             )
         )
     elif settings.ner:

@@ -3,6 +3,7 @@ thresholds that turn it into an action. Pure functions of entities and settings.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -66,9 +67,16 @@ def resolve_overlaps(entities: Sequence[Entity], settings: PrivacySettings) -> l
     ranked = sorted(
         entities, key=lambda e: (-contribution(e, settings), -(e.end - e.start), e.start)
     )
+    # Kept spans are disjoint, so sorted by start they are sorted by end too: a new span can
+    # only overlap its neighbours in that order (O(n log n) instead of comparing all pairs).
+    starts: list[int] = []
     kept: list[Entity] = []
     for entity in ranked:
-        if not any(entity.overlaps(other) for other in kept):
-            kept.append(entity)
-    kept.sort(key=lambda e: e.start)
+        at = bisect.bisect_right(starts, entity.start)
+        if at > 0 and kept[at - 1].end > entity.start:
+            continue
+        if at < len(kept) and kept[at].start < entity.end:
+            continue
+        starts.insert(at, entity.start)
+        kept.insert(at, entity)
     return kept

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from hybridroute import errors
 
@@ -107,10 +108,22 @@ def error_response(exc: BaseException) -> Response:
 
 async def handle(request: Request, exc: Exception) -> Response:
     """The one exception handler, registered for every class in the table."""
-    metrics = getattr(request.app.state, "metrics", None)
-    if metrics is not None:
-        metrics.rejected(spec_for(exc).code or spec_for(exc).type)
+    _count(request.scope, exc)
     return error_response(exc)
+
+
+async def respond(scope: Scope, receive: Receive, send: Send, exc: BaseException) -> None:
+    """Send the error for `exc` from pure ASGI middleware (counted like handled errors)."""
+    _count(scope, exc)
+    await error_response(exc)(scope, receive, send)
+
+
+def _count(scope: Scope, exc: BaseException) -> None:
+    app = scope.get("app")
+    metrics = getattr(getattr(app, "state", None), "metrics", None)
+    if metrics is not None:
+        spec = spec_for(exc)
+        metrics.rejected(spec.code or spec.type)
 
 
 def install(app: FastAPI) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hybridroute.server.auth import KeyTable
-from hybridroute.server.errors import BodyTooLarge, GatewayError, error_response
+from hybridroute.server.errors import BodyTooLarge, GatewayError, respond
 
 
 class BodyLimit:
@@ -53,7 +53,7 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         exc = BodyTooLarge(f"request body exceeds the limit of {self.max_bytes} bytes")
-        await error_response(exc)(scope, receive, send)
+        await respond(scope, receive, send, exc)
 
 
 class RequireKey:
@@ -73,7 +73,7 @@ class RequireKey:
                 _header(scope, b"authorization"), _header(scope, b"x-api-key")
             )
         except GatewayError as exc:
-            await error_response(exc)(scope, receive, send)
+            await respond(scope, receive, send, exc)
             return
         scope.setdefault("state", {})["caller"] = caller
         await self.app(scope, receive, send)

@@ -11,7 +11,7 @@ import asyncio
 import importlib.util
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -200,7 +200,7 @@ class LlamaCppTier(Tier):
             max_tokens=request.max_tokens or DEFAULT_MAX_TOKENS,
             stop=list(request.stop),
             seed=request.seed,
-            response_format=dict(request.response_format) if request.response_format else None,  # type: ignore[arg-type]
+            response_format=_response_format(request.response_format),  # type: ignore[arg-type]
             logits_processor=LogitsProcessorList([recorder]),
         )
         try:
@@ -244,6 +244,21 @@ def _check_supported(tier: str, request: Request) -> None:
     choice = request.tool_choice
     if request.tools and choice not in (None, "none", "auto"):
         raise errors.BadRequest(tier, "this tier cannot honour a required tool call")
+
+
+def _response_format(fmt: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """OpenAI's `json_schema` format as llama-cpp-python's `json_object` + `schema`.
+
+    llama-cpp-python only constrains output for `json_object`; it would silently ignore the
+    structured-outputs form.
+    """
+    if not fmt:
+        return None
+    if fmt.get("type") == "json_schema":
+        spec = fmt.get("json_schema") or {}
+        schema = spec.get("schema") if isinstance(spec, Mapping) else None
+        return {"type": "json_object", **({"schema": schema} if schema else {})}
+    return dict(fmt)
 
 
 def _calibrate(llm: Llama) -> LatencyProfile:

@@ -1,0 +1,299 @@
+"""Person names from a first/last-name gazetteer: a cheap name signal without NER, and the
+fix for NER that labels foreign names as organisations or places.
+
+The list (`data/names.txt.gz`: ~37.5k names from Faker's locales in Latin script, plus
+common English words and places; see `scripts/build_name_list.py`) marks each entry as first
+name (F), last name (L), common English word (W) and place (P). A run of capitalised words
+counts as a person when it starts with a first name and ends with a surname ("Sari J.
+Paavolainen"); a single word only when it is a name and neither a common English word nor a
+place, so "May", "Will" and "Georgia" never count alone, and then with a lower score (a
+first name alone stays below the mask threshold without another cue).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from importlib import resources
+
+from hybridroute.privacy.entities import Entity, EntityType
+from hybridroute.privacy.matching import matches
+
+
+class NameList:
+    """Lower-cased name -> flags: `F` first, `L` last, `W` also a common English word, `P`
+    also a place."""
+
+    def __init__(self, entries: Mapping[str, str]) -> None:
+        self._entries = dict(entries)
+
+    @classmethod
+    def load(cls) -> NameList:
+        """The list shipped in the package."""
+        packed = resources.files("hybridroute.privacy").joinpath(DATA_FILE).read_bytes()
+        text = gzip.decompress(packed).decode("utf-8")
+        entries = dict(line.split("\t", 1) for line in text.splitlines() if line and line[0] != "#")
+        return cls(entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def flags(self, word: str) -> str:
+        found = self._entries.get(word.lower())
+        if found is None:
+            if word[-1] not in _BARE_ENDINGS:
+                return ""
+            bare = _bare(word)
+            found = self._entries.get(bare.lower(), "") if bare != word else ""
+        return found
+
+    def is_surname(self, word: str) -> bool:
+        """A known last name, or an unknown word with a surname ending ("-ović", "-dóttir")."""
+        flags = self.flags(word)
+        if flags:
+            return "L" in flags
+        return len(word) > 4 and _bare(word).lower().endswith(SURNAME_ENDINGS)
+
+    def is_full_name(self, words: Sequence[str], *, known_only: bool = False) -> bool:
+        """First name, optional middle names or initials, surname; an unknown word before an
+        unknown surname ("Esat Jeknić"); or three unknown words around a middle initial
+        ("Szabina J Gelencsér"). `known_only`: both ends must be listed names."""
+        if len(words) < 2 or not all(w[:1].isupper() for w in words):
+            return False
+        first, last, middle = words[0], words[-1], words[1:-1]
+        if known_only:
+            surname = "L" in self.flags(last)
+        else:
+            surname = self.is_surname(last)
+        if surname and ("F" in self.flags(first) or (not known_only and self.is_unknown(first))):
+            return all(_is_initial(w) or "W" not in self.flags(w) for w in middle)
+        return (
+            not known_only
+            and len(words) == 3
+            and _is_initial(words[1])
+            and all(len(w) > 2 and not (set(self.flags(w)) & {"W", "P"}) for w in words[::2])
+        )
+
+    def is_lone_name(self, word: str) -> bool:
+        """A capitalised first or last name that is neither an English word nor a place."""
+        flags = self.flags(word)
+        return (
+            word[:1].isupper()
+            and word[1:2].islower()  # not an acronym ("GIL")
+            and ("F" in flags or "L" in flags)
+            and "W" not in flags
+            and "P" not in flags
+        )
+
+    def is_unknown(self, word: str) -> bool:
+        """A capitalised word that is no known name, English word or place ("Nishiyama")."""
+        return len(word) > 2 and word[:1].isupper() and word[1:2].islower() and not self.flags(word)
+
+    def is_unknown_surname(self, word: str) -> bool:
+        """An unknown capitalised word with a surname ending ("Borkowski")."""
+        return (
+            len(word) > 4
+            and word[1:2].islower()
+            and _bare(word).lower().endswith(SURNAME_ENDINGS)
+            and not self.flags(word)
+        )
+
+    def is_name_or_unknown(self, word: str) -> bool:
+        return self.is_lone_name(word) or self.is_unknown(word)
+
+    def is_person(self, words: Sequence[str]) -> bool:
+        """Words of an NER span that make a person's name (see the module docstring)."""
+        if len(words) == 1:
+            return self.is_lone_name(words[0]) or (
+                not self.flags(words[0]) and self.is_surname(words[0])
+            )
+        if any(w in ORG_WORDS for w in words):
+            return False
+        # Two or three words, each a name or unknown: NER's "Tomomi Nishiyama" (ORG).
+        return self.is_full_name(words) or (
+            len(words) <= 3 and all(self.is_name_or_unknown(w) for w in words)
+        )
+
+
+class NameDetector:
+    """Finds capitalised names from the gazetteer; also re-labels NER spans that are known
+    names. The list loads on first use (~50 ms)."""
+
+    name = "names"
+
+    def __init__(
+        self,
+        names: NameList | None = None,
+        *,
+        score: float = 0.85,
+        lone_score: float = 0.75,
+        lowercase: bool = False,
+    ) -> None:
+        self._names = names
+        self.score = score
+        # Also look up every lower-case word (~0.3 ms per 1,000 tokens; full mode only).
+        self.lowercase = lowercase
+        # A first name alone is weak evidence: below the mask threshold without another cue.
+        self.lone_score = lone_score
+        self._lock = threading.Lock()
+
+    @property
+    def names(self) -> NameList:
+        with self._lock:
+            if self._names is None:
+                self._names = NameList.load()
+            return self._names
+
+    def detect(self, text: str) -> list[Entity]:
+        found: list[Entity] = []
+        run: list[tuple[int, int, str]] = []
+        for token in _TOKEN.finditer(text):
+            start, end = token.span()
+            # A capital inside a word ("McDonald", "iPhone") starts no name.
+            if start and _NAME_JOINER.match(text, start - 1):
+                continue
+            if token.group(0).endswith(("'s", "\u2019s")):  # "Smith's" -> "Smith"
+                end -= 2
+            # Capitalised words separated by spaces only form a run (up to four words).
+            if run and len(run) < 4 and _RUN_GAP.fullmatch(text, run[-1][1], start):
+                run.append((start, end, text[start:end]))
+                continue
+            found.extend(self._names_in_run(run))
+            run = [(start, end, text[start:end])]
+        found.extend(self._names_in_run(run))
+        if self.lowercase:
+            found.extend(self._lowercase_names(text))
+        return found
+
+    def _names_in_run(self, run: list[tuple[int, int, str]]) -> list[Entity]:
+        """The longest full name in a run of capitalised words, else its lone names."""
+        if not run:
+            return []
+        names = self.names
+        if len(run) > 1:
+            span = _best_name(names, run)
+            if span is not None:
+                return [self._entity(span[0], span[1], self.score)]
+        return [
+            self._entity(start, end, self.lone_score)
+            for start, end, word in run
+            if names.is_lone_name(word) or names.is_unknown_surname(word)
+        ]
+
+    def _lowercase_names(self, text: str) -> list[Entity]:
+        """Listed names typed in lower case ("ask nina"), never English words or places."""
+        names = self.names
+        return [
+            self._entity(word.start(), word.end(), self.lone_score)
+            for word in matches(_LOWER_WORD, text, _NAME_JOINER)
+            if names.is_lone_name(word.group(0).capitalize())
+        ]
+
+    def retype(self, entities: Sequence[Entity], text: str) -> list[Entity]:
+        """NER organisations, places and groups whose words are a known name become PERSON;
+        then unknown capitalised words listed with a person ("Kónya, Becker and Vasquez")
+        are persons too."""
+        names = self.names
+        result = []
+        for entity in entities:
+            if entity.source == "ner" and entity.type in RETYPED:
+                words = text[entity.start : entity.end].split()
+                if names.is_person(words):
+                    entity = replace(entity, type=EntityType.PERSON)
+            result.append(entity)
+        return result + self._listed_with_persons(result, text)
+
+    def _listed_with_persons(self, entities: Sequence[Entity], text: str) -> list[Entity]:
+        """Names or unknown words joined by a comma, "and", "or" or "&" to a person."""
+        names = self.names
+        queue = [e for e in entities if e.type == EntityType.PERSON]
+        seen = {(e.start, e.end) for e in queue}
+        added: list[Entity] = []
+        while queue:
+            person = queue.pop()
+            after = _LISTED_AFTER.match(text, person.end)
+            before = _LISTED_BEFORE.search(text, max(0, person.start - 40), person.start)
+            for match in (after, before):
+                if match is None or (match.start("w"), match.end("w")) in seen:
+                    continue
+                if not names.is_name_or_unknown(match["w"]):
+                    continue
+                entity = self._entity(match.start("w"), match.end("w"), self.lone_score)
+                seen.add((entity.start, entity.end))
+                added.append(entity)
+                queue.append(entity)
+        return added
+
+    def _entity(self, start: int, end: int, score: float) -> Entity:
+        return Entity(type=EntityType.PERSON, start=start, end=end, score=score, source="names")
+
+
+def _best_name(names: NameList, tokens: list[tuple[int, int, str]]) -> tuple[int, int] | None:
+    """The first, longest full name inside a run of capitalised words, if any."""
+    for i, (start, _, _) in enumerate(tokens):
+        for j in range(len(tokens) - 1, i, -1):
+            if names.is_full_name([t[2] for t in tokens[i : j + 1]]):
+                return start, tokens[j][1]
+    return None
+
+
+def _bare(word: str) -> str:
+    """The word without a possessive or trailing period."""
+    for suffix in ("'s", "\u2019s", "."):
+        word = word.removesuffix(suffix)
+    return word
+
+
+def _is_initial(word: str) -> bool:
+    return len(word) <= 2 and word[0].isupper() and (len(word) == 1 or word[1] == ".")
+
+
+DATA_FILE = "data/names.txt.gz"
+RETYPED = frozenset({EntityType.ORGANIZATION, EntityType.LOCATION, EntityType.NRP})
+# Words that make a capitalised run an organisation or a place, not a person.
+ORG_WORDS = frozenset(
+    "Inc Inc. Ltd Ltd. LLC Corp Corp. Co Co. Company Group Bank University College School "
+    "Institute Foundation Association Hospital Clinic Hotel Airlines Airways Partners Capital "
+    "Holdings Industries Technologies Systems Labs GmbH AG SA Street Avenue Road Park".split()
+)
+# Surname endings common in Slavic, Nordic, Baltic, Greek, Romanian and Turkish names.
+SURNAME_ENDINGS = (
+    "ović",
+    "ovic",
+    "ević",
+    "evic",
+    "ić",
+    "ova",
+    "ová",
+    "ovna",
+    "evna",
+    "ovich",
+    "evich",
+    "sson",
+    "dóttir",
+    "dottir",
+    "ski",
+    "ska",
+    "sky",
+    "cki",
+    "cka",
+    "czyk",
+    "enko",
+    "shvili",
+    "poulos",
+    "escu",
+    "oğlu",
+)
+_UPPER = r"A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
+_WORD = rf"[{_UPPER}][^\W\d_]*(?:['\u2019-][^\W\d_]+)*"
+_BARE_ENDINGS = frozenset("s.")
+_RUN_GAP = re.compile(r"[ \t]+")
+_TOKEN = re.compile(rf"[{_UPPER}]\.?(?![\w'\u2019-])|{_WORD}")
+_JOIN = r"(?:,[ \t]*(?:and[ \t]+|or[ \t]+|&[ \t]*)?|[ \t]+(?:and|or|&)[ \t]+)"
+_LISTED_AFTER = re.compile(rf"{_JOIN}(?P<w>{_WORD})(?![\w'\u2019-])")
+_LISTED_BEFORE = re.compile(rf"(?<![\w'\u2019-])(?P<w>{_WORD}){_JOIN}$")
+_LOWER_WORD = re.compile(r"[a-z\u00df-\u00f6\u00f8-\u00ff][^\W\d_]+(?![\w'\u2019-])")
+_NAME_JOINER = re.compile(r"[\w'\u2019-]")
