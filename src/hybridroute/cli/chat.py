@@ -202,7 +202,9 @@ def _run(coro: Any) -> Any:
     try:
         return asyncio.run(coro)
     except HybridRouteError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        Console(stderr=True).print(
+            f"[red]error:[/red] {type(exc).__name__}: {escape(str(exc))}", highlight=False
+        )
         raise typer.Exit(1) from None
 
 
