@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -51,6 +52,7 @@ def llama_server(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`python -m llama_cpp.server` serving `model` on a free loopback port; yields base URL."""
     port = free_port()
+    log = tempfile.NamedTemporaryFile(prefix="llama-server-", suffix=".log", delete=False)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -69,12 +71,16 @@ def llama_server(
             "--model_alias",
             "smollm2",
         ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     try:
-        wait_http(f"http://127.0.0.1:{port}/v1/models", proc=proc)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/v1/models", proc=proc)
+        except (RuntimeError, TimeoutError) as exc:
+            tail = Path(log.name).read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{exc}; its output ends with:\n{tail}") from None
         yield f"http://127.0.0.1:{port}/v1", proc
     finally:
         if proc.poll() is None:
@@ -84,6 +90,8 @@ def llama_server(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        log.close()
+        os.unlink(log.name)
 
 
 # --- a misbehaving OpenAI-compatible upstream; the `model` field picks the fault ------------
