@@ -204,3 +204,108 @@ async def test_latency_estimates_learn_from_the_real_device(make_router) -> None
     actual = routed.completion.timings.total_ms
     # After one observation the p50 estimate is within a factor of 3 of what happened.
     assert actual / 3 <= estimate.latency_p50_ms <= actual * 3
+
+
+def conversation(*messages: tuple[str, str | None, dict[str, object]], **kwargs: object) -> Request:
+    from hybridroute.types import Message
+
+    return Request(
+        messages=tuple(Message(role=r, content=c, extra=e) for r, c, e in messages),
+        temperature=0.0,
+        max_tokens=12,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+CARD = "4111 1111 1111 1111"
+PAY_CALL = {
+    "tool_calls": [
+        {
+            "id": "c1",
+            "type": "function",
+            "function": {"name": "pay", "arguments": f'{{"card": "{CARD}", "ssn": "{SSN}"}}'},
+        }
+    ]
+}
+
+
+async def test_values_in_tool_call_arguments_count_for_the_decision(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    router = make_router(faulty_upstream.base_url, local_ok=0.05)
+    request = conversation(
+        ("user", "finish the payment", {}),
+        ("assistant", None, PAY_CALL),
+        ("tool", "needs confirmation", {"tool_call_id": "c1"}),
+    )
+    decision = router.route(request)
+    assert decision.privacy_action == "local_only"
+    assert decision.tier == "device"
+
+
+async def test_masking_covers_tool_arguments_tool_definitions_and_stop(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    router = make_router(faulty_upstream.base_url, local_ok=0.05)
+    call = {
+        "tool_calls": [
+            {
+                "id": "c1",
+                "type": "function",
+                "function": {"name": "mail", "arguments": f'{{"to": "{EMAIL}"}}'},
+            }
+        ]
+    }
+    tool = {
+        "type": "function",
+        "function": {"name": "mail", "description": f"Sends mail; CC {EMAIL}"},
+    }
+    request = conversation(
+        ("user", f"Please email {EMAIL} the invoice", {}),
+        ("assistant", None, call),
+        ("tool", "sent", {"tool_call_id": "c1"}),
+        tools=(tool,),
+        stop=(EMAIL,),
+    )
+    routed = await router.complete(request)
+    assert routed.tier == "cloud" and routed.decision.plan.kind == "masked"
+    sent = json.dumps(faulty_upstream.received[-1])
+    assert EMAIL not in sent
+    assert sent.count("<EMAIL_1>") >= 4  # content, arguments, description, stop
+
+
+async def test_a_value_found_late_is_masked_in_earlier_messages_too(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    router = make_router(faulty_upstream.base_url, local_ok=0.05)
+    request = conversation(
+        ("user", "What happened on 1984-03-12?", {}),
+        ("assistant", "Many things.", {}),
+        ("user", "That is my date of birth: 1984-03-12. Plan a party.", {}),
+    )
+    routed = await router.complete(request)
+    assert routed.tier == "cloud" and routed.decision.plan.kind == "masked"
+    sent = json.dumps(faulty_upstream.received[-1])
+    assert "1984-03-12" not in sent
+
+
+async def test_a_value_only_recognisable_across_messages_is_masked(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    router = make_router(faulty_upstream.base_url, local_ok=0.05)
+    request = conversation(("user", "my password is", {}), ("user", "hunter2hunter2", {}))
+    # The owner lowers the label to "mask": the value must still be masked.
+    context = RequestContext(hints=Hints(sensitivity="mask"))
+    routed = await router.complete(request, context)
+    assert routed.tier == "cloud"
+    assert "hunter2hunter2" not in json.dumps(faulty_upstream.received[-1])
+
+
+async def test_lone_surrogates_do_not_break_the_signals(make_router) -> None:  # type: ignore[no-untyped-def]
+    router = make_router(None)
+    decision = router.route(ask("hi \ud800 there, explain \udfff entropy"))
+    assert decision.tier == "device"

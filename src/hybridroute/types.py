@@ -5,8 +5,8 @@ Frozen dataclasses inside; pydantic only at the edges (config, HTTP, CLI JSON).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -50,8 +50,49 @@ class Request:
         return cls(messages=(Message(role="user", content=prompt),), **kwargs)
 
     def text(self) -> str:
-        """All message text joined, for signals that read the whole request."""
-        return "\n".join(m.content for m in self.messages if m.content)
+        """Every string this request would send upstream, joined: what privacy must scan.
+
+        Not only message content: tool-call arguments, names, tool definitions, stop
+        sequences and response schemas can carry personal data too.
+        """
+        return "\n".join(s for s in self.strings() if s)
+
+    def strings(self) -> list[str]:
+        """The string leaves sent upstream, in a fixed order (see `map_strings`)."""
+        found: list[str] = []
+        self.map_strings(lambda value: found.append(value) or value)
+        return found
+
+    def map_strings(self, change: Callable[[str], str]) -> Request:
+        """A copy with `change` applied to every string leaf sent upstream (not dict keys)."""
+        messages = tuple(
+            replace(
+                m,
+                content=change(m.content) if m.content else m.content,
+                extra=_map_leaves(m.extra, change),
+            )
+            for m in self.messages
+        )
+        return replace(
+            self,
+            messages=messages,
+            stop=tuple(change(s) for s in self.stop),
+            tools=_map_leaves(self.tools, change) if self.tools else self.tools,
+            response_format=_map_leaves(self.response_format, change)
+            if self.response_format
+            else self.response_format,
+        )
+
+
+def _map_leaves(node: Any, change: Callable[[str], str]) -> Any:
+    """Apply `change` to every string inside nested mappings and sequences."""
+    if isinstance(node, str):
+        return change(node)
+    if isinstance(node, Mapping):
+        return {key: _map_leaves(value, change) for key, value in node.items()}
+    if isinstance(node, list | tuple):
+        return type(node)(_map_leaves(value, change) for value in node)
+    return node
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -72,6 +72,25 @@ def test_error_messages_never_echo_the_prompt(stub_gateway: str) -> None:
     assert response.status_code == 400 and secret not in response.text
 
 
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({**OK, "metadata": {"jane.roe@example.org": 5}}, 400),
+        ({**OK, "logit_bias": {"460-89-9847": "x"}}, 400),
+        ({**OK, "jane.roe@example.org": 1}, 400),
+        ({"messages": [{"role": "user", "content": "Hi", "jane.roe@example.org": 1}]}, 400),
+        ({**OK, "model": "jane.roe@example.org"}, 404),
+        ({"messages": [{"role": "user", "content": [{"type": "ssn 460-89-9847"}]}]}, 400),
+    ],
+)
+def test_error_bodies_never_echo_keys_or_values_the_caller_sent(
+    stub_gateway: str, body: dict[str, object], status: int
+) -> None:
+    response = chat(stub_gateway, json.dumps(body).encode())
+    assert_openai_error(response, status)
+    assert "jane.roe" not in response.text and "460-89-9847" not in response.text
+
+
 def test_form_encoded_body_is_400_with_a_hint(stub_gateway: str) -> None:
     response = chat(stub_gateway, b"a=b", {"content-type": "application/x-www-form-urlencoded"})
     error = assert_openai_error(response, 400)

@@ -181,7 +181,7 @@ def hashed_features(
     previous = "<s>"
     for word in words:
         for gram in (word, f"{previous} {word}"):
-            index = zlib.crc32(gram.encode("utf-8")) % buckets
+            index = zlib.crc32(gram.encode("utf-8", "surrogatepass")) % buckets
             counts[index] = counts.get(index, 0) + 1
         previous = word
     indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))

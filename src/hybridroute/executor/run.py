@@ -117,19 +117,21 @@ class Executor:
             return request, None
         if self.scanner is None:
             raise errors.SensitiveDataBlocked("masking needs the privacy scanner")
+        # Every string that goes upstream is scanned, plus the joined text (a value may only
+        # be recognisable across parts, e.g. "my password is" + "hunter2").
+        parts = request.strings()
+        joined = "\n".join(p for p in parts if p)
+        assessments = self.scanner.assess_many([joined, *parts])
+        if any(a.failed for a in assessments):
+            # Cannot mask what we could not detect: this tier is out (fail closed).
+            raise errors.TierUnavailable(name, "masking unavailable: detection failed")
         session = MaskSession()
-        messages = []
-        for message in request.messages:
-            if not message.content:
-                messages.append(message)
-                continue
-            assessment = self.scanner.assess(message.content)
-            if assessment.failed:
-                # Cannot mask what we could not detect: this tier is out (fail closed).
-                raise errors.TierUnavailable(name, "masking unavailable: detection failed")
-            masked = session.mask(message.content, assessment.entities)
-            messages.append(dataclasses.replace(message, content=masked))
-        return dataclasses.replace(request, messages=tuple(messages)), session
+        for text, assessment in zip([joined, *parts], assessments, strict=True):
+            session.mask(text, assessment.entities)  # first pass: issue every placeholder
+        # Second pass: each part masked with every value known, wherever it was found.
+        entities = iter(assessments[1:])
+        masked = request.map_strings(lambda text: session.mask(text, next(entities).entities))
+        return masked, session
 
     async def _call(self, name: str, request: Request) -> Completion:
         breaker = self.breakers[name]

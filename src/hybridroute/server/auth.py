@@ -31,8 +31,11 @@ class Caller:
     budget: BudgetSettings | None = None
 
 
-# With no keys configured, the gateway is the owner's local process.
-OPEN_CALLER = Caller(principal=OWNER)
+# With no keys configured, the gateway is the owner's local process: every tier may be used
+# and forced, but the privacy label may not be lowered from the wire (nobody is accountable).
+OPEN_CALLER = Caller(
+    principal=Principal(name=OWNER.name, may_force_tier=True, may_override_sensitivity=False)
+)
 
 
 class KeyTable:

@@ -8,6 +8,7 @@ tiers, statuses and rule ids but never prompt text; validation errors name the f
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -15,12 +16,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from hybridroute import errors
+from hybridroute.server import schemas
 
 
 class GatewayError(Exception):
@@ -170,8 +173,30 @@ def _param(exc: BaseException) -> str | None:
 
 
 def _loc(loc: Any) -> str:
-    parts = [str(p) for p in loc if p != "body"]
-    return ".".join(parts)
+    """The field path; a part that is not a wire field name (a dict key, an unknown key the
+    caller sent) is shown as `<key>`, since it may be personal data."""
+    return ".".join(_safe_part(p) for p in loc if p != "body")
+
+
+def _safe_part(part: Any) -> str:
+    # A mistyped field name (`temprature`) is worth showing; an e-mail or id as a key is not.
+    if isinstance(part, int) or part in WIRE_FIELDS or _FIELD_LIKE.fullmatch(str(part)):
+        return str(part)
+    return "<key>"
+
+
+def _wire_fields() -> frozenset[str]:
+    names: set[str] = set()
+    for obj in vars(schemas).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel):
+            for field_name, field in obj.model_fields.items():
+                names.update({field_name, field.alias or field_name})
+    # pydantic's own location tags for unions and typed values.
+    return frozenset(names | {"str", "list[ContentPart]", "function", "json_schema", "text"})
+
+
+WIRE_FIELDS = _wire_fields()
+_FIELD_LIKE = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 
 
 ERROR_TABLE: Mapping[type[BaseException], ErrorSpec] = MappingProxyType(

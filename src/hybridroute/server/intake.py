@@ -80,7 +80,8 @@ def resolve_model(model: str, *, tiers: Collection[str], aliases: Mapping[str, s
     if target in tiers:
         return target
     raise ModelNotFound(
-        f"model {model[:64]!r} does not exist; use {AUTO!r} or one of: {', '.join(tiers)}",
+        # The unknown name is not echoed: clients have put all sorts of text in `model`.
+        f"the requested model does not exist; use {AUTO!r} or one of: {', '.join(tiers)}",
         param="model",
     )
 

@@ -162,7 +162,7 @@ def _text(index: int, content: str | list[Any] | None) -> str | None:
     for part in content:
         if part.type != "text" or part.text is None:
             raise InvalidRequest(
-                f"messages.{index}.content: only text parts are supported, not {part.type!r}"[:200],
+                f"messages.{index}.content: only text parts are supported",
                 param=f"messages.{index}.content",
             )
         texts.append(part.text)
