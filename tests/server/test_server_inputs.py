@@ -175,3 +175,9 @@ def test_stub_stream_and_tool_calls_through_the_sdk(stub_gateway: str) -> None:
         )
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text.strip() == "Hello from the stub upstream."
+
+
+def test_open_gateway_refuses_to_lower_the_privacy_label(stub_gateway: str) -> None:
+    body = json.dumps({**OK, "hybridroute": {"sensitivity": "allow"}}).encode()
+    error = assert_openai_error(chat(stub_gateway, body), 403)
+    assert error["param"] == "sensitivity" or "sensitivity" in str(error["message"])

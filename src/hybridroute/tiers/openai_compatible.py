@@ -4,6 +4,7 @@ LM Studio, another hybridroute node) over httpx."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
@@ -287,9 +288,13 @@ def _error_detail(response: httpx.Response) -> str:
     err = payload.get("error") if isinstance(payload, dict) else None
     if isinstance(err, dict):
         label = err.get("type") or err.get("code")
-        if isinstance(label, str) and len(label) < 64:
+        # Only identifier-like labels: an upstream may echo input into any field it sends.
+        if isinstance(label, str) and _ERROR_LABEL.fullmatch(label):
             return f" ({label})"
     return ""
+
+
+_ERROR_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,47}")
 
 
 def _retry_after(value: str | None) -> float | None:
