@@ -60,7 +60,12 @@ class Request:
     def strings(self) -> list[str]:
         """The string leaves sent upstream, in a fixed order (see `map_strings`)."""
         found: list[str] = []
-        self.map_strings(lambda value: found.append(value) or value)
+
+        def collect(value: str) -> str:
+            found.append(value)
+            return value
+
+        self.map_strings(collect)
         return found
 
     def map_strings(self, change: Callable[[str], str]) -> Request:

@@ -192,8 +192,9 @@ class LlamaCppTier(Tier):
         started = time.perf_counter()
         first_at: float | None = None
         finish = "stop"
-        chunks = llm.create_chat_completion(
-            messages=[{"role": m.role, "content": m.content or ""} for m in request.messages],
+        # llama-cpp-python's TypedDict unions don't narrow; the stream is plain dicts.
+        chunks: Any = llm.create_chat_completion(
+            messages=[{"role": m.role, "content": m.content or ""} for m in request.messages],  # type: ignore[misc]
             stream=True,
             temperature=temperature,
             top_p=1.0 if request.top_p is None else request.top_p,
@@ -207,15 +208,15 @@ class LlamaCppTier(Tier):
             for chunk in chunks:
                 if cancelled.is_set():
                     return
-                choice = chunk["choices"][0]  # type: ignore[index]
-                text = choice["delta"].get("content") or ""  # type: ignore[typeddict-item]
+                choice = chunk["choices"][0]
+                text = choice["delta"].get("content") or ""
                 if text:
                     if first_at is None:
                         first_at = time.perf_counter()
                     emit(Delta(text=text))
                 finish = choice.get("finish_reason") or finish
         finally:
-            chunks.close()  # type: ignore[union-attr]
+            chunks.close()
         end = time.perf_counter()
         # The token that ended a "stop" is sampled but not part of the answer.
         completion_tokens = max(recorder.steps - (1 if finish == "stop" else 0), 0)
