@@ -9,7 +9,7 @@ from hybridroute.capability import CapabilityAssessment, CapabilityScorer
 from hybridroute.config import FeatureSettings, RoutingSettings
 from hybridroute.context import Mode, Quality, RequestContext
 from hybridroute.executor.breaker import Breaker, BreakerState
-from hybridroute.policy import ALLOW, LOCAL_ONLY, Facts, TierFacts
+from hybridroute.policy import ALLOW, Facts, TierFacts
 from hybridroute.privacy import Assessment, PrivacyScanner
 from hybridroute.signals.cost import cost_usd
 from hybridroute.signals.latency import LatencyEstimator
@@ -165,7 +165,7 @@ def _privacy_action(privacy: Assessment | None, context: RequestContext) -> tupl
     override = context.hints.sensitivity
     if override and context.principal.may_override_sensitivity:
         action = override
-    return action if action else LOCAL_ONLY, privacy.failed
+    return action, privacy.failed
 
 
 def _quality(label: str | None) -> Quality | None:

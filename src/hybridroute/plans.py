@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -85,3 +86,15 @@ class Decision:
 
     def estimate(self, tier: str) -> TierEstimate | None:
         return next((e for e in self.estimates if e.tier == tier), None)
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain JSON: what `hybridroute route --json` prints and `/v1/route` returns."""
+        return {
+            "plan": self.plan.kind,
+            "tier": self.tier,
+            "fallbacks": list(self.fallbacks),
+            "sensitivity": self.sensitivity,
+            "privacy_action": self.privacy_action,
+            "reasons": [r.as_dict() for r in self.reasons],
+            "estimates": [dataclasses.asdict(e) for e in self.estimates],
+        }

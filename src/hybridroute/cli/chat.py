@@ -17,7 +17,6 @@ from rich.table import Table
 from hybridroute.config import load_config
 from hybridroute.context import Hints, Mode, RequestContext
 from hybridroute.errors import HybridRouteError
-from hybridroute.plans import Decision
 from hybridroute.router import Routed, Router
 from hybridroute.tiers.llamacpp import LlamaCppTier
 from hybridroute.types import Request
@@ -77,7 +76,7 @@ def route(
     context = RequestContext(budget_ms=budget_ms, mode=mode, feature=feature)
     decision = router.route(Request.from_prompt(text), context)
     if as_json:
-        typer.echo(json.dumps(decision_json(decision)))
+        typer.echo(json.dumps(decision.as_dict()))
         return
     console = Console()
     console.print(f"plan: [bold]{decision.plan.kind}[/bold] → tier [bold]{decision.tier}[/bold]")
@@ -133,30 +132,6 @@ def tiers(config: ConfigOption = None, as_json: JsonOption = False) -> None:
             str(r["context_window"]),
         )
     Console().print(table)
-
-
-def decision_json(decision: Decision) -> dict[str, Any]:
-    """The decision as plain JSON (shared by the CLI and the gateway's /v1/route)."""
-    return {
-        "plan": decision.plan.kind,
-        "tier": decision.tier,
-        "fallbacks": list(decision.fallbacks),
-        "sensitivity": decision.sensitivity,
-        "privacy_action": decision.privacy_action,
-        "reasons": [r.as_dict() for r in decision.reasons],
-        "estimates": [
-            {
-                "tier": e.tier,
-                "eligible": e.eligible,
-                "quality": e.quality,
-                "latency_p50_ms": e.latency_p50_ms,
-                "latency_p95_ms": e.latency_p95_ms,
-                "cost_usd": e.cost_usd,
-                "score": e.score,
-            }
-            for e in decision.estimates
-        ],
-    }
 
 
 async def _complete(config: Path | None, request: Request, context: RequestContext) -> Routed:

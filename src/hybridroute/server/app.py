@@ -21,7 +21,6 @@ from fastapi import FastAPI
 from starlette.requests import Request as HTTPRequest
 from starlette.responses import Response, StreamingResponse
 
-from hybridroute.cli.chat import decision_json
 from hybridroute.config import HybridRouteConfig, load_config
 from hybridroute.context import RequestContext
 from hybridroute.errors import BadResponse, HybridRouteError
@@ -219,7 +218,7 @@ async def route(body: ChatCompletionRequest, request: HTTPRequest) -> dict[str, 
     intake = _admit(body, request, _caller(request))
     router: Router = request.app.state.router
     decision = await asyncio.to_thread(router.route, intake.request, intake.context)
-    return {"request_id": intake.context.request_id, **decision_json(decision)}
+    return {"request_id": intake.context.request_id, **decision.as_dict()}
 
 
 async def healthz() -> dict[str, str]:
