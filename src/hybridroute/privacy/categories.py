@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from hybridroute.privacy.matching import lower_aligned
+from hybridroute.privacy.prefilter import FilterPattern, Prefilter
 
 
 class Category(StrEnum):
@@ -63,7 +64,12 @@ def detect_categories(text: str, rules: tuple[CategoryRule, ...] | None = None) 
     there, so the result equals running each rule on its own.
     """
     lowered = lower_aligned(text)
-    live = [r for r in rules or DEFAULT_RULES if r.triggered(lowered)]
+    hits = _DEFAULT_FILTER.scan(text) if rules is None else None
+    live = [
+        r
+        for index, r in enumerate(rules or DEFAULT_RULES)
+        if (hits is None or hits.may_match(index)) and r.triggered(lowered)
+    ]
     if not live:
         return ()
     spaced = " " + lowered
@@ -286,3 +292,7 @@ DEFAULT_RULES: tuple[CategoryRule, ...] = (
         ),
     ),
 )
+
+# Hyperscan sees the rule without its leading boundary character (a superset: the text has no
+# space in front of its first word).
+_DEFAULT_FILTER = Prefilter([FilterPattern(r.pattern, caseless=True) for r in DEFAULT_RULES])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from hybridroute.privacy import checksums
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.matching import WORD_CHAR, lower_aligned, matches
+from hybridroute.privacy.prefilter import FilterPattern, Prefilter
 
 # A check receives the match, the text and the lower-cased text (same offsets); it returns a
 # confidence, or a confidence with a corrected (start, end) span, or None to reject the match.
@@ -38,6 +39,9 @@ class PatternRecognizer:
     not_after: re.Pattern[str] | None = None
     # Search only around runs of digits and separators holding at least this many digits.
     min_digits: int = 0
+    # For the prefilter, when the pattern's own approximation is too loose: a pattern that
+    # every match of `pattern` also matches (a superset), e.g. its look-ahead.
+    gate: re.Pattern[str] | None = None
 
     def find(
         self,
@@ -45,13 +49,16 @@ class PatternRecognizer:
         lowered: str,
         has_digit: bool,
         numbers: Sequence[NumberRun] | None = None,
+        windows: Sequence[tuple[int, int]] | None = None,
     ) -> Iterator[Entity]:
+        """Entities in `text`. `windows` (from the prefilter): the only spans where a match
+        can be, if known."""
         if self.needs_digit and not has_digit:
             return
         if self.triggers and not any(t in lowered for t in self.triggers):
             return
         subject = lowered if self.lowered else text
-        for match in self._matches(subject, numbers):
+        for match in self._matches(subject, numbers, windows):
             verdict = self.score if self.check is None else self.check(match, text, lowered)
             if verdict is None:
                 continue
@@ -63,15 +70,20 @@ class PatternRecognizer:
                 yield Entity(type=self.entity, start=start, end=end, score=score)
 
     def _matches(
-        self, subject: str, numbers: Sequence[NumberRun] | None
+        self,
+        subject: str,
+        numbers: Sequence[NumberRun] | None,
+        windows: Sequence[tuple[int, int]] | None,
     ) -> Iterator[re.Match[str]]:
-        if not self.min_digits:
+        size = len(subject)
+        if windows is None and self.min_digits:
+            runs = numbers if numbers is not None else number_runs(subject)
+            windows = tuple(_windows(runs, self.min_digits, size))
+        if windows is None:
             yield from matches(self.pattern, subject, self.not_after)
             return
-        runs = numbers if numbers is not None else number_runs(subject)
-        size = len(subject)
         last_end = 0
-        for pos, endpos in _windows(runs, self.min_digits, size):
+        for pos, endpos in windows:
             for match in matches(self.pattern, subject, self.not_after, max(pos, last_end), endpos):
                 if match.end() > endpos - 2 and endpos < size:
                     # Cut short by the window: match again on the whole text.
@@ -123,16 +135,37 @@ class StructuredDetector:
 
     name = "structured"
 
-    def __init__(self, recognizers: Sequence[PatternRecognizer] | None = None) -> None:
+    def __init__(
+        self, recognizers: Sequence[PatternRecognizer] | None = None, *, prefilter: bool = True
+    ) -> None:
         self.recognizers = tuple(recognizers) if recognizers is not None else default_recognizers()
+        self.prefilter = Prefilter(
+            # Number recognizers already search only around runs of digits (`min_digits`);
+            # Hyperscan's end offsets for them would be hundreds of callbacks per text.
+            [
+                FilterPattern(r.gate or r.pattern, caseless=r.lowered, windowed=not r.min_digits)
+                for r in self.recognizers
+            ],
+            enabled=prefilter,
+        )
 
     def detect(self, text: str) -> list[Entity]:
         lowered = lower_aligned(text)
         has_digit = _DIGIT.search(text) is not None
-        numbers = number_runs(text) if has_digit else []
+        hits = self.prefilter.scan(text)
+        live = [
+            (recognizer, None if hits is None else hits.windows[index])
+            for index, recognizer in enumerate(self.recognizers)
+        ]
+        live = [(recognizer, windows) for recognizer, windows in live if windows != ()]
+        numbers = (
+            number_runs(text)
+            if has_digit and any(r.min_digits and w is None for r, w in live)
+            else None
+        )
         found: list[Entity] = []
-        for recognizer in self.recognizers:
-            found.extend(recognizer.find(text, lowered, has_digit, numbers))
+        for recognizer, windows in live:
+            found.extend(recognizer.find(text, lowered, has_digit, numbers, windows))
         return found
 
 
@@ -354,6 +387,8 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
             needs_digit=True,
             not_after=re.compile(r"[\w.+/-]"),
             min_digits=7,
+            # The pattern's look-ahead: seven digits, at most three separators apart.
+            gate=re.compile(r"(?:[ .()-]{0,3}\d){7}"),
         ),
         PatternRecognizer(
             entity=EntityType.STREET_ADDRESS,

@@ -1,0 +1,232 @@
+"""One Hyperscan pass that tells which patterns can match a text, and where their matches end.
+
+The recognizers and category rules are ~40 Python regular expressions; running each over a
+1,000-token prompt costs 30-100 µs apiece, although on an ordinary prompt almost none of them
+matches. Hyperscan (Intel's multi-pattern engine, C, SIMD) scans all of them at once in about
+20 µs. It is used as a *filter* only: every pattern is compiled in Hyperscan's prefilter mode,
+which matches a superset of what the pattern matches, and the Python pattern still decides.
+So the result is the same with or without Hyperscan; only the time differs:
+
+* a pattern that Hyperscan does not report cannot match, and is skipped;
+* a pattern of bounded width `w` whose matches Hyperscan reports ending at `e` is searched in
+  Python only within `[e - w, e]` (plus a margin for look-aheads and boundary checks).
+
+Hyperscan reads bytes, so the text is first folded to ASCII one character for one byte
+(offsets stay aligned): a non-ASCII character becomes an ASCII character that every class
+containing the original also contains (a letter -> `a`, a digit -> `0`, a space -> ` `, `\u2019`
+-> `'`, anything else -> DEL). Patterns are compiled without Unicode classes (compiling `\\w`
+as Unicode costs seconds); the folding keeps the superset property. Where Hyperscan is not
+installed (no wheel for the platform) or a pattern does not compile, the pattern simply runs
+everywhere, as before.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+try:  # an accelerator, not a requirement: no wheel for linux/aarch64
+    import hyperscan
+except ImportError:  # pragma: no cover - exercised through `available=False` in tests
+    hyperscan = None
+
+log = logging.getLogger(__name__)
+
+# Python's sre caps an unbounded repeat's width here; anything this wide gets no window.
+_UNBOUNDED = 1 << 16
+# Past a reported end, Python may still read this far (look-aheads, boundary checks).
+_AFTER = 32
+_ESCAPES = {r"\u2019": "'", r"\u2018": "'"}
+_OTHER_ESCAPE = re.compile(r"\\[uUx]|\\N\{")
+_FOLD_ERRORS = "hybridroute-ascii-fold"
+
+
+@dataclass(frozen=True, slots=True)
+class FilterPattern:
+    """A Python pattern to prefilter. `caseless`: the Python pattern runs on lower-cased text
+    (Hyperscan then matches the original text case-insensitively). `windowed`: report every
+    match end (for windows); otherwise only whether it matches at all."""
+
+    pattern: re.Pattern[str]
+    caseless: bool = False
+    windowed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hits:
+    """What one scan found: per pattern index, () = cannot match; None = may match anywhere
+    (not filtered, not windowed, or unbounded); else the sorted spans its matches lie in."""
+
+    windows: tuple[tuple[tuple[int, int], ...] | None, ...]
+
+    def may_match(self, index: int) -> bool:
+        return self.windows[index] != ()
+
+
+class Prefilter:
+    """Compiles the patterns once (lazily, ~0.2 s) and scans texts; thread-safe."""
+
+    def __init__(self, patterns: Sequence[FilterPattern], *, enabled: bool = True) -> None:
+        self.patterns = tuple(patterns)
+        self.enabled = enabled and hyperscan is not None
+        self._widths = tuple(_max_width(p.pattern) for p in self.patterns)
+        self._lock = threading.Lock()
+        self._database: object | None = None
+        self._filtered: frozenset[int] = frozenset()
+        self._local = threading.local()
+
+    def scan(self, text: str) -> Hits | None:
+        """The hits in `text`, or None when nothing could be filtered (run every pattern)."""
+        if not self.enabled:
+            return None
+        database = self._compiled()
+        if database is None:
+            return None
+        ends: dict[int, list[int]] = {}
+
+        def on_match(index: int, _from: int, to: int, _flags: int, _context: object) -> None:
+            found = ends.get(index)
+            if found is None:
+                ends[index] = [to]
+            else:
+                found.append(to)
+
+        database.scan(_fold(text), match_event_handler=on_match, scratch=self._scratch(database))  # type: ignore[attr-defined]
+        size = len(text)
+        windows: list[tuple[tuple[int, int], ...] | None] = []
+        for index, width in enumerate(self._widths):
+            if index not in self._filtered:
+                windows.append(None)
+            elif index not in ends:
+                windows.append(())
+            elif not self.patterns[index].windowed or width >= _UNBOUNDED:
+                windows.append(None)
+            else:
+                windows.append(_merge(ends[index], width, size))
+        return Hits(tuple(windows))
+
+    def _compiled(self) -> object | None:
+        with self._lock:
+            if self._database is None and self.enabled:
+                self._database, self._filtered = _compile(self.patterns)
+                if self._database is None:
+                    self.enabled = False
+            return self._database
+
+    def _scratch(self, database: object) -> object:
+        # Hyperscan's scratch space may serve one scan at a time: one per thread.
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(database)
+        return scratch
+
+
+def _compile(patterns: Sequence[FilterPattern]) -> tuple[object | None, frozenset[int]]:
+    """A database of every pattern that translates and compiles; the rest run unfiltered."""
+    expressions: list[bytes] = []
+    ids: list[int] = []
+    flags: list[int] = []
+    for index, item in enumerate(patterns):
+        expression = _translate(item.pattern.pattern)
+        if expression is None or item.pattern.flags & re.VERBOSE:
+            continue
+        flag = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
+        if item.caseless or item.pattern.flags & re.IGNORECASE:
+            flag |= hyperscan.HS_FLAG_CASELESS
+        if item.pattern.flags & re.DOTALL:
+            flag |= hyperscan.HS_FLAG_DOTALL
+        if item.pattern.flags & re.MULTILINE:
+            flag |= hyperscan.HS_FLAG_MULTILINE
+        if not item.windowed:
+            flag |= hyperscan.HS_FLAG_SINGLEMATCH
+        try:  # one at a time first, so that one bad pattern does not disable the rest
+            hyperscan.Database().compile(expressions=[expression], flags=[flag])
+        except hyperscan.error as error:  # type: ignore[attr-defined]
+            log.debug("prefilter: pattern %d left unfiltered: %s", index, error)
+            continue
+        expressions.append(expression)
+        ids.append(index)
+        flags.append(flag)
+    if not expressions:
+        return None, frozenset()
+    database = hyperscan.Database()
+    try:
+        database.compile(expressions=expressions, ids=ids, flags=flags)
+    except hyperscan.error as error:  # type: ignore[attr-defined]  # pragma: no cover
+        log.warning("prefilter disabled: %s", error)
+        return None, frozenset()
+    return database, frozenset(ids)
+
+
+def _translate(source: str) -> bytes | None:
+    """The pattern in Hyperscan's syntax, or None if it uses escapes the folding cannot keep
+    a superset of (other `\\u` escapes, `\\x`, `\\N`) or Python-only syntax (`{,n}`)."""
+    for escape, ascii_char in _ESCAPES.items():
+        source = source.replace(escape, ascii_char)
+    if _OTHER_ESCAPE.search(source) or "{," in source or not source.isascii():
+        return None
+    return source.encode("ascii")
+
+
+def _max_width(pattern: re.Pattern[str]) -> int:
+    """The longest match the pattern can make, or `_UNBOUNDED`."""
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        return min(_UNBOUNDED, int(_parser.parse(pattern.pattern, pattern.flags).getwidth()[1]))
+    except Exception:  # a private API: if it changes, fall back to no windows
+        return _UNBOUNDED
+
+
+def _merge(ends: list[int], width: int, size: int) -> tuple[tuple[int, int], ...]:
+    """Merged `[end - width - 1, end + _AFTER]` spans, clipped to the text."""
+    spans: list[tuple[int, int]] = []
+    for end in sorted(ends):
+        start, stop = max(0, end - width - 1), min(size, end + _AFTER)
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], stop))
+        else:
+            spans.append((start, stop))
+    return tuple(spans)
+
+
+def _fold(text: str) -> bytes:
+    """`text` as ASCII bytes, one byte per character (see the module docstring)."""
+    if _ASCII_SEPARATORS.search(text):  # Python's `\\s` matches these; Hyperscan's does not
+        text = text.translate(_SEPARATOR_TO_SPACE)
+    return text.encode("ascii", _FOLD_ERRORS)
+
+
+_ASCII_SEPARATORS = re.compile("[\\x1c-\\x1f]")
+_SEPARATOR_TO_SPACE = {code: " " for code in range(0x1C, 0x20)}
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    for cased in (char.lower(), char.upper()):
+        if len(cased) == 1 and cased.isascii():  # KELVIN SIGN -> "k", LONG S -> "s"
+            return cased.lower()
+    if char in "\u2018\u2019":
+        return "'"
+    if char.isdecimal() or char.isdigit():
+        return "0"
+    if char.isalnum():
+        return "a"
+    if char.isspace():
+        return " "
+    return "\x7f"
+
+
+def _fold_errors(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):  # pragma: no cover - encode only
+        raise error
+    run = error.object[error.start : error.end]
+    return "".join(_fold_char(c) for c in run), error.end
+
+
+codecs.register_error(_FOLD_ERRORS, _fold_errors)

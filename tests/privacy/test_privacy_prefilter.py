@@ -1,0 +1,179 @@
+"""The Hyperscan prefilter changes speed, never results: every detection with it equals the
+detection without it, on texts built to hit its edges (non-ASCII letters and digits, Unicode
+spaces, U+2019, the KELVIN SIGN, ASCII separators, multi-line private keys)."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hybridroute.privacy import prefilter
+from hybridroute.privacy.categories import DEFAULT_RULES, detect_categories
+from hybridroute.privacy.prefilter import FilterPattern, Prefilter
+from hybridroute.privacy.recognizers import StructuredDetector
+
+FRAGMENTS = [
+    "my card 4111 1111 1111 1111",
+    "ssn 460-89-9847",
+    "SSN: 078 05 1120",
+    "IBAN DE89 3704 0044 0532 0130 00",
+    "ip 192.168.1.20",
+    "fe80::1ff:fe23:4567:890a",
+    "call +1 (415) 555-0132 ext 12",
+    "phone 020 7946 0958",
+    "jane.doe@example.com",
+    "1600 Pennsylvania Avenue",
+    "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
+    "AKIAIOSFODNN7EXAMPLE",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcdefghijk",
+    "Bearer abcdefghijklmnop0123456789",
+    "api_key = 'a1b2c3d4e5f6g7h8'",
+    "password: hunter22",
+    "postgres://admin:s3cret@db",
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nabc\n-----END RSA PRIVATE KEY-----",
+    "driver's license D1234567",
+    "routing number 021000021",
+    "account number 12345678",
+    "MRN 00123456",
+    "insurance member id ABC123456",
+    "date of birth 02/08/1935",
+    "born on 3 March 1990",
+    "passport number X1234567",
+    "My name is Åsa Laine",
+    "Dear Jürgen Groß,",
+    "Mr. O\u2019Brien",
+    "keep this local",
+    "don't send this to the cloud",
+    "our internal SDK",
+    "my diagnosis",
+    "api_\u212aey = 'a1b2c3d4e5f6g7h8'",  # KELVIN SIGN lower-cases to "k"
+    "Bearer\x1fabcdefghijklmnop0123456789",  # Python's \s matches \x1c-\x1f
+    "1600\x1cPennsylvania\x1cAvenue",
+    "pa\u017fsword: hunter22",  # LONG S upper-cases to "S"
+    "\u0663\u0664\u0665-\u0662\u0662-\u0661\u0662\u0663\u0664",  # Arabic-Indic digits
+]
+SEPARATORS = [
+    " ",
+    "\n",
+    "\t",
+    "\u00a0",
+    "\u2009",
+    "\x1c",
+    "\x1f",
+    "\u2028",
+    ", ",
+    ": ",
+    "-",
+    "\u2019",
+]
+TEXTS = st.lists(
+    st.one_of(
+        st.sampled_from(FRAGMENTS),
+        st.sampled_from(SEPARATORS),
+        st.text(alphabet="0123456789 -./()+", max_size=24),
+        st.text(max_size=12),
+    ),
+    max_size=14,
+).map("".join)
+
+ON = StructuredDetector()
+OFF = StructuredDetector(prefilter=False)
+
+
+def spans(detector: StructuredDetector, text: str) -> list[tuple[str, int, int, float]]:
+    return sorted((e.type, e.start, e.end, e.score) for e in detector.detect(text))
+
+
+@pytest.mark.skipif(prefilter.hyperscan is None, reason="no hyperscan wheel here")
+def test_prefilter_is_active() -> None:
+    hits = ON.prefilter.scan("nothing sensitive here")
+    assert hits is not None
+    # An ordinary sentence rules out nearly every recognizer.
+    assert sum(1 for w in hits.windows if w == ()) >= len(ON.recognizers) - 3
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXTS)
+def test_structured_detection_is_unchanged(text: str) -> None:
+    assert spans(ON, text) == spans(OFF, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_categories_are_unchanged(text: str) -> None:
+    # Passing the rules explicitly bypasses the prefilter.
+    assert detect_categories(text) == detect_categories(text, DEFAULT_RULES)
+
+
+@pytest.mark.parametrize("text", FRAGMENTS)
+def test_every_fragment_is_detected_alike(text: str) -> None:
+    padded = f"Some words before. {text} and after\n"
+    assert spans(ON, padded) == spans(OFF, padded)
+
+
+@given(st.text(max_size=40))
+def test_fold_keeps_one_byte_per_character(text: str) -> None:
+    folded = prefilter._fold(text)
+    assert len(folded) == len(text)
+    assert folded.isascii()
+    for char, byte in zip(text, folded.decode("ascii"), strict=True):
+        if char.isascii() and not "\x1c" <= char <= "\x1f":
+            assert byte == char
+
+
+@pytest.mark.parametrize(
+    ("char", "folded"),
+    [("é", "a"), ("\u0663", "0"), ("\u00a0", " "), ("\u2019", "'"), ("\u212a", "k"), ("€", "\x7f")],
+)
+def test_fold_keeps_each_character_class(char: str, folded: str) -> None:
+    assert prefilter._fold(char) == folded.encode("ascii")
+
+
+def test_disabled_prefilter_filters_nothing() -> None:
+    assert Prefilter([FilterPattern(re.compile("abc"))], enabled=False).scan("abc") is None
+
+
+@pytest.mark.skipif(prefilter.hyperscan is None, reason="no hyperscan wheel here")
+def test_untranslatable_pattern_runs_everywhere() -> None:
+    filt = Prefilter(
+        [FilterPattern(re.compile(r"\u00e9t\u00e9")), FilterPattern(re.compile("xyz"))]
+    )
+    hits = filt.scan("plain text")
+    assert hits is not None
+    assert hits.windows[0] is None  # not filterable: may match anywhere
+    assert hits.windows[1] == ()  # cannot match
+
+
+@pytest.mark.skipif(prefilter.hyperscan is None, reason="no hyperscan wheel here")
+def test_windows_hold_every_match() -> None:
+    pattern = re.compile(r"\d{3}-\d{4}")
+    filt = Prefilter([FilterPattern(pattern, windowed=True)])
+    text = "a" * 200 + " 555-0132 " + "b" * 300 + " 555-0199"
+    hits = filt.scan(text)
+    assert hits is not None
+    windows = hits.windows[0]
+    assert windows and len(windows) == 2
+    for match in pattern.finditer(text):
+        assert any(lo <= match.start() and match.end() <= hi for lo, hi in windows)
+
+
+@pytest.mark.skipif(prefilter.hyperscan is None, reason="no hyperscan wheel here")
+def test_threads_scan_alike() -> None:
+    text = " ".join(FRAGMENTS)
+    expected = spans(ON, text)
+    results: list[list[tuple[str, int, int, float]]] = []
+
+    def work() -> None:
+        for _ in range(20):
+            results.append(spans(ON, text))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results and all(r == expected for r in results)
