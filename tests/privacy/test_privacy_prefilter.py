@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hybridroute.privacy import prefilter
+from hybridroute.privacy import calibration, prefilter
 from hybridroute.privacy.categories import DEFAULT_RULES, detect_categories
+from hybridroute.privacy.matching import search_within
 from hybridroute.privacy.prefilter import FilterPattern, Prefilter
 from hybridroute.privacy.recognizers import StructuredDetector
 
@@ -177,3 +178,64 @@ def test_threads_scan_alike() -> None:
     for thread in threads:
         thread.join()
     assert results and all(r == expected for r in results)
+
+
+CUES = ["my fianc\u00e9e", "My colleague", "this is Anna", "Dear Tom", "Regards,\n", "our patient"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(CUES), st.sampled_from(SEPARATORS), st.text(max_size=8))))
+def test_personal_cue_filter_never_rules_out_a_cue(parts: list[str]) -> None:
+    text = "".join(parts)
+    hits = calibration._CUE_FILTER.scan(text)
+    if calibration._PERSONAL_CUE.search(" " + text.lower()) is not None:
+        assert hits is None or hits.may_match(0)
+
+
+def test_personal_cue_with_a_non_ascii_letter_passes_the_filter() -> None:
+    # The pattern's literal "é" is folded like the text's, so the cue is not ruled out.
+    hits = calibration._CUE_FILTER.scan("Ask my fianc\u00e9e about it")
+    assert hits is None or hits.may_match(0)
+    assert calibration.has_personal_context("Ask my fianc\u00e9e Anna", [], ())
+
+
+def personal_context_unfiltered(text: str) -> bool:
+    """`has_personal_context` without entities or categories, scanning the whole text."""
+    spaced = " " + text.lower()
+    for cue in calibration._PERSONAL_CUE.finditer(spaced):
+        if cue["intro"] is None and cue["greeting"] is None:
+            return True
+        if not text[cue.end() - 1 : cue.end()].isupper():
+            continue
+        if cue["greeting"] is None or calibration._opens_line(spaced, cue.start()):
+            return True
+    return False
+
+
+CUE_TEXTS = st.lists(
+    st.one_of(
+        st.sampled_from([*CUES, "hi there", "my friendship", "Hello Ann", "i am Bob", "\n"]),
+        st.sampled_from(SEPARATORS),
+        st.text(max_size=8),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(CUE_TEXTS)
+def test_personal_context_is_unchanged(text: str) -> None:
+    if len(text.lower()) == len(text):  # lower_aligned equals lower() here
+        assert calibration.has_personal_context(text, [], ()) == personal_context_unfiltered(text)
+
+
+@given(st.text(alphabet="ab \n", max_size=60), st.integers(0, 60), st.integers(0, 60))
+def test_search_within_gives_whole_text_matches(text: str, pos: int, endpos: int) -> None:
+    pattern = re.compile(r"ab+\b(?! a)")
+    found = search_within(pattern, text, pos, endpos)
+    whole = pattern.search(text, pos)
+    if found is not None:
+        assert pos <= found.start() < endpos
+        assert found.span() == pattern.match(text, found.start()).span()  # type: ignore[union-attr]
+    if whole is not None and whole.end() + 2 <= endpos:
+        assert found is not None and found.span() == whole.span()

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from hybridroute.privacy.matching import lower_aligned
+from hybridroute.privacy.matching import lower_aligned, search_within
 from hybridroute.privacy.prefilter import FilterPattern, Prefilter
 
 
@@ -51,6 +51,10 @@ class CategoryRule:
         """The pattern occurs in `lowered` (the lower-cased `text`) at a word start."""
         return self.triggered(lowered) and self._bounded.search(" " + lowered) is not None
 
+    def search_in(self, spaced: str, pos: int, endpos: int) -> bool:
+        """The pattern matches somewhere in `spaced[pos:endpos]` (" " + lowered)."""
+        return search_within(self._bounded, spaced, pos, endpos) is not None
+
     def matches_at(self, spaced: str, at: int) -> bool:
         """The pattern matches `spaced` (" " + lowered) right after position `at`."""
         return self._bounded.match(spaced, at) is not None
@@ -65,25 +69,32 @@ def detect_categories(text: str, rules: tuple[CategoryRule, ...] | None = None) 
     """
     lowered = lower_aligned(text)
     hits = _DEFAULT_FILTER.scan(text) if rules is None else None
-    live = [
-        r
-        for index, r in enumerate(rules or DEFAULT_RULES)
-        if (hits is None or hits.may_match(index)) and r.triggered(lowered)
-    ]
-    if not live:
-        return ()
     spaced = " " + lowered
+    found: set[Category] = set()
+    live = []
+    for index, rule in enumerate(rules or DEFAULT_RULES):
+        windows = None if hits is None else hits.windows[index]
+        if windows == () or not rule.triggered(lowered):
+            continue
+        if windows is None:
+            live.append(rule)
+        # `spaced` is one longer: a match of the rule's body at text position p is a match
+        # of `_bounded` at spaced position p (its boundary character comes first).
+        elif any(rule.search_in(spaced, low, high + 1) for low, high in windows):
+            found.add(rule.category)
+    if not live:
+        return tuple(c.value for c in Category if c in found)
     # `re` caches compiled patterns, so a repeated subset of rules compiles once.
     combined = re.compile(r"[^\w](?:" + "|".join(f"(?:{r.pattern.pattern})" for r in live) + ")")
-    found: set[Category] = set()
+    live_found: set[Category] = set()
     pos = 0
-    while len(found) < len(live) and (match := combined.search(spaced, pos)) is not None:
+    while len(live_found) < len(live) and (match := combined.search(spaced, pos)) is not None:
         at = match.start()
-        found.update(
-            r.category for r in live if r.category not in found and r.matches_at(spaced, at)
+        live_found.update(
+            r.category for r in live if r.category not in live_found and r.matches_at(spaced, at)
         )
         pos = at + 1
-    return tuple(c.value for c in Category if c in found)
+    return tuple(c.value for c in Category if c in found or c in live_found)
 
 
 _OWNER = (
@@ -295,4 +306,6 @@ DEFAULT_RULES: tuple[CategoryRule, ...] = (
 
 # Hyperscan sees the rule without its leading boundary character (a superset: the text has no
 # space in front of its first word).
-_DEFAULT_FILTER = Prefilter([FilterPattern(r.pattern, caseless=True) for r in DEFAULT_RULES])
+_DEFAULT_FILTER = Prefilter(
+    [FilterPattern(r.pattern, caseless=True, windowed=True) for r in DEFAULT_RULES]
+)

@@ -57,3 +57,20 @@ def first_match(
 
 
 WORD_CHAR = re.compile(r"\w")
+
+
+def search_within(
+    pattern: re.Pattern[str], text: str, pos: int, endpos: int
+) -> re.Match[str] | None:
+    """The first match starting in `text[pos:endpos]`, exactly as a search of the whole text
+    would give it: `endpos` makes `$`, `\\b` and look-aheads see an end of text that is not
+    there, so each candidate is matched again without it."""
+    while pos < endpos:
+        candidate = pattern.search(text, pos, endpos)
+        if candidate is None:
+            return None
+        match = pattern.match(text, candidate.start())
+        if match is not None:
+            return match
+        pos = candidate.start() + 1
+    return None

@@ -44,13 +44,14 @@ _AFTER = 32
 _ESCAPES = {r"\u2019": "'", r"\u2018": "'"}
 _OTHER_ESCAPE = re.compile(r"\\[uUx]|\\N\{")
 _FOLD_ERRORS = "hybridroute-ascii-fold"
+_NON_ASCII_RANGE = re.compile(r"[^\x00-\x7f]-|-[^\x00-\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
 class FilterPattern:
     """A Python pattern to prefilter. `caseless`: the Python pattern runs on lower-cased text
-    (Hyperscan then matches the original text case-insensitively). `windowed`: report every
-    match end (for windows); otherwise only whether it matches at all."""
+    (Hyperscan then matches the original text case-insensitively). `windowed`: report where
+    the matches are (for windows); otherwise only whether there is one."""
 
     pattern: re.Pattern[str]
     caseless: bool = False
@@ -78,6 +79,7 @@ class Prefilter:
         self._lock = threading.Lock()
         self._database: object | None = None
         self._filtered: frozenset[int] = frozenset()
+        self._spanned: frozenset[int] = frozenset()
         self._local = threading.local()
 
     def scan(self, text: str) -> Hits | None:
@@ -87,14 +89,14 @@ class Prefilter:
         database = self._compiled()
         if database is None:
             return None
-        ends: dict[int, list[int]] = {}
+        ends: dict[int, list[tuple[int, int]]] = {}
 
-        def on_match(index: int, _from: int, to: int, _flags: int, _context: object) -> None:
+        def on_match(index: int, start: int, to: int, _flags: int, _context: object) -> None:
             found = ends.get(index)
             if found is None:
-                ends[index] = [to]
+                ends[index] = [(start, to)]
             else:
-                found.append(to)
+                found.append((start, to))
 
         database.scan(_fold(text), match_event_handler=on_match, scratch=self._scratch(database))  # type: ignore[attr-defined]
         size = len(text)
@@ -104,6 +106,8 @@ class Prefilter:
                 windows.append(None)
             elif index not in ends:
                 windows.append(())
+            elif index in self._spanned:
+                windows.append(_merge(ends[index], 0, size))
             elif not self.patterns[index].windowed or width >= _UNBOUNDED:
                 windows.append(None)
             else:
@@ -113,7 +117,9 @@ class Prefilter:
     def _compiled(self) -> object | None:
         with self._lock:
             if self._database is None and self.enabled:
-                self._database, self._filtered = _compile(self.patterns)
+                self._database, self._filtered, self._spanned = _compile(
+                    self.patterns, self._widths
+                )
                 if self._database is None:
                     self.enabled = False
             return self._database
@@ -126,51 +132,77 @@ class Prefilter:
         return scratch
 
 
-def _compile(patterns: Sequence[FilterPattern]) -> tuple[object | None, frozenset[int]]:
-    """A database of every pattern that translates and compiles; the rest run unfiltered."""
+def _compile(
+    patterns: Sequence[FilterPattern], widths: Sequence[int]
+) -> tuple[object | None, frozenset[int], frozenset[int]]:
+    """A database of every pattern that translates and compiles; the rest run unfiltered.
+
+    A windowed pattern of bounded width reports every match end (each report is a Python
+    call). One of unbounded width is compiled exactly, if Hyperscan can, to report where
+    each match starts too (`HS_FLAG_SOM_LEFTMOST`; not available in prefilter mode); else it
+    only says whether it matches. Returns (database, filtered ids, ids with start offsets).
+    """
     expressions: list[bytes] = []
     ids: list[int] = []
     flags: list[int] = []
+    spanned: set[int] = set()
     for index, item in enumerate(patterns):
         expression = _translate(item.pattern.pattern)
         if expression is None or item.pattern.flags & re.VERBOSE:
             continue
-        flag = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
+        base = hyperscan.HS_FLAG_ALLOWEMPTY
         if item.caseless or item.pattern.flags & re.IGNORECASE:
-            flag |= hyperscan.HS_FLAG_CASELESS
+            base |= hyperscan.HS_FLAG_CASELESS
         if item.pattern.flags & re.DOTALL:
-            flag |= hyperscan.HS_FLAG_DOTALL
+            base |= hyperscan.HS_FLAG_DOTALL
         if item.pattern.flags & re.MULTILINE:
-            flag |= hyperscan.HS_FLAG_MULTILINE
-        if not item.windowed:
-            flag |= hyperscan.HS_FLAG_SINGLEMATCH
-        try:  # one at a time first, so that one bad pattern does not disable the rest
-            hyperscan.Database().compile(expressions=[expression], flags=[flag])
-        except hyperscan.error as error:  # type: ignore[attr-defined]
-            log.debug("prefilter: pattern %d left unfiltered: %s", index, error)
-            continue
-        expressions.append(expression)
-        ids.append(index)
-        flags.append(flag)
+            base |= hyperscan.HS_FLAG_MULTILINE
+        candidates = []
+        if item.windowed and widths[index] >= _UNBOUNDED:
+            candidates.append(base | hyperscan.HS_FLAG_SOM_LEFTMOST)
+        bounded = item.windowed and widths[index] < _UNBOUNDED
+        single = 0 if bounded else hyperscan.HS_FLAG_SINGLEMATCH
+        candidates.append(base | hyperscan.HS_FLAG_PREFILTER | single)
+        for flag in candidates:
+            try:  # one at a time first, so that one bad pattern does not disable the rest
+                hyperscan.Database().compile(expressions=[expression], flags=[flag])
+            except hyperscan.error as error:  # type: ignore[attr-defined]
+                log.debug("prefilter: pattern %d, flags %#x: %s", index, flag, error)
+                continue
+            expressions.append(expression)
+            ids.append(index)
+            flags.append(flag)
+            if flag & hyperscan.HS_FLAG_SOM_LEFTMOST:
+                spanned.add(index)
+            break
     if not expressions:
-        return None, frozenset()
+        return None, frozenset(), frozenset()
     database = hyperscan.Database()
     try:
         database.compile(expressions=expressions, ids=ids, flags=flags)
     except hyperscan.error as error:  # type: ignore[attr-defined]  # pragma: no cover
         log.warning("prefilter disabled: %s", error)
-        return None, frozenset()
-    return database, frozenset(ids)
+        return None, frozenset(), frozenset()
+    return database, frozenset(ids), frozenset(spanned)
 
 
 def _translate(source: str) -> bytes | None:
     """The pattern in Hyperscan's syntax, or None if it uses escapes the folding cannot keep
-    a superset of (other `\\u` escapes, `\\x`, `\\N`) or Python-only syntax (`{,n}`)."""
+    a superset of (other `\\u` escapes, `\\x`, `\\N`) or Python-only syntax (`{,n}`).
+    A literal non-ASCII character becomes its folded byte ("fianc[eé]e" -> "fianc[ea]e")."""
     for escape, ascii_char in _ESCAPES.items():
         source = source.replace(escape, ascii_char)
-    if _OTHER_ESCAPE.search(source) or "{," in source or not source.isascii():
+    if _OTHER_ESCAPE.search(source) or "{," in source:
         return None
+    if not source.isascii():
+        if _NON_ASCII_RANGE.search(source):  # a folded range would not cover its members
+            return None
+        source = "".join(c if c.isascii() else _escaped(_fold_char(c)) for c in source)
     return source.encode("ascii")
+
+
+def _escaped(char: str) -> str:
+    return char if char.isalnum() else f"\\x{ord(char):02x}"
 
 
 def _max_width(pattern: re.Pattern[str]) -> int:
@@ -183,15 +215,17 @@ def _max_width(pattern: re.Pattern[str]) -> int:
         return _UNBOUNDED
 
 
-def _merge(ends: list[int], width: int, size: int) -> tuple[tuple[int, int], ...]:
-    """Merged `[end - width - 1, end + _AFTER]` spans, clipped to the text."""
+def _merge(matches: list[tuple[int, int]], width: int, size: int) -> tuple[tuple[int, int], ...]:
+    """Merged `[start - width - 1, end + _AFTER]` spans around reported (start, end) pairs
+    (start is 0 where Hyperscan does not report it; `width` then bounds the match)."""
     spans: list[tuple[int, int]] = []
-    for end in sorted(ends):
-        start, stop = max(0, end - width - 1), min(size, end + _AFTER)
-        if spans and start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], stop))
+    for start, end in sorted(matches):
+        low = max(0, (start if not width else end - width) - 1)
+        high = min(size, end + _AFTER)
+        if spans and low <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], high))
         else:
-            spans.append((start, stop))
+            spans.append((low, high))
     return tuple(spans)
 
 

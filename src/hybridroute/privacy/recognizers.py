@@ -40,7 +40,8 @@ class PatternRecognizer:
     # Search only around runs of digits and separators holding at least this many digits.
     min_digits: int = 0
     # For the prefilter, when the pattern's own approximation is too loose: a pattern that
-    # every match of `pattern` also matches (a superset), e.g. its look-ahead.
+    # matches wherever `pattern` has a match the check accepts (e.g. its look-ahead). Without
+    # a gate match the recognizer is skipped; with one it searches the whole text.
     gate: re.Pattern[str] | None = None
 
     def find(
@@ -122,11 +123,13 @@ class NumberRun:
     digits: int
 
 
-def number_runs(text: str) -> list[NumberRun]:
-    """Every maximal run of digits, spaces and number punctuation that starts with a digit."""
+def number_runs(text: str, at_least: int = 1) -> list[NumberRun]:
+    """Every maximal run of digits, spaces and number punctuation that starts with a digit
+    and holds at least `at_least` digits."""
+    pattern = _NUMBER_RUN if at_least <= 1 else re.compile(_RUN_OF_DIGITS.format(at_least - 1))
     return [
         NumberRun(m.start(), m.end(), len(checksums.digits_of(m.group(0))))
-        for m in _NUMBER_RUN.finditer(text)
+        for m in pattern.finditer(text)
     ]
 
 
@@ -143,7 +146,11 @@ class StructuredDetector:
             # Number recognizers already search only around runs of digits (`min_digits`);
             # Hyperscan's end offsets for them would be hundreds of callbacks per text.
             [
-                FilterPattern(r.gate or r.pattern, caseless=r.lowered, windowed=not r.min_digits)
+                FilterPattern(
+                    r.gate or r.pattern,
+                    caseless=r.lowered,
+                    windowed=not r.min_digits and r.gate is None,
+                )
                 for r in self.recognizers
             ],
             enabled=prefilter,
@@ -158,11 +165,8 @@ class StructuredDetector:
             for index, recognizer in enumerate(self.recognizers)
         ]
         live = [(recognizer, windows) for recognizer, windows in live if windows != ()]
-        numbers = (
-            number_runs(text)
-            if has_digit and any(r.min_digits and w is None for r, w in live)
-            else None
-        )
+        needed = [r.min_digits for r, w in live if r.min_digits and w is None]
+        numbers = number_runs(text, min(needed)) if has_digit and needed else None
         found: list[Entity] = []
         for recognizer, windows in live:
             found.extend(recognizer.find(text, lowered, has_digit, numbers, windows))
@@ -354,6 +358,9 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
             check=_check_iban,
             needs_digit=True,
             lowered=True,
+            # Only a match after two country letters passes the check: in PII-dense text the
+            # pattern alone fires ~70 times per 1,000 tokens.
+            gate=re.compile(r"[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){2}"),
         ),
         PatternRecognizer(
             entity=EntityType.IP_ADDRESS,
@@ -577,6 +584,8 @@ _ID_VALUE = r"(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,18}[a-z0-9](?![\w-])"
 _PASSPORT_VALUE = r"(?=[a-z0-9]{0,8}\d)[a-z0-9]{6,9}(?![\w-])"
 _DIGIT = re.compile(r"\d")
 _NUMBER_RUN = re.compile(r"\d[\d .()/+:-]*")
+# The same runs, only those with more than {} further digits (a run with fewer is skipped in C).
+_RUN_OF_DIGITS = r"\d(?:[ .()/+:-]*\d){{{},}}[ .()/+:-]*"
 _HEX = frozenset("0123456789abcdef")
 _EMAIL_LOCAL = re.compile(r"[\w.%+-]")
 _NUMBER_JOINER = re.compile(r"[\w.+-]")
