@@ -1,6 +1,7 @@
 import pytest
 
 from hybridroute.privacy import Action, PrivacyScanner, PrivacySettings
+from hybridroute.privacy.ner import SpacyNer
 
 
 @pytest.fixture(scope="module")
@@ -23,3 +24,20 @@ def test_public_figure_alone_is_allowed(full: PrivacyScanner) -> None:
 def test_batch_matches_single(full: PrivacyScanner) -> None:
     texts = ["Dear Tom Baker, call 212-555-0187", "plain text", "Explain recursion."]
     assert full.assess_many(texts) == [full.assess(t) for t in texts]
+
+
+def test_vocabulary_growth_triggers_a_reload() -> None:
+    # spaCy keeps every new word in its vocabulary; past the limit a fresh pipeline is
+    # swapped in, and detection goes on unchanged.
+    ner = SpacyNer(window_words=0, max_new_lexemes=300)
+    text = "My colleague Maria Gonzalez from Madrid asked about her review."
+    before = sorted((e.type, e.start, e.end) for e in ner.detect(text))
+    grown = ner.load()
+    for batch in range(10):
+        ner.detect(" ".join(f"Tok{batch}x{i}q" for i in range(60)))
+    if ner._reloading is not None:
+        ner._reloading.join(timeout=30)
+    assert ner.reloads == 1
+    assert ner.load() is not grown
+    assert len(ner.load().vocab) < len(grown.vocab)
+    assert sorted((e.type, e.start, e.end) for e in ner.detect(text)) == before

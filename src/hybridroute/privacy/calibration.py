@@ -120,5 +120,5 @@ _PERSONAL_CUE_BODY = (
 _PERSONAL_CUE = re.compile(rf"[^\w]{_PERSONAL_CUE_BODY}")
 # Most texts hold no cue at all: one Hyperscan pass says so without the Python scan.
 _CUE_FILTER = Prefilter(
-    [FilterPattern(re.compile(_PERSONAL_CUE_BODY), caseless=True, windowed=True)]
+    [FilterPattern(re.compile(_PERSONAL_CUE_BODY), caseless=True, windowed=True, starts=True)]
 )

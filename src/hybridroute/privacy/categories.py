@@ -307,5 +307,5 @@ DEFAULT_RULES: tuple[CategoryRule, ...] = (
 # Hyperscan sees the rule without its leading boundary character (a superset: the text has no
 # space in front of its first word).
 _DEFAULT_FILTER = Prefilter(
-    [FilterPattern(r.pattern, caseless=True, windowed=True) for r in DEFAULT_RULES]
+    [FilterPattern(r.pattern, caseless=True, windowed=True, starts=True) for r in DEFAULT_RULES]
 )

@@ -56,6 +56,9 @@ class FilterPattern:
     pattern: re.Pattern[str]
     caseless: bool = False
     windowed: bool = False
+    # An unbounded windowed pattern may report where its matches start. Start-of-match
+    # tracking slows the whole database down, so only where it saves a costly Python scan.
+    starts: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +161,7 @@ def _compile(
         if item.pattern.flags & re.MULTILINE:
             base |= hyperscan.HS_FLAG_MULTILINE
         candidates = []
-        if item.windowed and widths[index] >= _UNBOUNDED:
+        if item.windowed and item.starts and widths[index] >= _UNBOUNDED:
             candidates.append(base | hyperscan.HS_FLAG_SOM_LEFTMOST)
         bounded = item.windowed and widths[index] < _UNBOUNDED
         single = 0 if bounded else hyperscan.HS_FLAG_SINGLEMATCH
