@@ -2,6 +2,11 @@
 and stock Presidio (AnalyzerEngine.analyze, same spaCy small model), same texts, same run.
 
     .venv/bin/python benchmarks/privacy_speed.py [--calls 200] [--json out.json]
+    .venv/bin/python benchmarks/privacy_speed.py --fast-only 1000    # fast mode, ~1 min
+
+`--fast-only N` times fast mode alone, N calls per size and kind, next to the same scanner
+with the Hyperscan prefilter switched off and with the name list off (interleaved call by
+call), with `gc.freeze()` after warm-up as the gateway does.
 
 Two kinds of text, each concatenated to ~100, ~1,000 and ~8,000 tokens (tokens counted as
 words and punctuation marks, roughly what a BPE tokenizer gives for English):
@@ -13,6 +18,7 @@ every recognizer fires); `prose` joins MT-Bench, Arena-Hard and LLMRouter test p
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -23,7 +29,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from hybridroute.privacy import PrivacyScanner, PrivacySettings
+from hybridroute.privacy import PrivacyScanner, PrivacySettings, prefilter
 from hybridroute.privacy.presidio import build_presidio_analyzer
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -113,12 +119,69 @@ def measure(
     return row
 
 
+def fast_only(calls: int, seed: int) -> list[dict[str, object]]:
+    """Fast mode with and without the prefilter and the name list, interleaved."""
+    fast = PrivacyScanner(PrivacySettings(ner=False))
+    no_names = PrivacyScanner(PrivacySettings(ner=False, names=False))
+
+    def unfiltered(text: str) -> object:
+        prefilter.set_enabled(False)
+        try:
+            return fast.assess(text)
+        finally:
+            prefilter.set_enabled(True)
+
+    systems: dict[str, Callable[[str], object]] = {
+        "fast": fast.assess,
+        "fast_no_prefilter": unfiltered,
+        "fast_no_names": no_names.assess,
+    }
+    for call in systems.values():
+        call("warm up: John Smith lives at 10 Downing Street, call 212-555-0187.")
+    gc.collect()
+    gc.freeze()
+    rows: list[dict[str, object]] = []
+    for kind, sentences in {"pii_dense": pii_sentences(), "prose": prose_prompts()}.items():
+        for tokens in SIZES:
+            texts = make_texts(tokens, 50, seed + tokens, sentences)
+            samples = interleaved(systems, texts, dict.fromkeys(systems, calls))
+            row: dict[str, object] = {"kind": kind, "tokens": tokens}
+            for name, values in samples.items():
+                row[name] = {
+                    "p50_ms": round(percentile(values, 0.5), 3),
+                    "p99_ms": round(percentile(values, 0.99), 3),
+                    "max_ms": round(max(values), 3),
+                    "calls": len(values),
+                }
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    print(
+        "\n| text | tokens | fast p50 / p99 / max ms | no prefilter p50 / p99 "
+        "| no names p50 / p99 |"
+    )
+    print("|---|---|---|---|---|")
+    for row in rows:
+        f, u, n = row["fast"], row["fast_no_prefilter"], row["fast_no_names"]
+        print(
+            f"| {row['kind']} | {row['tokens']} | "
+            f"{f['p50_ms']:.3f} / {f['p99_ms']:.3f} / {f['max_ms']:.3f} | "  # type: ignore[index]
+            f"{u['p50_ms']:.3f} / {u['p99_ms']:.3f} | {n['p50_ms']:.3f} / {n['p99_ms']:.3f} |"  # type: ignore[index]
+        )
+    return rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200, help="calls at 100 tokens (fewer above)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--fast-only", type=int, metavar="N", help="fast mode only, N calls each")
     args = parser.parse_args(argv)
+    if args.fast_only:
+        rows = fast_only(args.fast_only, args.seed)
+        if args.json:
+            args.json.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "rows": rows}))
+        return 0
 
     fast = PrivacyScanner(PrivacySettings(ner=False))
     full = PrivacyScanner(PrivacySettings())

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hybridroute.privacy import Action, Entity, PrivacyScanner, PrivacySettings
 from hybridroute.privacy.names import NameDetector, NameList
@@ -101,3 +103,18 @@ def test_a_lone_first_name_alone_does_not_mask() -> None:
 def test_switched_off() -> None:
     scanner = PrivacyScanner(PrivacySettings(ner=False, names=False))
     assert scanner.assess("Amadeo Vitorović called").entities == ()
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.sampled_from(["Derek", "Smith", "Paris", "The", "May", "Nishiyama", "Jeknić"]),
+        st.text(alphabet="aAbBkKsSi\u0107.'\u2019-", min_size=1, max_size=9),
+    ),
+    st.sampled_from(["", "s", ".", "'s", "ski", "ović", "son"]),
+)
+def test_single_name_shortcut_matches_the_rules(names: NameList, stem: str, suffix: str) -> None:
+    # `is_single_name` is the detector's one-lookup path for one-word runs.
+    for word in (stem + suffix, stem.capitalize() + suffix):
+        expected = names.is_lone_name(word) or names.is_unknown_surname(word)
+        assert names.is_single_name(word) == expected

@@ -239,3 +239,14 @@ def test_search_within_gives_whole_text_matches(text: str, pos: int, endpos: int
         assert found.span() == pattern.match(text, found.start()).span()  # type: ignore[union-attr]
     if whole is not None and whole.end() + 2 <= endpos:
         assert found is not None and found.span() == whole.span()
+
+
+def test_process_switch_turns_every_prefilter_off() -> None:
+    text = " ".join(FRAGMENTS)
+    try:
+        prefilter.set_enabled(False)
+        assert ON.prefilter.scan(text) is None
+        off = spans(ON, text)
+    finally:
+        prefilter.set_enabled(True)
+    assert off == spans(OFF, text)

@@ -32,6 +32,20 @@ class NameList:
         # Listed words that are neither first nor last names ("the", "paris"): one set lookup
         # rules out most capitalised words of a text.
         self.never_alone = frozenset(k for k, f in self._entries.items() if not {"F", "L"} & set(f))
+        # First or last names that are neither English words nor places.
+        self.lone_names = frozenset(
+            k for k, f in self._entries.items() if ({"F", "L"} & set(f)) and not {"W", "P"} & set(f)
+        )
+
+    def is_single_name(self, word: str) -> bool:
+        """`is_lone_name(word) or is_unknown_surname(word)` for a capitalised word, with
+        one set lookup for most words (the loop of `NameDetector.detect` calls this)."""
+        key = word.lower()
+        if key in self._entries:  # listed: only a lone name can qualify
+            return key in self.lone_names and word[:1].isupper() and word[1:2].islower()
+        if word[-1] in _BARE_ENDINGS:  # "Smiths", "Smith." may be listed bare
+            return self.is_lone_name(word) or self.is_unknown_surname(word)
+        return len(word) > 4 and word[1:2].islower() and key.endswith(SURNAME_ENDINGS)
 
     @classmethod
     def load(cls) -> NameList:
@@ -171,8 +185,10 @@ class NameDetector:
                 run.append((start, end, word))
                 last_end = end
                 continue
-            if run:
+            if len(run) > 1:
                 found.extend(self._names_in_run(names, run))
+            elif run and names.is_single_name(run[0][2]):  # most runs: one common word
+                found.append(self._entity(run[0][0], run[0][1], self.lone_score))
             run = [(start, end, word)]
             last_end = end
         if run:

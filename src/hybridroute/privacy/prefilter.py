@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import os
 import re
 import threading
 from collections.abc import Sequence
@@ -36,6 +37,16 @@ except ImportError:  # pragma: no cover - exercised through `available=False` in
     hyperscan = None
 
 log = logging.getLogger(__name__)
+
+# A switch for the whole process: HYBRIDROUTE_PREFILTER=0 (or `set_enabled(False)`) runs every
+# pattern unfiltered, e.g. to rule the prefilter out when chasing a detection difference.
+_switch = {"on": os.environ.get("HYBRIDROUTE_PREFILTER", "1") != "0"}
+
+
+def set_enabled(on: bool) -> None:
+    """Switch every prefilter in this process on or off (results are the same either way)."""
+    _switch["on"] = on
+
 
 # Python's sre caps an unbounded repeat's width here; anything this wide gets no window.
 _UNBOUNDED = 1 << 16
@@ -87,7 +98,7 @@ class Prefilter:
 
     def scan(self, text: str) -> Hits | None:
         """The hits in `text`, or None when nothing could be filtered (run every pattern)."""
-        if not self.enabled:
+        if not self.enabled or not _switch["on"]:
             return None
         database = self._compiled()
         if database is None:
