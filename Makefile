@@ -28,6 +28,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check src tests benchmarks training
 	$(BIN)/ruff format --check src tests benchmarks training
+	$(BIN)/mypy src
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

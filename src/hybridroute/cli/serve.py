@@ -40,7 +40,8 @@ def serve(
             port=port,
             log_level=log_level,
             access_log=access_log,
-            timeout_graceful_shutdown=settings.server.shutdown_timeout_s,
+            # uvicorn annotates int but hands the value to asyncio.wait_for: a float is fine.
+            timeout_graceful_shutdown=settings.server.shutdown_timeout_s,  # type: ignore[arg-type]
             # Proxies' X-Forwarded-* headers are not trusted unless configured in front.
             proxy_headers=False,
             server_header=False,

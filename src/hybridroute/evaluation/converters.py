@@ -89,7 +89,7 @@ def convert_mt_bench(
     """
     skip = _contaminated(contaminated)
     scores = _judge_scores(judgements_jsonl)
-    examples = []
+    examples: list[RoutingExample] = []
     with questions_jsonl.open(encoding="utf-8") as lines:
         for line in lines:
             if not line.strip():

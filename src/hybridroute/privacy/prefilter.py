@@ -34,7 +34,7 @@ from functools import lru_cache
 try:  # an accelerator, not a requirement: no wheel for linux/aarch64
     import hyperscan
 except ImportError:  # pragma: no cover - exercised through `available=False` in tests
-    hyperscan = None
+    hyperscan = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class Prefilter:
         self.enabled = enabled and hyperscan is not None
         self._widths = tuple(_max_width(p.pattern) for p in self.patterns)
         self._lock = threading.Lock()
-        self._database: object | None = None
+        self._database: hyperscan.Database | None = None
         self._filtered: frozenset[int] = frozenset()
         self._spanned: frozenset[int] = frozenset()
         self._local = threading.local()
@@ -112,7 +112,7 @@ class Prefilter:
             else:
                 found.append((start, to))
 
-        database.scan(_fold(text), match_event_handler=on_match, scratch=self._scratch(database))  # type: ignore[attr-defined]
+        database.scan(_fold(text), match_event_handler=on_match, scratch=self._scratch(database))
         size = len(text)
         windows: list[tuple[tuple[int, int], ...] | None] = []
         for index, width in enumerate(self._widths):
@@ -128,7 +128,7 @@ class Prefilter:
                 windows.append(_merge(ends[index], width, size))
         return Hits(tuple(windows))
 
-    def _compiled(self) -> object | None:
+    def _compiled(self) -> hyperscan.Database | None:
         with self._lock:
             if self._database is None and self.enabled:
                 self._database, self._filtered, self._spanned = _compile(
@@ -138,7 +138,7 @@ class Prefilter:
                     self.enabled = False
             return self._database
 
-    def _scratch(self, database: object) -> object:
+    def _scratch(self, database: hyperscan.Database) -> hyperscan.Scratch:
         # Hyperscan's scratch space may serve one scan at a time: one per thread.
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
@@ -148,7 +148,7 @@ class Prefilter:
 
 def _compile(
     patterns: Sequence[FilterPattern], widths: Sequence[int]
-) -> tuple[object | None, frozenset[int], frozenset[int]]:
+) -> tuple[hyperscan.Database | None, frozenset[int], frozenset[int]]:
     """A database of every pattern that translates and compiles; the rest run unfiltered.
 
     A windowed pattern of bounded width reports every match end (each report is a Python

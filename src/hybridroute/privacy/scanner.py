@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from hybridroute.privacy.assessment import Action, Assessment
 from hybridroute.privacy.calibration import calibrate
@@ -39,6 +39,10 @@ class GuidedDetector(BatchDetector, Protocol):
     known)` with `known[i]` the entities found so far in `texts[i]` (spaCy NER)."""
 
     guided: bool
+
+    def detect_many(
+        self, texts: Sequence[str], known: Sequence[Sequence[Entity]] | None = None
+    ) -> Sequence[Sequence[Entity]]: ...
 
 
 class PrivacyScanner:
@@ -132,9 +136,9 @@ def _run_detector(
         try:
             if guided:
                 known = [list(found[index]) for index in indices]
-                results = detector.detect_many(texts, known)  # type: ignore[call-arg]
+                results = cast(GuidedDetector, detector).detect_many(texts, known)
             else:
-                results = detector.detect_many(texts)
+                results = cast(BatchDetector, detector).detect_many(texts)
             for index, entities in zip(indices, results, strict=True):
                 found[index].extend(entities)
             return

@@ -83,7 +83,7 @@ def spec_for(exc: BaseException) -> ErrorSpec:
 def error_body(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]]:
     """Status, OpenAI-style `{"error": {...}}` body and extra headers for `exc`."""
     spec = spec_for(exc)
-    status = spec.status or getattr(exc, "status_code", 500)
+    status: int = spec.status or int(getattr(exc, "status_code", None) or 500)
     headers: dict[str, str] = {}
     retry_after = getattr(exc, "retry_after", None)
     if isinstance(retry_after, int | float):
@@ -199,7 +199,7 @@ WIRE_FIELDS = _wire_fields()
 _FIELD_LIKE = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 
 
-ERROR_TABLE: Mapping[type[BaseException], ErrorSpec] = MappingProxyType(
+ERROR_TABLE: Mapping[type[Exception], ErrorSpec] = MappingProxyType(
     {
         # The caller's request.
         RequestValidationError: ErrorSpec(status=400, type="invalid_request_error"),
