@@ -14,7 +14,8 @@ from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.masking import MaskSession, StreamRestorer
 from hybridroute.privacy.names import NameDetector
 from hybridroute.privacy.ner import DetectorTimeout, SpacyNer
-from hybridroute.privacy.recognizers import PatternRecognizer, StructuredDetector
+from hybridroute.privacy.pattern_recognizer import PatternRecognizer
+from hybridroute.privacy.recognizers import StructuredDetector
 from hybridroute.privacy.scanner import BatchDetector, Detector, PrivacyScanner
 from hybridroute.privacy.settings import PrivacySettings
 

@@ -1,0 +1,189 @@
+"""Checks that confirm a structured-identifier match and give its confidence: checksums
+(Luhn, mod-97, ABA, SSN ranges), the context words before or after it, and its shape.
+
+A check receives the match, the text and the lower-cased text (same offsets); it returns a
+confidence, or a confidence with a corrected (start, end) span, or None to reject the match.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hybridroute.privacy import checksums
+from hybridroute.privacy.matching import WORD_CHAR
+from hybridroute.privacy.pattern_recognizer import Check
+
+
+def _context_before(lowered: str, start: int, words: re.Pattern[str], window: int = 48) -> bool:
+    """One of `words` occurs on the same line within `window` characters before `start`."""
+    left = max(0, start - window)
+    line = lowered.rfind("\n", left, start)
+    return words.search(lowered, line + 1 if line >= 0 else left, start) is not None
+
+
+def card(match: re.Match[str], text: str, lowered: str) -> float | None:
+    number = checksums.digits_of(match.group(0))
+    if not 12 <= len(number) <= 19 or not checksums.luhn_valid(number):
+        return None
+    if len(set(number)) == 1:
+        return None
+    in_context = _context_before(lowered, match.start(), _CARD_CONTEXT)
+    if checksums.card_issuer_known(number) and (len(number) >= 13 or in_context):
+        return 1.0
+    return 0.9 if in_context else None
+
+
+def ssn(match: re.Match[str], text: str, lowered: str) -> float | None:
+    if not checksums.ssn_valid(match["area"], match["group"], match["serial"]):
+        return None
+    in_context = _context_before(lowered, match.start(), _SSN_CONTEXT)
+    if match["sep"] == "-":
+        return 1.0 if in_context else 0.9
+    return 1.0 if in_context else None
+
+
+def iban(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
+    # The pattern starts at the check digits; the two country letters come before them.
+    start = match.start() - 2
+    if start < 0 or not lowered[start : start + 2].isalpha() or not lowered[start].isascii():
+        return None
+    if start > 0 and lowered[start - 1].isalnum():
+        return None
+    # A grouped IBAN may be followed by a 4-character word the pattern swallowed: drop
+    # trailing groups until the checksum holds.
+    value = text[start : match.end()]
+    while value:
+        if checksums.iban_valid(value):
+            return 1.0, start, start + len(value)
+        cut = value.rfind(" ")
+        if cut < 0:
+            return None
+        value = value[:cut]
+    return None
+
+
+def ipv4(match: re.Match[str], text: str, lowered: str) -> float | None:
+    value = match.group(0)
+    if not checksums.ip_valid(value):
+        return None
+    # Private, loopback and documentation addresses identify no one outside a network.
+    return 0.6 if checksums.ip_is_internal(value) else 0.95
+
+
+def ipv6(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
+    # The pattern starts at the first colon: take in the hex group before it.
+    start = match.start()
+    while start > 0 and match.start() - start < 4 and lowered[start - 1] in _HEX:
+        start -= 1
+    if start > 0 and (WORD_CHAR.match(lowered, start - 1) or lowered[start - 1] in ".:"):
+        return None
+    value = text[start : match.end()]
+    if not checksums.ip_valid(value) or sum(1 for part in value.split(":") if part) < 3:
+        return None
+    return (0.6 if checksums.ip_is_internal(value) else 0.95), start, match.end()
+
+
+def email(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
+    # The pattern starts at "@": take in the local part before it.
+    start = match.start()
+    while start > 0 and _EMAIL_LOCAL.match(text, start - 1):
+        start -= 1
+    return (1.0, start, match.end()) if start < match.start() else None
+
+
+def phone(match: re.Match[str], text: str, lowered: str) -> float | None:
+    number = match["num"]
+    digits = checksums.digits_of(number)
+    if not 7 <= len(digits) <= 15 or _NOT_PHONE.fullmatch(number):
+        return None
+    strong = (
+        number.startswith(("+", "("))
+        or "(" in number
+        or match["ext"] is not None
+        or _NANP.fullmatch(number) is not None
+        or (number.startswith("0") and len(_PHONE_SEP.findall(number)) >= 2)
+    )
+    before = _context_before(lowered, match.start(), _PHONE_CONTEXT)
+    after = _PHONE_AFTER.search(lowered, match.end(), match.end() + 12) is not None
+    in_context = before or after
+    if strong:
+        return 1.0 if in_context else 0.85
+    if in_context:
+        return 0.85
+    return None
+
+
+def has_digits(minimum: int) -> Check:
+    def check(match: re.Match[str], text: str, lowered: str) -> float | None:
+        value = match["v"] if "v" in match.re.groupindex else match.group(0)
+        return 0.9 if sum(ch.isdigit() for ch in value) >= minimum else None
+
+    return check
+
+
+def routing(match: re.Match[str], text: str, lowered: str) -> float | None:
+    return 1.0 if checksums.aba_routing_valid(match["v"]) else None
+
+
+def secret_value(match: re.Match[str], text: str, lowered: str) -> float | None:
+    value = match["v"]
+    if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
+        return None
+    return 0.9
+
+
+def name(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
+    # Keep the leading capitalised words: "Dear John Smith, thanks" -> "John Smith".
+    start = match.start("v")
+    end = start
+    for word in _WORD.finditer(text, start, match.end("v")):
+        if not word.group(0)[0].isupper():
+            break
+        end = word.end()
+    return (0.9, start, end) if end > start else None
+
+
+_HEX = frozenset("0123456789abcdef")
+_EMAIL_LOCAL = re.compile(r"[\w.%+-]")
+_WORD = re.compile(r"[^\s.,;:!?]+")
+_PHONE_SEP = re.compile(r"[ .-]")
+_NANP = re.compile(r"(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}")
+# Dates, SSN-shaped and dotted-quad numbers are not phones (other recognizers own them).
+_NOT_PHONE = re.compile(
+    r"\d{4}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}[-.]\d{1,2}[-.]\d{4}|\d{3}-\d{2}-\d{4}"
+    r"|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"
+)
+
+CARD_WORDS = ("card", "cc", "visa", "mastercard", "amex", "credit", "debit", "payment", "pan")
+SSN_WORDS = ("ssn", "social security", "social sec", "ss#", "taxpayer", "tin")
+PHONE_WORDS = (
+    "phone",
+    "tel",
+    "call",
+    "mobile",
+    "cell",
+    "fax",
+    "desk",
+    "office",
+    "reach",
+    "text me",
+    "sms",
+    "whatsapp",
+    "contact",
+    "number",
+    "messages to",
+    "answering at",
+    "dial",
+    "ring",
+)
+PHONE_AFTER_WORDS = ("office", "fax", "mobile", "cell", "home", "work")
+
+
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in words))
+
+
+_CARD_CONTEXT = _any_of(CARD_WORDS)
+_SSN_CONTEXT = _any_of(SSN_WORDS)
+_PHONE_CONTEXT = _any_of(PHONE_WORDS)
+_PHONE_AFTER = _any_of(PHONE_AFTER_WORDS)

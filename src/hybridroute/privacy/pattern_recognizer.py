@@ -1,0 +1,146 @@
+"""One structured-identifier recognizer: a compiled pattern, where to search, and the check
+that turns a match into a confidence (or rejects it).
+
+Patterns start with what they consume (a digit, `@`, a keyword) and most run on the
+lower-cased text, so `re` can skip ahead fast (see `matching.py`); the boundary a look-behind
+would have checked is checked on the match instead. Number patterns search only around runs
+of digits that hold enough digits (`NumberRun`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from hybridroute.privacy import checksums
+from hybridroute.privacy.entities import Entity, EntityType
+from hybridroute.privacy.matching import matches
+
+# A check receives the match, the text and the lower-cased text (same offsets); it returns a
+# confidence, or a confidence with a corrected (start, end) span, or None to reject the match.
+Check = Callable[[re.Match[str], str, str], float | tuple[float, int, int] | None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PatternRecognizer:
+    """One entity type found by one pattern; group `v` (if present) is the sensitive span."""
+
+    entity: EntityType
+    pattern: re.Pattern[str]
+    score: float
+    check: Check | None = None
+    # Run only if one of these (lower-case) substrings occurs; empty means always run.
+    triggers: tuple[str, ...] = ()
+    needs_digit: bool = False
+    # The pattern is lower-case and runs on the lower-cased text.
+    lowered: bool = False
+    # A match may not start right after a character matching this (a look-behind's job).
+    not_after: re.Pattern[str] | None = None
+    # Search only around runs of digits and separators holding at least this many digits.
+    min_digits: int = 0
+    # For the prefilter, when the pattern's own approximation is too loose: a pattern that
+    # matches wherever `pattern` has a match the check accepts (e.g. its look-ahead). Without
+    # a gate match the recognizer is skipped; with one it searches the whole text.
+    gate: re.Pattern[str] | None = None
+
+    def find(
+        self,
+        text: str,
+        lowered: str,
+        has_digit: bool,
+        numbers: Sequence[NumberRun] | None = None,
+        windows: Sequence[tuple[int, int]] | None = None,
+    ) -> Iterator[Entity]:
+        """Entities in `text`. `windows` (from the prefilter): the only spans where a match
+        can be, if known."""
+        if self.needs_digit and not has_digit:
+            return
+        if self.triggers and not any(t in lowered for t in self.triggers):
+            return
+        subject = lowered if self.lowered else text
+        for match in self._matches(subject, numbers, windows):
+            verdict = self.score if self.check is None else self.check(match, text, lowered)
+            if verdict is None:
+                continue
+            if isinstance(verdict, tuple):
+                score, start, end = verdict
+            else:
+                score, (start, end) = verdict, _value_span(match)
+            if start < end:
+                yield Entity(type=self.entity, start=start, end=end, score=score)
+
+    def _matches(
+        self,
+        subject: str,
+        numbers: Sequence[NumberRun] | None,
+        windows: Sequence[tuple[int, int]] | None,
+    ) -> Iterator[re.Match[str]]:
+        size = len(subject)
+        if windows is None and self.min_digits:
+            runs = numbers if numbers is not None else number_runs(subject)
+            windows = tuple(_windows(runs, self.min_digits, size))
+        if windows is None:
+            yield from matches(self.pattern, subject, self.not_after)
+            return
+        last_end = 0
+        for pos, endpos in windows:
+            for match in matches(self.pattern, subject, self.not_after, max(pos, last_end), endpos):
+                if match.end() > endpos - 2 and endpos < size:
+                    # Cut short by the window: match again on the whole text.
+                    match = next(matches(self.pattern, subject, self.not_after, match.start()))
+                    last_end = match.end()
+                    yield match
+                    break
+                last_end = match.end()
+                yield match
+
+
+def _windows(runs: Sequence[NumberRun], min_digits: int, size: int) -> Iterator[tuple[int, int]]:
+    """Merged spans around the number runs holding at least `min_digits` digits: 3 characters
+    before each (a "+" or "("), 32 after (an extension, what a look-ahead reads)."""
+    span: tuple[int, int] | None = None
+    for run in runs:
+        if run.digits < min_digits:
+            continue
+        start, end = max(0, run.start - 3), min(size, run.end + 32)
+        if span is not None and start <= span[1]:
+            span = (span[0], end)
+            continue
+        if span is not None:
+            yield span
+        span = (start, end)
+    if span is not None:
+        yield span
+
+
+@dataclass(frozen=True, slots=True)
+class NumberRun:
+    """A run of digits and separators (`text[start:end]`) and how many digits it holds."""
+
+    start: int
+    end: int
+    digits: int
+
+
+def number_runs(text: str, at_least: int = 1) -> list[NumberRun]:
+    """Every maximal run of digits, spaces and number punctuation that starts with a digit
+    and holds at least `at_least` digits."""
+    pattern = _NUMBER_RUN if at_least <= 1 else re.compile(_RUN_OF_DIGITS.format(at_least - 1))
+    return [
+        NumberRun(m.start(), m.end(), len(checksums.digits_of(m.group(0))))
+        for m in pattern.finditer(text)
+    ]
+
+
+def _value_span(match: re.Match[str]) -> tuple[int, int]:
+    """The span of the value group (`v`, or `q` for a quoted value), else the whole match."""
+    for name in ("v", "q"):
+        if name in match.re.groupindex and match.start(name) >= 0:
+            return match.span(name)
+    return match.span(0)
+
+
+_NUMBER_RUN = re.compile(r"\d[\d .()/+:-]*")
+# The same runs, only those with more than {} further digits (a run with fewer is skipped in C).
+_RUN_OF_DIGITS = r"\d(?:[ .()/+:-]*\d){{{},}}[ .()/+:-]*"
