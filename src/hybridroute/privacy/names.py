@@ -166,33 +166,38 @@ class NameDetector:
 
     def detect(self, text: str) -> list[Entity]:
         # The hot loop of fast mode (~200 capitalised words per 1,000 tokens of PII-dense
-        # text): plain string tests instead of regex calls, one name-list lookup per word.
+        # text): `_RUN` finds each run of capitalised words in C; a one-word run (most of
+        # them) costs one name-list lookup, longer runs are split here.
         names = self.names
         found: list[Entity] = []
-        run: list[tuple[int, int, str]] = []
-        last_end = -1
-        for token in _TOKEN.finditer(text):
-            start, end = token.span()
-            # A capital inside a word ("McDonald", "iPhone") starts no name.
-            if start and (text[start - 1].isalnum() or text[start - 1] in _JOINERS):
+        pos = 0
+        while (match := _RUN.search(text, pos)) is not None:
+            start, pos = match.span()
+            if start and _NAME_JOINER.match(text, start - 1):
+                # Inside a word: no run starts before the end of its joined characters.
+                joined = _JOINED.match(text, start)
+                pos = joined.end() if joined else start + 1
                 continue
-            word = token.group()
-            if word.endswith(_POSSESSIVE):  # "Smith's" -> "Smith"
-                end -= 2
-                word = word[:-2]
-            # Capitalised words separated by spaces only form a run (up to four words).
-            if run and len(run) < 4 and start > last_end and not text[last_end:start].strip(" \t"):
-                run.append((start, end, word))
-                last_end = end
+            word = match.group()
+            if " " not in word and "\t" not in word:
+                if word.endswith(_POSSESSIVE):  # "Smith's" -> "Smith"
+                    word = word[:-2]
+                if names.is_single_name(word):
+                    found.append(self._entity(start, start + len(word), self.lone_score))
                 continue
+            run: list[tuple[int, int, str]] = []
+            for token in _RUN_WORD.finditer(text, start, pos):
+                word, end = token.group(), token.end()
+                if word.endswith(_POSSESSIVE):
+                    # A possessive ends the run; the next run starts after it.
+                    run.append((token.start(), end - 2, word[:-2]))
+                    pos = end
+                    break
+                run.append((token.start(), end, word))
             if len(run) > 1:
                 found.extend(self._names_in_run(names, run))
-            elif run and names.is_single_name(run[0][2]):  # most runs: one common word
+            elif names.is_single_name(run[0][2]):
                 found.append(self._entity(run[0][0], run[0][1], self.lone_score))
-            run = [(start, end, word)]
-            last_end = end
-        if run:
-            found.extend(self._names_in_run(names, run))
         if self.lowercase:
             found.extend(self._lowercase_names(text))
         return found
@@ -318,12 +323,16 @@ SURNAME_ENDINGS = (
 _UPPER = r"A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 _WORD = rf"[{_UPPER}][^\W\d_]*(?:['\u2019-][^\W\d_]+)*"
 _BARE_ENDINGS = frozenset("s.")
-_RUN_GAP = re.compile(r"[ \t]+")
 _TOKEN = re.compile(rf"[{_UPPER}]\.?(?![\w'\u2019-])|{_WORD}")
+# A run: up to four capitalised words (or initials) separated by spaces or tabs. It starts
+# with a capital so `re` skips ahead fast; a run starting inside a word ("iPhone") is
+# dropped in Python (`_NAME_JOINER` before it), which a look-behind would do 2-3x slower.
+_RUN = re.compile(rf"(?:{_TOKEN.pattern})(?:[ \t]+(?:{_TOKEN.pattern})){{0,3}}")
+_JOINED = re.compile(r"[\w'\u2019-]+")
+_RUN_WORD = re.compile(r"[^ \t]+")
 _JOIN = r"(?:,[ \t]*(?:and[ \t]+|or[ \t]+|&[ \t]*)?|[ \t]+(?:and|or|&)[ \t]+)"
 _LISTED_AFTER = re.compile(rf"{_JOIN}(?P<w>{_WORD})(?![\w'\u2019-])")
 _LISTED_BEFORE = re.compile(rf"(?<![\w'\u2019-])(?P<w>{_WORD}){_JOIN}$")
 _LOWER_WORD = re.compile(r"[a-z\u00df-\u00f6\u00f8-\u00ff][^\W\d_]+(?![\w'\u2019-])")
 _NAME_JOINER = re.compile(r"[\w'\u2019-]")
-_JOINERS = frozenset("_'\u2019-")  # with letters and digits: what `_NAME_JOINER` matches
 _POSSESSIVE = ("'s", "\u2019s")
