@@ -50,10 +50,10 @@ def matches(
 
 
 def first_match(
-    pattern: re.Pattern[str], text: str, not_after: re.Pattern[str] | None = None
+    pattern: re.Pattern[str], text: str, not_after: re.Pattern[str] | None = None, pos: int = 0
 ) -> re.Match[str] | None:
-    """The first match of `matches(...)`, or None."""
-    return next(matches(pattern, text, not_after), None)
+    """The first match of `matches(...)` from `pos`, or None."""
+    return next(matches(pattern, text, not_after, pos), None)
 
 
 WORD_CHAR = re.compile(r"\w")

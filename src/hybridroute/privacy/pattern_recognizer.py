@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from hybridroute.privacy import checksums
 from hybridroute.privacy.entities import Entity, EntityType
-from hybridroute.privacy.matching import matches
+from hybridroute.privacy.matching import first_match, matches
 
 # A check receives the match, the text and the lower-cased text (same offsets); it returns a
 # confidence, or a confidence with a corrected (start, end) span, or None to reject the match.
@@ -87,10 +87,14 @@ class PatternRecognizer:
         for pos, endpos in windows:
             for match in matches(self.pattern, subject, self.not_after, max(pos, last_end), endpos):
                 if match.end() > endpos - 2 and endpos < size:
-                    # Cut short by the window: match again on the whole text.
-                    match = next(matches(self.pattern, subject, self.not_after, match.start()))
-                    last_end = match.end()
-                    yield match
+                    # Cut short by the window: match again on the whole text. A look-ahead
+                    # may have passed at the window's edge and fail on the whole text; then
+                    # no match is left anywhere after this point.
+                    whole = first_match(self.pattern, subject, self.not_after, match.start())
+                    if whole is None:
+                        return
+                    last_end = whole.end()
+                    yield whole
                     break
                 last_end = match.end()
                 yield match
