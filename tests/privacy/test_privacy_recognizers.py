@@ -23,6 +23,10 @@ def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
         ),
         ("my card 4111 1111 1111 1111 expired", "CREDIT_CARD", "4111 1111 1111 1111"),
         ("card number 630427373398 is lost", "CREDIT_CARD", "630427373398"),
+        # Run together with words: a keyword or groups, and letters that are not hex.
+        ("card:4111111111111111exp 12/25", "CREDIT_CARD", "4111111111111111"),
+        ("4111 1111 1111 1111password", "CREDIT_CARD", "4111 1111 1111 1111"),
+        ("card4111111111111111", "CREDIT_CARD", "4111111111111111"),
         ("Here's my SSN: 460-89-9847", "US_SSN", "460-89-9847"),
         ("ssn 460899847 please", "US_SSN", "460899847"),
         ("IBAN GB82 WEST 1234 5698 7654 32 then", "IBAN", "GB82 WEST 1234 5698 7654 32"),
@@ -51,6 +55,18 @@ def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
 )
 def test_detects(detector: StructuredDetector, text: str, entity_type: str, value: str) -> None:
     assert (entity_type, value) in found(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sha deadbeef4111111111111111cafe",  # a Luhn-valid digit run inside a hex string
+        "4111111111111111abc",  # glued, no keyword, not grouped
+        "id 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    ],
+)
+def test_digit_runs_inside_words_are_not_cards(detector: StructuredDetector, text: str) -> None:
+    assert not any(kind == "CREDIT_CARD" for kind, _ in found(detector, text))
 
 
 def test_private_key_block(detector: StructuredDetector) -> None:

@@ -28,9 +28,30 @@ def card(match: re.Match[str], text: str, lowered: str) -> float | None:
     if len(set(number)) == 1:
         return None
     in_context = _context_before(lowered, match.start(), _CARD_CONTEXT)
+    if _glued_to_letters(match, lowered) and not _plausible_glued_card(match, lowered, in_context):
+        return None
     if checksums.card_issuer_known(number) and (len(number) >= 13 or in_context):
         return 1.0
     return 0.9 if in_context else None
+
+
+def _glued_to_letters(match: re.Match[str], lowered: str) -> bool:
+    start, end = match.span()
+    return (start > 0 and lowered[start - 1].isalpha()) or (
+        end < len(lowered) and lowered[end].isalpha()
+    )
+
+
+def _plausible_glued_card(match: re.Match[str], lowered: str, in_context: bool) -> bool:
+    """A card number run together with words ("…1111exp", "card4111…") rather than a digit
+    run inside a hex string (hashes, UUIDs): a card keyword or the number written in groups,
+    and every touching run of letters has a letter outside a-f."""
+    value = match.group(0)
+    if not (in_context or " " in value or "-" in value):
+        return False
+    before = _LETTERS_BEFORE.search(lowered, 0, match.start())
+    after = _LETTERS.match(lowered, match.end())
+    return all(run is None or not _HEX_LETTERS.fullmatch(run.group()) for run in (before, after))
 
 
 def ssn(match: re.Match[str], text: str, lowered: str) -> float | None:
@@ -144,6 +165,9 @@ def name(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int
 
 
 _HEX = frozenset("0123456789abcdef")
+_HEX_LETTERS = re.compile(r"[a-f]+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LETTERS_BEFORE = re.compile(r"[^\W\d_]+$")
 _EMAIL_LOCAL = re.compile(r"[\w.%+-]")
 _WORD = re.compile(r"[^\s.,;:!?]+")
 _PHONE_SEP = re.compile(r"[ .-]")

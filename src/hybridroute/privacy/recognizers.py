@@ -79,11 +79,12 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
         ),
         PatternRecognizer(
             entity=EntityType.CREDIT_CARD,
-            pattern=re.compile(r"\d(?:[ -]?\d){11,18}(?![\w]|[.-]\d)"),
+            # Letters may touch the number ("card:4111…1111exp 12/25"); the check decides.
+            pattern=re.compile(r"\d(?:[ -]?\d){11,18}(?![\d_]|[.-]\d)"),
             score=1.0,
             check=checks.card,
             needs_digit=True,
-            not_after=_NUMBER_JOINER,
+            not_after=_DIGIT_JOINER,
             min_digits=12,
         ),
         PatternRecognizer(
@@ -331,6 +332,7 @@ _ID_VALUE = r"(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,18}[a-z0-9](?![\w-])"
 _PASSPORT_VALUE = r"(?=[a-z0-9]{0,8}\d)[a-z0-9]{6,9}(?![\w-])"
 _DIGIT = re.compile(r"\d")
 _NUMBER_JOINER = re.compile(r"[\w.+-]")
+_DIGIT_JOINER = re.compile(r"[\d_.+-]")
 API_KEY_PREFIXES = (
     "sk-",
     "akia",
