@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from hybridroute.cli.chat import chat, route, tiers
 from hybridroute.cli.eval import convert_command, eval_command
 from hybridroute.cli.scan import scan
-from hybridroute.cli.serve import hash_key, serve
+from hybridroute.cli.serve import exec_for_serving, hash_key, serve
 
 app = typer.Typer(
     name="hybridroute",
@@ -27,4 +29,6 @@ app.command("hash-key")(hash_key)
 
 
 def main() -> None:
-    app()
+    if sys.argv[1:2] == ["serve"]:
+        exec_for_serving(sys.argv)
+    app(prog_name="hybridroute")
