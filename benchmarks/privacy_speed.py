@@ -1,12 +1,16 @@
 """Privacy scan latency: hybridroute fast mode (patterns), full mode (patterns + spaCy NER)
 and stock Presidio (AnalyzerEngine.analyze, same spaCy small model), same texts, same run.
 
-    .venv/bin/python benchmarks/privacy_speed.py [--calls 200] [--json out.json]
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/privacy_speed.py [--calls N] [--json F]
     .venv/bin/python benchmarks/privacy_speed.py --fast-only 1000    # fast mode, ~1 min
 
 `--fast-only N` times fast mode alone, N calls per size and kind, next to the same scanner
 with the Hyperscan prefilter switched off and with the name list off (interleaved call by
-call), with `gc.freeze()` after warm-up as the gateway does.
+call), with `gc.freeze()` after warm-up as the gateway does (the main run freezes too, for all
+three systems).
+
+`OPENBLAS_NUM_THREADS=1` is how `hybridroute serve` runs (docs/gateway.md); it applies to
+Presidio in the same process too. The report records the value.
 
 Two kinds of text, each concatenated to ~100, ~1,000 and ~8,000 tokens (tokens counted as
 words and punctuation marks, roughly what a BPE tokenizer gives for English):
@@ -193,6 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     for call in systems.values():
         call("warm up: John Smith lives at 10 Downing Street, call 212-555-0187.")
+    # As the gateway does after loading its models; without it a generation-2 collection
+    # over spaCy + Presidio's heap lands in one call now and then (a 100+ ms "p99").
+    gc.collect()
+    gc.freeze()
     rows = []
     kinds = {"pii_dense": pii_sentences(), "prose": prose_prompts()}
     for kind, sentences in kinds.items():
@@ -206,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()} cpus={os.cpu_count()}",
         "python": platform.python_version(),
+        "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
         "rows": rows,
     }
     if args.json:

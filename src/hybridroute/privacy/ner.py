@@ -56,7 +56,7 @@ class SpacyNer:
         model: str = DEFAULT_MODEL,
         timeout_s: float = 2.0,
         chunk_chars: int = 4000,
-        window_words: int = 5,
+        window_words: int = 4,
         max_new_lexemes: int = 100_000,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:

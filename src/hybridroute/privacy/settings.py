@@ -29,7 +29,7 @@ class PrivacySettings(BaseModel):
     ner_timeout_ms: float = Field(default=2000.0, gt=0)
     ner_chunk_chars: int = Field(default=4000, ge=200)
     # NER runs on this many words either side of capitalised words; 0 = the whole text.
-    ner_window_words: int = Field(default=5, ge=0)
+    ner_window_words: int = Field(default=4, ge=0)
     # The first/last-name gazetteer: full names without NER, and NER ORG/GPE spans that are
     # known names re-labelled PERSON.
     names: bool = True
