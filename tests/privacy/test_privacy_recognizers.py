@@ -51,10 +51,36 @@ def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
         ("She was born on 2/8/1935.", "DATE_OF_BIRTH", "2/8/1935"),
         ("Name: Åsa Laine\nPhone", "PERSON", "Åsa Laine"),
         ("Dear John Smith, thanks", "PERSON", "John Smith"),
+        ("I live at Friedhofstrasse 33, Wien", "STREET_ADDRESS", "Friedhofstrasse 33"),
+        ("Hauptstr. 5, Berlin", "STREET_ADDRESS", "Hauptstr. 5"),
+        ("Rákóczi út 66.", "STREET_ADDRESS", "Rákóczi út 66"),
+        ("Calle de Alcalá 5, Madrid", "STREET_ADDRESS", "Calle de Alcalá 5"),
+        ("12, rue de la Paix", "STREET_ADDRESS", "12, rue de la Paix"),
+        ("Apt. 805", "STREET_ADDRESS", "Apt. 805"),
+        ("Storgarden 52\n Suite 894\n HARSTAD", "STREET_ADDRESS", "Suite 894"),
+        ("PSC 5420, Box 2708\nAPO AA 33879", "STREET_ADDRESS", "APO AA 33879"),
     ],
 )
 def test_detects(detector: StructuredDetector, text: str, entity_type: str, value: str) -> None:
     assert (entity_type, value) in found(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bach's Cello Suite 1 in G",
+        "Spring 2024 schedule",
+        "The Committee 5 report",
+        "Brigade 5 attacked at dawn",
+        "Via 3 different paths",
+        "Via the API 2 requests",
+        "Golf tee 3",
+        "set 3 place settings",
+        "take 5 route changes",
+    ],
+)
+def test_street_lookalikes_are_not_addresses(detector: StructuredDetector, text: str) -> None:
+    assert not any(kind == "STREET_ADDRESS" for kind, _ in found(detector, text))
 
 
 @pytest.mark.parametrize(

@@ -142,6 +142,25 @@ def has_digits(minimum: int) -> Check:
     return check
 
 
+def street_line(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
+    """A compound street name ending in the matched street word ("Friedhof|strasse 33"), or
+    a name before a separate one ("Rákóczi út 66"): walk back to a capitalised word start,
+    and reject English words that only end like a street ("Brigade 5")."""
+    start = match.start()
+    if text[start - 1 : start] == " ":  # a separate street word: the name is the word before
+        start -= 1
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    if start == match.start() - 1 or (start > 0 and _WORD_JOINER.match(text, start - 1)):
+        return None
+    if not text[start].isupper():
+        return None
+    word = lowered[start : match.end()].split(None, 1)[0]
+    if word in _ENGLISH_STREET_LOOKALIKES:
+        return None
+    return 0.8, start, match.end()
+
+
 def routing(match: re.Match[str], text: str, lowered: str) -> float | None:
     return 1.0 if checksums.aba_routing_valid(match["v"]) else None
 
@@ -211,3 +230,5 @@ _CARD_CONTEXT = _any_of(CARD_WORDS)
 _SSN_CONTEXT = _any_of(SSN_WORDS)
 _PHONE_CONTEXT = _any_of(PHONE_WORDS)
 _PHONE_AFTER = _any_of(PHONE_AFTER_WORDS)
+_ENGLISH_STREET_LOOKALIKES = frozenset({"brigade", "renegade", "escapade", "motorcade", "upgrade"})
+_WORD_JOINER = re.compile(r"[\w'-]")

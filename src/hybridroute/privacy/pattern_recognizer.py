@@ -43,6 +43,9 @@ class PatternRecognizer:
     # matches wherever `pattern` has a match the check accepts (e.g. its look-ahead). Without
     # a gate match the recognizer is skipped; with one it searches the whole text.
     gate: re.Pattern[str] | None = None
+    # The gate matches where every match of `pattern` starts (a leading keyword), so the
+    # search runs only around gate matches, not on the whole text.
+    gate_starts_match: bool = False
 
     def find(
         self,

@@ -33,7 +33,7 @@ class StructuredDetector:
                 FilterPattern(
                     r.gate or r.pattern,
                     caseless=r.lowered,
-                    windowed=not r.min_digits and r.gate is None,
+                    windowed=not r.min_digits and (r.gate is None or r.gate_starts_match),
                 )
                 for r in self.recognizers
             ],
@@ -157,6 +157,75 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
             score=0.85,
             needs_digit=True,
             not_after=re.compile(r"[\w-]"),
+        ),
+        *_international_address_recognizers(),
+    )
+
+
+def _international_address_recognizers() -> tuple[PatternRecognizer, ...]:
+    """Street lines outside the US shape, unit numbers and US military mail: each form is
+    specific enough alone (a street word with a house number, "Apt. 12", "PSC 1234, Box")."""
+    word_boundary = re.compile(r"[\w-]")
+    return (
+        # "Friedhofstrasse 33", "Vesterskovvej 79", "Östbygatan 14", "Rákóczi út 66.": the
+        # pattern starts at the street word (fast to find); the check walks back to the
+        # capitalised name and keeps it in the span.
+        PatternRecognizer(
+            entity=EntityType.STREET_ADDRESS,
+            pattern=re.compile(
+                rf"(?:{_STREET_SUFFIXES}|(?<= )(?:{_STREET_WORDS_AFTER_NAME}))"
+                rf"\s{{1,2}}{_HOUSE_NUMBER}"
+            ),
+            score=0.8,
+            check=checks.street_line,
+            needs_digit=True,
+        ),
+        # "Via Roma 12", "Calle de Alcalá 5", "rue de la Paix" after a house number.
+        PatternRecognizer(
+            entity=EntityType.STREET_ADDRESS,
+            pattern=re.compile(
+                rf"(?:{_STREET_TYPES_BEFORE_NAME})"
+                # the name: particles, then one to three capitalised words ("de Alcalá")
+                r" (?:(?:de|del|della|dei|degli|delle|dello|di|da|do|dos|das|la|las|los|el|le"
+                r"|les|des|du|l') ?)*"
+                rf"[{_CAPITAL}][\w'.-]*(?: [{_CAPITAL}][\w'.-]*){{0,2}},? {_HOUSE_NUMBER}"
+                rf"|\d{{1,5}},? (?:{_STREET_TYPES_AFTER_NUMBER}) "
+                r"(?:(?:de|du|des|la|le|les|l'|d') ?)*"
+                rf"[{_CAPITAL}][\w'-]*(?: [{_CAPITAL}][\w'-]*){{0,2}}"
+            ),
+            score=0.8,
+            needs_digit=True,
+            not_after=word_boundary,
+            # The capital classes above do not fold for Hyperscan; the street types do.
+            gate=re.compile(
+                rf"(?:{_STREET_TYPES_BEFORE_NAME}) |\d{{1,5}},? (?:{_STREET_TYPES_AFTER_NUMBER}) "
+            ),
+            gate_starts_match=True,
+        ),
+        # "Apt. 805", "Apartment 3B"
+        PatternRecognizer(
+            entity=EntityType.STREET_ADDRESS,
+            pattern=re.compile(r"(?:Apt\.|Apartment) ?#?\d{1,5}[A-Z]?(?!\w)"),
+            score=0.75,
+            needs_digit=True,
+            not_after=word_boundary,
+        ),
+        # "Suite 894" only on its own line or after a comma ("Cello Suite 1" is music).
+        PatternRecognizer(
+            entity=EntityType.STREET_ADDRESS,
+            pattern=re.compile(r"[,\n][ \t]*(?P<v>Suite ?#?\d{1,5}[A-Z]?)(?!\w)"),
+            score=0.75,
+            needs_digit=True,
+        ),
+        # US military mail: "PSC 5420, Box 2708", "APO AA 33879", "USCGC Khadzhiyev"
+        PatternRecognizer(
+            entity=EntityType.STREET_ADDRESS,
+            pattern=re.compile(
+                r"(?:PSC|Unit) \d{4},? Box \d{4}|(?:APO|FPO|DPO) (?:AA|AE|AP) \d{5}"
+                r"|(?:USNS|USNV|USS|USCGC) [A-Z][a-z]+"
+            ),
+            score=0.85,
+            not_after=word_boundary,
         ),
     )
 
@@ -333,6 +402,24 @@ _PASSPORT_VALUE = r"(?=[a-z0-9]{0,8}\d)[a-z0-9]{6,9}(?![\w-])"
 _DIGIT = re.compile(r"\d")
 _NUMBER_JOINER = re.compile(r"[\w.+-]")
 _DIGIT_JOINER = re.compile(r"[\d_.+-]")
+_CAPITAL = r"A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
+# Street words that end a compound street name ("Friedhofstrasse", "Vesterskovvej").
+_HOUSE_NUMBER = r"\d{1,5}[a-zA-Z]?(?!\w)"
+# Street types written before the name ("Via Roma 12") or, in French, after the number.
+_STREET_TYPES_BEFORE_NAME = (
+    "Via|Viale|Vicolo|Piazza|Piazzale|Corso|Largo|Strada|Contrada|Borgo|Calle|Camino|Carretera"
+    "|Avenida|Paseo|Plaza|Ronda|Rambla|Pasaje|Travesía|Glorieta|Alameda|Carrer|Rua|Travessa"
+    "|Ulica|Chemin|Allée|Impasse|Quai|Rue|Avenue|Boulevard"
+)
+_STREET_TYPES_AFTER_NUMBER = "rue|avenue|boulevard|chemin|allée|impasse|quai|place|route"
+# Street words written as a separate word after the name ("Rákóczi út 66").
+_STREET_WORDS_AFTER_NAME = "út|utca|ulica|ulice|katu|vej|gade"
+# Not "ring", "tee", "tie" (spring, committee) and "str" only with its period; "gade" words
+# that are English ("Brigade 5") are left to `checks.street_word`.
+_STREET_SUFFIXES = (
+    r"straße|strasse|str\.|weg|gasse|platz|allee|damm|vej|gade|gatan|gata|vägen|vegen"
+    r"|veien|vegur|braut|laan|straat|gracht|plein|kade|singel|katu|utca|ulica|ulice"
+)
 API_KEY_PREFIXES = (
     "sk-",
     "akia",
