@@ -415,7 +415,7 @@ _STREET_TYPES_AFTER_NUMBER = "rue|avenue|boulevard|chemin|allée|impasse|quai|pl
 # Street words written as a separate word after the name ("Rákóczi út 66").
 _STREET_WORDS_AFTER_NAME = "út|utca|ulica|ulice|katu|vej|gade"
 # Not "ring", "tee", "tie" (spring, committee) and "str" only with its period; "gade" words
-# that are English ("Brigade 5") are left to `checks.street_word`.
+# that are English ("Brigade 5") are left to `checks.street_line`.
 _STREET_SUFFIXES = (
     r"straße|strasse|str\.|weg|gasse|platz|allee|damm|vej|gade|gatan|gata|vägen|vegen"
     r"|veien|vegur|braut|laan|straat|gracht|plein|kade|singel|katu|utca|ulica|ulice"
