@@ -2,6 +2,7 @@ import pytest
 
 from hybridroute.privacy import Action, PrivacyScanner, PrivacySettings
 from hybridroute.privacy.ner import SpacyNer
+from hybridroute.privacy.presidio import PresidioDetector
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +36,21 @@ def test_vocabulary_growth_triggers_a_reload() -> None:
     grown = ner.load()
     for batch in range(10):
         ner.detect(" ".join(f"Tok{batch}x{i}q" for i in range(60)))
-    if ner._reloading is not None:
-        ner._reloading.join(timeout=30)
-    assert ner.reloads == 1
+    ner.pipeline.wait(timeout=30)
+    assert ner.pipeline.reloads == 1
     assert ner.load() is not grown
     assert len(ner.load().vocab) < len(grown.vocab)
     assert sorted((e.type, e.start, e.end) for e in ner.detect(text)) == before
+
+
+def test_presidio_engine_reloads_too() -> None:
+    presidio = PresidioDetector(max_new_lexemes=300)
+    text = "My colleague Maria Gonzalez from Madrid asked about her review."
+    before = sorted((e.type, e.start, e.end) for e in presidio.detect(text))
+    grown = presidio.analyzer.get()
+    for batch in range(10):
+        presidio.detect(" ".join(f"Tok{batch}x{i}q" for i in range(60)))
+    presidio.analyzer.wait(timeout=60)
+    assert presidio.analyzer.reloads == 1
+    assert presidio.analyzer.get() is not grown
+    assert sorted((e.type, e.start, e.end) for e in presidio.detect(text)) == before

