@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from hybridroute.tiers.base import LatencyProfile, TierInfo
 from hybridroute.tiers.llamacpp import LlamaCppTier, ModelSpec, default_model_path
 from hybridroute.types import Location
 from tests.upstreams import FaultyUpstream, llama_server
+
+# CI (`.ci/run`) replays the same examples every time, so a landing never depends on the
+# draw; local runs explore new ones and keep failures in `.hypothesis/`.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")
