@@ -111,16 +111,30 @@ def measure(
     counts = {name: calls * 5 if name == "fast" else max(10, calls // 2) for name in systems}
     samples = interleaved(systems, texts, counts)
     for name in systems:
-        row[name] = {
-            "p50_ms": round(percentile(samples[name], 0.5), 3),
-            "p99_ms": round(percentile(samples[name], 0.99), 3),
-            "calls": len(samples[name]),
-        }
+        row[name] = summary(samples[name])
     full, fast, presidio = row["full"], row["fast"], row["presidio"]
     row["full_vs_presidio_p50"] = round(presidio["p50_ms"] / full["p50_ms"], 2)  # type: ignore[index]
     row["full_vs_presidio_p99"] = round(presidio["p99_ms"] / full["p99_ms"], 2)  # type: ignore[index]
     row["fast_vs_presidio_p50"] = round(presidio["p50_ms"] / fast["p50_ms"], 1)  # type: ignore[index]
     return row
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(percentile(values, 0.5), 3),
+        "p99_ms": round(percentile(values, 0.99), 3),
+        "calls": len(values),
+    }
+
+
+def warm_up(systems: dict[str, Callable[[str], object]]) -> None:
+    """Load every model, then freeze the heap as the gateway does: without it a
+    generation-2 collection over spaCy + Presidio's heap lands in one call now and then (a
+    100+ ms "p99")."""
+    for call in systems.values():
+        call("warm up: John Smith lives at 10 Downing Street, call 212-555-0187.")
+    gc.collect()
+    gc.freeze()
 
 
 def fast_only(calls: int, seed: int) -> list[dict[str, object]]:
@@ -140,10 +154,7 @@ def fast_only(calls: int, seed: int) -> list[dict[str, object]]:
         "fast_no_prefilter": unfiltered,
         "fast_no_names": no_names.assess,
     }
-    for call in systems.values():
-        call("warm up: John Smith lives at 10 Downing Street, call 212-555-0187.")
-    gc.collect()
-    gc.freeze()
+    warm_up(systems)
     rows: list[dict[str, object]] = []
     for kind, sentences in {"pii_dense": pii_sentences(), "prose": prose_prompts()}.items():
         for tokens in SIZES:
@@ -151,12 +162,7 @@ def fast_only(calls: int, seed: int) -> list[dict[str, object]]:
             samples = interleaved(systems, texts, dict.fromkeys(systems, calls))
             row: dict[str, object] = {"kind": kind, "tokens": tokens}
             for name, values in samples.items():
-                row[name] = {
-                    "p50_ms": round(percentile(values, 0.5), 3),
-                    "p99_ms": round(percentile(values, 0.99), 3),
-                    "max_ms": round(max(values), 3),
-                    "calls": len(values),
-                }
+                row[name] = {**summary(values), "max_ms": round(max(values), 3)}
             rows.append(row)
             print(json.dumps(row), flush=True)
     print(
@@ -195,12 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "full": full.assess,
         "presidio": lambda text: presidio.analyze(text=text, language="en"),
     }
-    for call in systems.values():
-        call("warm up: John Smith lives at 10 Downing Street, call 212-555-0187.")
-    # As the gateway does after loading its models; without it a generation-2 collection
-    # over spaCy + Presidio's heap lands in one call now and then (a 100+ ms "p99").
-    gc.collect()
-    gc.freeze()
+    warm_up(systems)
     rows = []
     kinds = {"pii_dense": pii_sentences(), "prose": prose_prompts()}
     for kind, sentences in kinds.items():

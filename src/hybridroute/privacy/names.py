@@ -29,9 +29,6 @@ class NameList:
 
     def __init__(self, entries: Mapping[str, str]) -> None:
         self._entries = dict(entries)
-        # Listed words that are neither first nor last names ("the", "paris"): one set lookup
-        # rules out most capitalised words of a text.
-        self.never_alone = frozenset(k for k, f in self._entries.items() if not {"F", "L"} & set(f))
         # First or last names that are neither English words nor places.
         self.lone_names = frozenset(
             k for k, f in self._entries.items() if ({"F", "L"} & set(f)) and not {"W", "P"} & set(f)
@@ -194,18 +191,13 @@ class NameDetector:
                     pos = end
                     break
                 run.append((token.start(), end, word))
-            if len(run) > 1:
-                found.extend(self._names_in_run(names, run))
-            elif names.is_single_name(run[0][2]):
-                found.append(self._entity(run[0][0], run[0][1], self.lone_score))
+            found.extend(self._names_in_run(names, run))
         if self.lowercase:
             found.extend(self._lowercase_names(text))
         return found
 
     def _names_in_run(self, names: NameList, run: list[tuple[int, int, str]]) -> list[Entity]:
         """The longest full name in a run of capitalised words, else its lone names."""
-        if len(run) == 1 and run[0][2].lower() in names.never_alone:
-            return []
         if len(run) > 1:
             span = _best_name(names, run)
             if span is not None:
