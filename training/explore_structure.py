@@ -27,6 +27,10 @@ train + test splits, decontaminated against the RouteLLM prompts exactly as in
 ``--eval-once`` evaluates the pre-declared combination on the three RouteLLM sets; it is
 meant to be run only if the training-data criterion clearly beats length-only (see the
 printed decision), and it refuses otherwise unless ``--force`` is given.
+
+Since the fourth round, ``training/sources.py`` strips RouterBench's few-shot demonstrations
+itself, so ``len_chars_raw`` and ``len_chars`` now coincide and this script's numbers differ
+from those recorded for the third round in docs/capability.md.
 """
 
 from __future__ import annotations
@@ -80,14 +84,6 @@ OPTION = re.compile(r"^\s*\(?([A-J])[).:]\s*(.*)$")
 WORD = re.compile(r"[A-Za-z']+")
 
 
-def core_question(prompt: str) -> str:
-    """Strip RouterBench's few-shot demonstrations: keep the last blank-line block(s)."""
-    blocks = [b for b in prompt.split("\n\n") if b.strip()]
-    if len(blocks) <= 1:
-        return prompt
-    return blocks[-1]  # Winogrande's "Please answer ..." instruction block is dropped too
-
-
 def split_options(text: str) -> tuple[str, list[str]]:
     """Question stem and option texts ("A) x" or "A. x" lines); instruction lines dropped."""
     stem, options = [], []
@@ -102,7 +98,7 @@ def split_options(text: str) -> tuple[str, list[str]]:
 
 def features(prompt: str) -> dict[str, float]:
     """Structural features of one prompt (all oriented so that larger = presumably harder)."""
-    text = core_question(prompt)
+    text = sources.strip_demonstrations(prompt)  # a no-op since sources strip them
     stem, options = split_options(text)
     words = WORD.findall(stem)
     numbers = NUMBER.findall(stem)

@@ -108,6 +108,19 @@ def evaluation_keys(data: Path) -> frozenset[str]:
     return frozenset(keys)
 
 
+def strip_demonstrations(prompt: str) -> str:
+    """The question of a few-shot prompt: its last blank-line block.
+
+    RouterBench's ARC and Winogrande prompts carry five solved demonstrations before the
+    question, the same five for every row of a task. A user's request is the bare question,
+    so training on the whole prompt taught the model the demonstrations' words (and folded
+    every row of a task into one cross-validation group). Winogrande's per-question
+    instruction block is dropped with the demonstrations. One-block prompts are unchanged.
+    """
+    blocks = [block for block in prompt.split("\n\n") if block.strip()]
+    return blocks[-1] if len(blocks) > 1 else prompt
+
+
 def _pairwise_ok(locals_: Sequence[float], cloud: float) -> float:
     """Share of local models that did at least as well as the cloud model."""
     return sum(score >= cloud for score in locals_) / len(locals_)
@@ -124,7 +137,7 @@ def routerbench(data: Path, split: str) -> list[LabelledPrompt]:
             locals_ = [float(row[m]) for m in ROUTERBENCH_LOCALS]
             out.append(
                 LabelledPrompt(
-                    prompt=routerbench_prompt(row["prompt"]),
+                    prompt=strip_demonstrations(routerbench_prompt(row["prompt"])),
                     source=f"routerbench/{task}_{split}",
                     local_ok=_pairwise_ok(locals_, cloud),
                     task=f"routerbench/{task}",

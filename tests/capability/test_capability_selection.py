@@ -1,25 +1,16 @@
 """The cross-validation criterion used to choose a capability-model variant."""
 
-import sys
-from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
 
 import numpy as np
 import pytest
 import sklearn  # noqa: F401 - the training extra is part of dev: fail, don't skip
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def selection() -> ModuleType:
-    """``training.selection`` (the training package lives at the repo root, not in src/)."""
-    sys.path.insert(0, str(REPO))
-    try:
-        from training import selection
-    finally:
-        sys.path.remove(str(REPO))
-    return selection
+def selection(import_training: Callable[[str], ModuleType]) -> ModuleType:
+    return import_training("selection")
 
 
 def _prompts(selection: ModuleType, rows: int) -> list:

