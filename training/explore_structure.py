@@ -29,8 +29,9 @@ meant to be run only if the training-data criterion clearly beats length-only (s
 printed decision), and it refuses otherwise unless ``--force`` is given.
 
 Since the fourth round, ``training/sources.py`` strips RouterBench's few-shot demonstrations
-itself, so ``len_chars_raw`` and ``len_chars`` now coincide and this script's numbers differ
-from those recorded for the third round in docs/capability.md.
+itself, so ``len_chars_raw`` and ``len_chars`` differ only on multi-block dcrouter prompts (logic
+grids, code) and this script's numbers differ from those recorded for the third round in
+docs/capability.md.
 """
 
 from __future__ import annotations
@@ -98,7 +99,9 @@ def split_options(text: str) -> tuple[str, list[str]]:
 
 def features(prompt: str) -> dict[str, float]:
     """Structural features of one prompt (all oriented so that larger = presumably harder)."""
-    text = sources.strip_demonstrations(prompt)  # a no-op since sources strip them
+    # RouterBench rows arrive stripped; multi-block dcrouter prompts are cut to their last
+    # block here, as in the third round.
+    text = sources.strip_demonstrations(prompt)
     stem, options = split_options(text)
     words = WORD.findall(stem)
     numbers = NUMBER.findall(stem)

@@ -1,7 +1,9 @@
 """The training script runs end to end on a small sample and writes a loadable model."""
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import sklearn  # noqa: F401 - the training extra is part of dev: fail, don't skip
@@ -14,10 +16,8 @@ DATA = REPO.parent / "shared" / "data"
 
 @pytest.mark.skipif(not DATA.exists(), reason="shared data folder not present")
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 150-row sample
-def test_training_on_a_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.syspath_prepend(str(REPO))
-    from training.train_capability import train
-
+def test_training_on_a_sample(tmp_path: Path, import_training: Callable[[str], ModuleType]) -> None:
+    train = import_training("train_capability").train
     card = train(DATA, tmp_path, sample=150, buckets=2**10, cross_validate=True)
     assert card["evaluation_sets_used_for_training"] is False
     assert 0.0 < card["cross_validation"]["pooled_apgr"] < 1.5
