@@ -41,7 +41,6 @@ import scipy.sparse as sparse
 from numpy.typing import NDArray
 from sklearn.linear_model import Ridge
 
-from hybridroute.evaluation.harness import RouterResult
 from training.design import design, feature_matrices
 from training.same_folds import SameFolds, z
 from training.sources import LabelledPrompt
@@ -111,7 +110,7 @@ def _fingerprint(prompts: list[str]) -> str:
 
 
 def local_model_features(
-    prompts: list[str], cache: Path, *, surprise: bool = True
+    reader: LocalModelReader, prompts: list[str], cache: Path, *, surprise: bool = True
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Surprise (n x 3) and mean hidden state (n x 576) of every prompt, resuming from ``cache``.
 
@@ -119,7 +118,6 @@ def local_model_features(
     skips the softmax over the vocabulary at every position.
     """
     fingerprint = _fingerprint(prompts)
-    reader = LocalModelReader()
     statistics = np.zeros((len(prompts), len(SURPRISE)))
     hidden = np.zeros((len(prompts), reader.width))
     done = 0
@@ -155,9 +153,8 @@ def local_model_features(
     return statistics, hidden
 
 
-def prefill_latency() -> None:
+def prefill_latency(reader: LocalModelReader) -> None:
     """Per-request time of the one prefill the features need, as a cascade stage would pay it."""
-    reader = LocalModelReader()
     short = "Write a python function to reverse a linked list."
     long = "A lesion causing compression of the facial nerve will cause paralysis. " * 16
     for prompt in (short, long):
@@ -176,7 +173,11 @@ def prefill_latency() -> None:
 
 
 def evaluate_once(
-    bench: SameFolds, hidden: NDArray[np.float64], data: Path, cache_dir: Path
+    reader: LocalModelReader,
+    bench: SameFolds,
+    hidden: NDArray[np.float64],
+    data: Path,
+    cache_dir: Path,
 ) -> None:
     """The one look at the RouteLLM sets: shipped design vs shipped + 10 x hidden, same run.
 
@@ -185,9 +186,10 @@ def evaluate_once(
     state. Length and random are printed from the same run for scale.
     """
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    from capability_routellm import datasets
+    from capability_routellm import _row, datasets
 
     from hybridroute.evaluation.harness import evaluate
+    from hybridroute.evaluation.routers import build_router
 
     rows = np.arange(bench.training_rows)
     mean, scale = bench.dense[rows].mean(axis=0), bench.dense[rows].std(axis=0) + 1e-6
@@ -212,7 +214,7 @@ def evaluate_once(
         prompts = sorted({e.prompt for e in full[name]})
         slug = name.lower().replace("-", "_")
         _, eval_hidden = local_model_features(
-            prompts, cache_dir / f"local_model_eval_{slug}.npz", surprise=False
+            reader, prompts, cache_dir / f"local_model_eval_{slug}.npz", surprise=False
         )
         dense, hashed = feature_matrices(
             [LabelledPrompt(prompt=p, source=name) for p in prompts], BUCKETS
@@ -224,33 +226,17 @@ def evaluate_once(
                 [x, sparse.csr_matrix(unit(eval_hidden) * HIDDEN_WEIGHT)]
             ).tocsr(),
         }
+        routers = {
+            router: dict(zip(prompts, -model.predict(inputs[router]), strict=True)).__getitem__
+            for router, model in models.items()
+        } | {"length": build_router("length")}
         for label, examples in (("all rows", full[name]), ("contaminated dropped", clean[name])):
-            for router, model in models.items():
-                cloud = dict(zip(prompts, -model.predict(inputs[router]), strict=True))
+            for router, cloud_score in routers.items():
                 result = evaluate(
-                    examples, cloud.__getitem__, router_name=router, dataset=name, progress=False
+                    examples, cloud_score, router_name=router, dataset=name, progress=False
                 )
-                _print_result(name, label, len(examples), result.router)
-            _print_result(name, label, len(examples), result.random)
-            length = evaluate(
-                examples,
-                lambda q: float(len(q)),
-                router_name="length",
-                dataset=name,
-                progress=False,
-            )
-            _print_result(name, label, len(examples), length.router)
-
-
-def _print_result(dataset: str, label: str, rows: int, result: RouterResult) -> None:
-    def pct(share: float | None) -> str:
-        return "never" if share is None else f"{100 * share:.1f}%"
-
-    print(
-        f"| {dataset} ({label}) | {rows} | {result.name} | {result.apgr:.3f} "
-        f"| {pct(result.cpt50)} | {pct(result.cpt80)} |",
-        flush=True,
-    )
+                print(_row(f"{name} ({label})", len(examples), result.router), flush=True)
+            print(_row(f"{name} ({label})", len(examples), result.random), flush=True)
 
 
 def main() -> None:
@@ -264,7 +250,8 @@ def main() -> None:
         help="then evaluate the best variant on the RouteLLM sets, if it clears the bar",
     )
     args = parser.parse_args()
-    prefill_latency()
+    reader = LocalModelReader()
+    prefill_latency(reader)
     if args.latency_only:
         return
 
@@ -275,7 +262,7 @@ def main() -> None:
     bar = shipped.criterion + 2 * spread
     print(f"bar for one look at the evaluation sets: mean >= {bar:.3f}")
 
-    surprise, hidden = local_model_features([p.prompt for p in bench.rows], args.cache)
+    surprise, hidden = local_model_features(reader, [p.prompt for p in bench.rows], args.cache)
     best = ("", 0.0)
 
     def report(name: str, predictions: NDArray[np.float64]) -> None:
@@ -313,8 +300,11 @@ def main() -> None:
         raise SystemExit(
             f"--eval-once evaluates shipped + {HIDDEN_WEIGHT:g} x hidden, not {best[0]}"
         )
-    print("\n| set | rows | router | APGR | CPT(50%) | CPT(80%) |\n|---|---|---|---|---|---|")
-    evaluate_once(bench, hidden, args.data, args.cache.parent)
+    print(
+        "\n| set | rows | router | APGR | CPT(50%) | CPT(80%) | cloud share for 95% quality |"
+        "\n|---|---|---|---|---|---|---|"
+    )
+    evaluate_once(reader, bench, hidden, args.data, args.cache.parent)
 
 
 if __name__ == "__main__":

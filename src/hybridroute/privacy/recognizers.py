@@ -403,7 +403,6 @@ _DIGIT = re.compile(r"\d")
 _NUMBER_JOINER = re.compile(r"[\w.+-]")
 _DIGIT_JOINER = re.compile(r"[\d_.+-]")
 _CAPITAL = r"A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
-# Street words that end a compound street name ("Friedhofstrasse", "Vesterskovvej").
 _HOUSE_NUMBER = r"\d{1,5}[a-zA-Z]?(?!\w)"
 # Street types written before the name ("Via Roma 12") or, in French, after the number.
 _STREET_TYPES_BEFORE_NAME = (
@@ -414,6 +413,7 @@ _STREET_TYPES_BEFORE_NAME = (
 _STREET_TYPES_AFTER_NUMBER = "rue|avenue|boulevard|chemin|allée|impasse|quai|place|route"
 # Street words written as a separate word after the name ("Rákóczi út 66").
 _STREET_WORDS_AFTER_NAME = "út|utca|ulica|ulice|katu|vej|gade"
+# Street words that end a compound street name ("Friedhofstrasse", "Vesterskovvej").
 # Not "ring", "tee", "tie" (spring, committee) and "str" only with its period; "gade" words
 # that are English ("Brigade 5") are left to `checks.street_line`.
 _STREET_SUFFIXES = (
