@@ -98,6 +98,16 @@ class SameFolds:
         )
         return cv
 
+    def shipped_and_bar(self, bands: float) -> tuple[NDArray[np.float64], float]:
+        """The shipped design's predictions, and the mean criterion a variant must reach: the
+        shipped design's plus ``bands`` times the random noise band. Both are printed."""
+        predictions = self.shipped_predictions()
+        shipped = self.report("shipped design", predictions)
+        _, spread = self.random_band()
+        bar = shipped.criterion + bands * spread
+        print(f"bar for a variant: mean >= {bar:.3f} (shipped + {bands:g} x noise band)")
+        return predictions, bar
+
     def random_band(self, draws: int = 20) -> tuple[float, float]:
         """Mean and spread of the within-task APGR of random scores: the noise to read against."""
         rng = np.random.default_rng(0)
