@@ -28,9 +28,9 @@ Predict = Callable[[Sequence[str]], NDArray[np.float64]]
 
 def gap_labels(rows: Sequence[LabelledPrompt]) -> NDArray[np.int64]:
     """1 where the reference pair's strong model scores above its weak one."""
-    return np.array(
-        [float(p.strong_score or 0) > float(p.weak_score or 0) for p in rows], dtype=np.int64
-    )
+    if any(p.strong_score is None or p.weak_score is None for p in rows):
+        raise ValueError("every row needs both reference scores")
+    return np.array([p.strong_score > p.weak_score for p in rows], dtype=np.int64)
 
 
 def fit(prompts: Sequence[str], labels: NDArray[np.int64]) -> Predict:

@@ -19,6 +19,8 @@ def test_gap_label_is_strong_strictly_above_weak(peer: ModuleType) -> None:
         for weak, strong in ((0.0, 1.0), (1.0, 1.0), (1.0, 0.0), (0.25, 0.5), (0.5, 0.25))
     ]
     assert peer.gap_labels(rows).tolist() == [1, 0, 0, 1, 0]
+    with pytest.raises(ValueError, match="both reference scores"):
+        peer.gap_labels([peer.LabelledPrompt(prompt="p", source="s", weak_score=1.0)])
 
 
 def test_fit_scores_unseen_prompts_as_a_cloud_probability(peer: ModuleType) -> None:
