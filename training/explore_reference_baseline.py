@@ -17,9 +17,7 @@ whatever this script says, because a peer is reported, not chosen.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,10 +42,7 @@ def out_of_fold(bench: SameFolds, labels: NDArray[np.int64]) -> NDArray[np.float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
-    args = parser.parse_args()
-    bench = SameFolds.load(args.data)
+    bench = SameFolds.from_command_line(__doc__)
     _, bar = bench.shipped_and_bar(3)
     for name, labeller in LABELS.items():
         labels = labeller(bench)

@@ -24,9 +24,6 @@ which is why the bar stays at three times the noise and the choice is made here 
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.linear_model import LogisticRegression
@@ -48,10 +45,7 @@ def task_prior(bench: SameFolds, tasks: NDArray[np.str_]) -> NDArray[np.float64]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
-    args = parser.parse_args()
-    bench = SameFolds.load(args.data)
+    bench = SameFolds.from_command_line(__doc__)
     base, bar = bench.shipped_and_bar(3)
 
     tasks = np.array([p.task or "" for p in bench.rows])  # as selection.py groups them

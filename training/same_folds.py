@@ -8,6 +8,7 @@ differences it prints are between variants, not between fold assignments. Scores
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,13 @@ class SameFolds:
         folds: Folds = list(GroupKFold(n_splits=5).split(dense, labels, groups))
         return cls(rows, labels, dense, hashed, folds, len(scored["train"]))
 
+    @classmethod
+    def from_command_line(cls, doc: str | None) -> SameFolds:
+        """The bench of a script whose only argument is ``--data`` (the shared data folder)."""
+        parser = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+        parser.add_argument("--data", type=Path, required=True)
+        return cls.load(parser.parse_args().data)
+
     def shipped(
         self, fit: NDArray[np.int64], held: NDArray[np.int64], extra: Matrix | None = None
     ) -> tuple[Matrix, Matrix]:
@@ -70,12 +78,16 @@ class SameFolds:
             sparse.hstack([held_x, sparse.csr_matrix(extra[held])]).tocsr(),
         )
 
-    def out_of_fold(self, columns: Columns, alpha: float) -> NDArray[np.float64]:
-        """Ridge predictions of local_ok for every row, each from the fold that held it out."""
-        predictions = np.zeros(len(self.labels))
+    def out_of_fold(
+        self, columns: Columns, alpha: float, target: NDArray[np.float64] | None = None
+    ) -> NDArray[np.float64]:
+        """Ridge predictions of local_ok (or ``target``) for every row, each from the fold
+        that held it out."""
+        labels = self.labels if target is None else target
+        predictions = np.zeros(len(labels))
         for fit, held in self.folds:
             fit_x, held_x = columns(fit, held)
-            predictions[held] = Ridge(alpha=alpha).fit(fit_x, self.labels[fit]).predict(held_x)
+            predictions[held] = Ridge(alpha=alpha).fit(fit_x, labels[fit]).predict(held_x)
         return predictions
 
     def nearest(self, unit: NDArray[np.float64], k: int) -> NDArray[np.float64]:

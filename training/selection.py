@@ -43,7 +43,7 @@ class CrossValidation:
         return (self.pooled_apgr + self.within_task_apgr) / 2
 
 
-def _apgr(
+def routing_apgr(
     cloud_scores: NDArray[np.float64], weak: NDArray[np.float64], strong: NDArray[np.float64]
 ) -> float:
     curve = metrics.sweep(cloud_scores, weak, strong)
@@ -81,9 +81,9 @@ def score_routing(
     for task in sorted(set(tasks)):
         rows = tasks == task
         if rows.sum() >= min_task_rows and strong[rows].mean() - weak[rows].mean() >= MIN_GAP:
-            within.append(_apgr(cloud[rows], weak[rows], strong[rows]))
+            within.append(routing_apgr(cloud[rows], weak[rows], strong[rows]))
     return CrossValidation(
-        pooled_apgr=_apgr(cloud, weak, strong),
+        pooled_apgr=routing_apgr(cloud, weak, strong),
         within_task_apgr=float(np.mean(within)) if within else None,
         tasks=len(within),
     )

@@ -31,6 +31,10 @@ class LabelledPrompt:
     task: str | None = None
     weak_score: float | None = None
     strong_score: float | None = None
+    # How easy the item is: the mean score of every model the source scored on the prompt,
+    # and of those outside the reference pair's sides (the models the pair's label leaves out).
+    models_mean: float | None = None
+    others_mean: float | None = None
 
 
 ROUTERBENCH_CLOUD = "gpt-4-1106-preview"
@@ -42,6 +46,16 @@ ROUTERBENCH_LOCALS = (
     "meta/llama-2-70b-chat",
     "zero-one-ai/Yi-34B-Chat",
     "WizardLM/WizardLM-13B-V1.2",
+)
+# Every model RouterBench scored (the 11 of the shared subsets).
+ROUTERBENCH_MODELS = (
+    *ROUTERBENCH_LOCALS,
+    ROUTERBENCH_CLOUD,
+    "gpt-3.5-turbo-1106",
+    "claude-instant-v1",
+    "claude-v1",
+    "claude-v2",
+    "meta/code-llama-instruct-34b-chat",
 )
 DCROUTER_CLOUDS = ("llama-3.1-nemotron-51b-instruct", "llama-3.3-nemotron-super-49b-v1")
 DCROUTER_LOCALS = (
@@ -126,6 +140,11 @@ def _pairwise_ok(locals_: Sequence[float], cloud: float) -> float:
     return sum(score >= cloud for score in locals_) / len(locals_)
 
 
+def _mean_outside(scores: dict[str, float], sides: Sequence[str]) -> float:
+    others = [float(v) for m, v in scores.items() if m not in sides]
+    return sum(others) / len(others)
+
+
 def routerbench(data: Path, split: str) -> list[LabelledPrompt]:
     """RouterBench ARC / MBPP / Winogrande rows, labelled against gpt-4."""
     out = []
@@ -135,6 +154,7 @@ def routerbench(data: Path, split: str) -> list[LabelledPrompt]:
                 continue  # a few rows lack a score
             cloud = float(row[ROUTERBENCH_CLOUD])
             locals_ = [float(row[m]) for m in ROUTERBENCH_LOCALS]
+            scored = {m: float(row[m]) for m in ROUTERBENCH_MODELS if row[m]}
             out.append(
                 LabelledPrompt(
                     prompt=strip_demonstrations(routerbench_prompt(row["prompt"])),
@@ -143,6 +163,8 @@ def routerbench(data: Path, split: str) -> list[LabelledPrompt]:
                     task=f"routerbench/{task}",
                     weak_score=float(row[ROUTERBENCH_WEAK]),
                     strong_score=cloud,
+                    models_mean=sum(scored.values()) / len(scored),
+                    others_mean=_mean_outside(scored, (ROUTERBENCH_WEAK, ROUTERBENCH_CLOUD)),
                 )
             )
     return out
@@ -168,6 +190,8 @@ def dcrouter(data: Path, split: str) -> list[LabelledPrompt]:
                 task=f"dcrouter/{tasks.get(row['question'].strip(), 'unknown')}",
                 weak_score=sum(locals_) / len(locals_),
                 strong_score=cloud,
+                models_mean=sum(float(v) for v in scores.values()) / len(scores),
+                others_mean=_mean_outside(scores, (*DCROUTER_CLOUDS, *DCROUTER_LOCALS)),
             )
         )
     return out

@@ -41,3 +41,24 @@ def test_routerbench_training_rows_carry_no_demonstrations(sources: ModuleType) 
         # Before stripping every few-shot row shared one normalised opening (one CV group).
         distinct = len({sources.normalise(p) for p in prompts})
         assert distinct > 0.9 * len(prompts), (task, distinct, len(prompts))
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="shared data folder not present")
+def test_item_ease_averages_every_scored_model(sources: ModuleType) -> None:
+    rows = sources.routerbench(DATA, "test")
+    assert len(sources.ROUTERBENCH_MODELS) == len(set(sources.ROUTERBENCH_MODELS)) == 11
+    complete = 0
+    for row in rows:
+        # The reference pair and the k models outside it that scored the row (9 of 9 but for
+        # a few rows that lack a score).
+        means = [
+            (k * row.others_mean + row.weak_score + row.strong_score) / (k + 2) for k in (9, 8)
+        ]
+        assert row.models_mean == pytest.approx(means[0]) or row.models_mean == pytest.approx(
+            means[1]
+        )
+        complete += row.models_mean == pytest.approx(means[0])
+    assert complete > 0.98 * len(rows)
+    assert len({round(row.others_mean, 3) for row in rows}) > 5  # not one constant
+    for row in sources.dcrouter(DATA, "test"):
+        assert 0.0 <= row.others_mean <= 1.0 and 0.0 <= row.models_mean <= 1.0
