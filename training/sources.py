@@ -32,7 +32,8 @@ class LabelledPrompt:
     weak_score: float | None = None
     strong_score: float | None = None
     # How easy the item is: the mean score of every model the source scored on the prompt,
-    # and of those outside the reference pair's sides (the models the pair's label leaves out).
+    # and of those outside the reference pair's sides (whose scores the criterion's
+    # weak/strong pair does not include).
     models_mean: float | None = None
     others_mean: float | None = None
 

@@ -1,5 +1,7 @@
 """Training prompts look like requests: RouterBench's few-shot demonstrations are stripped."""
 
+import ast
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -60,5 +62,13 @@ def test_item_ease_averages_every_scored_model(sources: ModuleType) -> None:
         complete += row.models_mean == pytest.approx(means[0])
     assert complete > 0.98 * len(rows)
     assert len({round(row.others_mean, 3) for row in rows}) > 5  # not one constant
-    for row in sources.dcrouter(DATA, "test"):
-        assert 0.0 <= row.others_mean <= 1.0 and 0.0 <= row.models_mean <= 1.0
+    raw = json.loads((DATA / "router_quality" / "llmrouter_dcrouter" / "test.json").read_text())
+    sides = {*sources.DCROUTER_LOCALS, *sources.DCROUTER_CLOUDS}
+    for row, item in zip(sources.dcrouter(DATA, "test"), raw, strict=True):
+        scores = item["scores"]
+        if not isinstance(scores, dict):  # some score maps are stored as Python literals
+            scores = ast.literal_eval(scores)
+        outside = [float(v) for model, v in scores.items() if model not in sides]
+        assert len(outside) == 3  # codegemma-7b and the two llama3-chatqa models
+        assert row.others_mean == pytest.approx(sum(outside) / 3)
+        assert row.models_mean == pytest.approx(sum(map(float, scores.values())) / len(scores))
