@@ -130,13 +130,12 @@ def by_subject(examples: tuple[RoutingExample, ...], routers: dict[str, CloudSco
     the ranking between subjects counts; "variance within" is the share of the score's variance
     that lies inside subjects, where no router has signal.
     """
-    from training.selection import MIN_GAP
+    from training.selection import criterion_tasks, tie_break
 
     local = np.array([e.local_score for e in examples])
     cloud = np.array([e.cloud_score for e in examples])
     subjects = np.array([e.category or "" for e in examples])
-    # A tiny seeded jitter gives a constant-per-subject score the strict order the sweep needs.
-    jitter = 1e-9 * np.random.default_rng(0).random(len(examples))
+    jitter = tie_break(len(examples))  # a per-subject constant needs a strict order
 
     def apgr(scores: np.ndarray, rows: np.ndarray | slice = slice(None)) -> float:
         curve = metrics.sweep(scores[rows], local[rows], cloud[rows])
@@ -146,12 +145,7 @@ def by_subject(examples: tuple[RoutingExample, ...], routers: dict[str, CloudSco
         level = {s: scores[subjects == s].mean() for s in set(subjects)}
         return np.array([level[s] for s in subjects]) + jitter
 
-    kept = [
-        subjects == s
-        for s in sorted(set(subjects))
-        if (subjects == s).sum() >= 100
-        and cloud[subjects == s].mean() - local[subjects == s].mean() >= MIN_GAP
-    ]
+    kept = [rows for _, rows in criterion_tasks(subjects, local, cloud)]
     print(
         f"\nMMLU by subject ({len(set(subjects))} subjects; "
         f"the {len(kept)} with >= 100 rows and a quality gap enter the within-subject mean):"

@@ -40,7 +40,7 @@ from scipy.stats import spearmanr
 from sklearn.linear_model import Ridge
 
 from training.same_folds import SameFolds, z
-from training.selection import MIN_GAP, routing_apgr
+from training.selection import criterion_tasks, routing_apgr, tie_break
 from training.train_capability import RIDGE_ALPHA
 
 
@@ -100,10 +100,7 @@ def by_task(
         f"{'task':32s} rows  weak strong others  ceiling APGR  bend order"
         "  Spearman(predicted, ease)  APGR"
     )
-    for task in sorted(set(tasks)):
-        rows = tasks == task
-        if rows.sum() < 100 or strong[rows].mean() - weak[rows].mean() < MIN_GAP:
-            continue  # selection.py's within-task criterion skips it too
+    for task, rows in criterion_tasks(tasks, weak, strong):
         w, s = weak[rows], strong[rows]
         ceiling = routing_apgr(-others[rows], w, s)
         bend = spearmanr(-gain[rows], others[rows]).statistic
@@ -125,9 +122,8 @@ def main() -> None:
     tasks = np.array([p.task or "" for p in bench.rows])
     bench.report("ceiling: true ease outside the pair", others)
     bench.report("ceiling: true ease, all (pair included)", ease)
-    jitter = 1e-9 * np.random.default_rng(0).random(len(ease))  # orders the ties of a clip
     gain = irt_gain(bench, others)
-    bench.report("ceiling: Rasch gain, ease outside", jitter - gain)
+    bench.report("ceiling: Rasch gain, ease outside", tie_break(len(ease)) - gain)
 
     predicted = bench.out_of_fold(bench.shipped, RIDGE_ALPHA, ease)
     print(f"predicted vs true ease, all rows: Spearman {spearmanr(predicted, ease).statistic:+.2f}")

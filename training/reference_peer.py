@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from training.sources import LabelledPrompt
+from training.sources import LabelledPrompt, with_pair_scores
 from training.train_capability import load
 
 Predict = Callable[[Sequence[str]], NDArray[np.float64]]
@@ -42,9 +42,5 @@ def fit(prompts: Sequence[str], labels: NDArray[np.int64]) -> Predict:
 
 def reference_peer(data: Path) -> Predict:
     """The peer fitted on the training split the shipped artefact is fitted on (cloud score)."""
-    rows = [
-        p
-        for p in load(data, None)["train"]
-        if p.weak_score is not None and p.strong_score is not None
-    ]
+    rows = with_pair_scores(load(data, None)["train"])
     return fit([p.prompt for p in rows], gap_labels(rows))

@@ -21,7 +21,7 @@ from sklearn.model_selection import GroupKFold
 
 from training.design import design, feature_matrices
 from training.selection import CrossValidation, score_routing
-from training.sources import LabelledPrompt, normalise
+from training.sources import LabelledPrompt, normalise, with_pair_scores
 from training.train_capability import BUCKETS, RIDGE_ALPHA, load
 
 Matrix = NDArray[np.float64] | sparse.csr_matrix
@@ -46,10 +46,7 @@ class SameFolds:
     @classmethod
     def load(cls, data: Path) -> SameFolds:
         sets = load(data, None)
-        scored = {
-            name: [p for p in sets[name] if p.weak_score is not None and p.strong_score is not None]
-            for name in ("train", "validation")
-        }
+        scored = {name: with_pair_scores(sets[name]) for name in ("train", "validation")}
         rows = scored["train"] + scored["validation"]
         labels = np.array([p.local_ok for p in rows], dtype=np.float64)
         dense, hashed = feature_matrices(rows, BUCKETS)

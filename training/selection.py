@@ -14,7 +14,7 @@ Folds are grouped by normalised prompt, so a duplicated prompt never straddles t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +24,7 @@ from sklearn.model_selection import GroupKFold
 
 from hybridroute.evaluation import metrics
 from training.design import design, feature_matrices
-from training.sources import LabelledPrompt, normalise
+from training.sources import LabelledPrompt, normalise, with_pair_scores
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +69,27 @@ def out_of_fold(
     return predictions
 
 
+def criterion_tasks(
+    tasks: NDArray[np.str_],
+    weak: NDArray[np.float64],
+    strong: NDArray[np.float64],
+    *,
+    min_rows: int = 100,
+) -> Iterator[tuple[str, NDArray[np.bool_]]]:
+    """Each task (in name order) that enters the within-task mean, with its row mask: at least
+    ``min_rows`` rows and a quality gap of at least ``MIN_GAP``."""
+    for task in sorted(set(tasks)):
+        rows = tasks == task
+        if rows.sum() >= min_rows and strong[rows].mean() - weak[rows].mean() >= MIN_GAP:
+            yield str(task), rows
+
+
+def tie_break(rows: int) -> NDArray[np.float64]:
+    """A tiny seeded jitter to add to a score with ties (a per-task constant, a clipped value):
+    the sweep needs a strict order, and the same seed keeps reruns identical."""
+    return 1e-9 * np.random.default_rng(0).random(rows)
+
+
 def score_routing(
     prompts: Sequence[LabelledPrompt], local_ok: NDArray[np.float64], *, min_task_rows: int = 100
 ) -> CrossValidation:
@@ -77,11 +98,10 @@ def score_routing(
     strong = np.array([p.strong_score for p in prompts], dtype=np.float64)
     tasks = np.array([p.task or "" for p in prompts])
     cloud = -local_ok
-    within = []
-    for task in sorted(set(tasks)):
-        rows = tasks == task
-        if rows.sum() >= min_task_rows and strong[rows].mean() - weak[rows].mean() >= MIN_GAP:
-            within.append(routing_apgr(cloud[rows], weak[rows], strong[rows]))
+    within = [
+        routing_apgr(cloud[rows], weak[rows], strong[rows])
+        for _, rows in criterion_tasks(tasks, weak, strong, min_rows=min_task_rows)
+    ]
     return CrossValidation(
         pooled_apgr=routing_apgr(cloud, weak, strong),
         within_task_apgr=float(np.mean(within)) if within else None,
@@ -93,7 +113,7 @@ def cross_validate(
     prompts: Sequence[LabelledPrompt], *, buckets: int, alpha: float, folds: int = 5
 ) -> CrossValidation:
     """Cross-validate the ridge local_ok model on prompts with reference-pair scores."""
-    usable = [p for p in prompts if p.weak_score is not None and p.strong_score is not None]
+    usable = with_pair_scores(prompts)
     predictions = out_of_fold(usable, buckets=buckets, alpha=alpha, folds=folds)
     return score_routing(usable, predictions)
 

@@ -136,6 +136,11 @@ def strip_demonstrations(prompt: str) -> str:
     return blocks[-1] if len(blocks) > 1 else prompt
 
 
+def with_pair_scores(rows: Sequence[LabelledPrompt]) -> list[LabelledPrompt]:
+    """The rows that carry both reference scores (the ones routing can be scored on)."""
+    return [p for p in rows if p.weak_score is not None and p.strong_score is not None]
+
+
 def _pairwise_ok(locals_: Sequence[float], cloud: float) -> float:
     """Share of local models that did at least as well as the cloud model."""
     return sum(score >= cloud for score in locals_) / len(locals_)
