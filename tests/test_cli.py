@@ -88,3 +88,39 @@ def test_unreachable_forced_tier_reports_the_failure(tmp_path: Path) -> None:
     result = run("chat", "hi", "--config", str(config), "--tier", "far", "--json")
     assert result.returncode == 1
     assert "far" in result.stderr and "ConnectFailed" in result.stderr
+
+
+def test_route_config_error_is_one_clear_line_too(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("tiers:\n  - {name: x, kind: warp_drive}\n")
+    result = run("route", "hi", "--config", str(bad))
+    assert result.returncode == 1
+    assert "unknown tier kind" in result.stderr and "Traceback" not in result.stderr
+    # The list's own "too short" complaint contradicted the file (it has a tier): not shown.
+    assert "at least 1 item" not in result.stderr
+
+
+def test_budget_must_be_positive() -> None:
+    for budget in ("0", "-5", "nan"):
+        result = run("route", "hi", f"--budget-ms={budget}")
+        assert result.returncode == 2, budget
+        assert "must be a positive" in result.stderr
+
+
+def test_prompt_that_is_not_utf8_is_refused_as_input_not_blamed_on_a_tier() -> None:
+    result = subprocess.run(
+        [str(BIN), "chat", "-", "--max-tokens", "4"],
+        input=b"caf\xe9 au lait",
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 2
+    stderr = result.stderr.decode()
+    assert "not UTF-8" in stderr and "BadResponse" not in stderr
+
+
+def test_hash_key_refuses_an_empty_secret() -> None:
+    for args, stdin in ((("hash-key", ""), None), (("hash-key", "-"), "")):
+        result = run(*args, stdin=stdin)
+        assert result.returncode == 2 and "the secret is empty" in result.stderr

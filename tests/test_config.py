@@ -146,6 +146,24 @@ tiers:
         ("tiers:\n  - {name: a, kind: llama_cpp, typo_field: 1}\n", "typo_field"),
         ("- just a list\n", "top level must be a mapping"),
         ("tiers:\n  - {name: a, kind: llama_cpp}\nrouting: {mode: fastest}\n", "routing.mode"),
+        # PyYAML would keep the second list silently.
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\ntiers:\n  - {name: b, kind: llama_cpp}\n",
+            "duplicate key 'tiers'",
+        ),
+        # Names that refer to tiers must name configured ones (else: a refusal much later).
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\nfeatures:\n  chat: {tiers: [a, nosuch]}\n",
+            "features.chat.tiers: unknown tier nosuch",
+        ),
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\nserver:\n  model_aliases: {gpt-4: nosuch}\n",
+            "server.model_aliases.gpt-4: 'nosuch' is neither 'auto' nor a tier",
+        ),
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\nprivacy: {ner_model: no_such_model}\n",
+            "privacy.ner_model: no installed spaCy model 'no_such_model'",
+        ),
     ],
 )
 def test_invalid_documents(tmp_path: Path, text: str, fragment: str) -> None:
@@ -157,3 +175,23 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
     path = write(tmp_path, "tiers:\n  - {name: mine, kind: llama_cpp}\n")
     config = load_config(environ={"HYBRIDROUTE_CONFIG": str(path)})
     assert config.tiers[0].name == "mine"
+
+
+def test_a_file_that_is_not_gguf_fails_at_load(tmp_path: Path) -> None:
+    junk = tmp_path / "model.gguf"
+    junk.write_bytes(b"<html>404 Not Found</html>")
+    path = write(tmp_path, f"tiers:\n  - {{name: d, kind: llama_cpp, model_path: {junk}}}\n")
+    with pytest.raises(ConfigError, match=r"model_path: .*model\.gguf is not a GGUF model file"):
+        load_config(path, environ={})
+
+
+def test_an_invalid_tier_is_not_also_reported_as_a_missing_one(tmp_path: Path) -> None:
+    path = write(tmp_path, "tiers:\n  - {name: x, kind: llama_cpp, n_ctx: 1}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert "n_ctx" in str(caught.value) and "at least 1 item" not in str(caught.value)
+
+
+def test_ner_model_is_not_checked_when_ner_is_off(tmp_path: Path) -> None:
+    text = "tiers:\n  - {name: a, kind: llama_cpp}\nprivacy: {ner: false, ner_model: nope}\n"
+    assert load_config(write(tmp_path, text), environ={}).privacy.ner_model == "nope"

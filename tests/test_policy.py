@@ -279,3 +279,36 @@ def test_fallbacks_are_ordered_by_score() -> None:
 def test_decide_is_pure_and_deterministic() -> None:
     facts = make_facts(tiers=ALL, privacy_action="mask", budget_ms=2000)
     assert decide(facts, Mode.BALANCED) == decide(facts, Mode.BALANCED)
+
+
+@pytest.mark.parametrize(
+    ("facts", "cause"),
+    [
+        # The only tier that could serve is down: temporary, the caller may retry (503).
+        (make_facts(tiers=("device",), device={"available": False}), "unavailable"),
+        # Sensitive data, and the one trusted tier is down: still only a matter of time.
+        (
+            make_facts(privacy_action="local_only", device={"available": False}),
+            "unavailable",
+        ),
+        # Only an untrusted tier is configured and the data may not reach it (403).
+        (make_facts(privacy_action="local_only", tiers=("cloud",)), "sensitive"),
+        # Forcing the untrusted tier with sensitive data is refused for the data's sake.
+        (
+            make_facts(privacy_action="local_only", force_tier="cloud", force_allowed=True),
+            "sensitive",
+        ),
+        # The prompt fits no tier's window: nothing to wait for (422).
+        (make_facts(tiers=("device",), prompt_tokens_override=10_000), "constraints"),
+        # Down *and* too small: waiting would not help either.
+        (
+            make_facts(
+                tiers=("device",), device={"available": False}, prompt_tokens_override=10_000
+            ),
+            "constraints",
+        ),
+    ],
+)
+def test_a_refusal_says_whether_retrying_can_help(facts: Facts, cause: str) -> None:
+    plan = decide(facts, Mode.BALANCED).plan
+    assert isinstance(plan, Refuse) and plan.cause == cause

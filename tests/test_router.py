@@ -13,6 +13,8 @@ from hybridroute import (
     Principal,
     RequestContext,
     Router,
+    SensitiveDataBlocked,
+    TierUnavailable,
 )
 from hybridroute.capability import CapabilityScorer, CapabilitySettings
 from hybridroute.config import RoutingSettings
@@ -153,8 +155,23 @@ async def test_local_only_with_device_gone_is_refused(
     router.breakers["device"].record_failure()
     router.breakers["device"].record_failure()
     before = len(faulty_upstream.received)
-    with pytest.raises(NoEligibleTier, match="sensitive_local_only"):
+    # Refused, and not for good: the device would serve once its breaker lets it (a 503).
+    with pytest.raises(TierUnavailable, match=r"retry later.*sensitive_local_only"):
         await router.complete(ask(f"SSN {SSN}, what now?"))
+    assert len(faulty_upstream.received) == before
+
+
+async def test_forcing_the_untrusted_tier_with_sensitive_data_is_blocked(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    router = make_router(faulty_upstream.base_url)
+    before = len(faulty_upstream.received)
+    forced = RequestContext(hints=Hints(force_tier="cloud"))
+    with pytest.raises(SensitiveDataBlocked, match="sensitive_local_only"):
+        await router.complete(ask(f"SSN {SSN}, what now?"), forced)
+    with pytest.raises(NoEligibleTier, match="context_window"):  # no waiting will help
+        await router.complete(ask("word " * 5000), RequestContext(hints=Hints(force_tier="device")))
     assert len(faulty_upstream.received) == before
 
 
@@ -309,3 +326,24 @@ async def test_lone_surrogates_do_not_break_the_signals(make_router) -> None:  #
     router = make_router(None)
     decision = router.route(ask("hi \ud800 there, explain \udfff entropy"))
     assert decision.tier == "device"
+
+
+async def test_a_stream_nobody_reads_frees_its_probe_and_is_logged(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    # A gateway client can hang up between the routing and the first byte: the stream is
+    # then closed without ever being iterated, and must still give back the probe slot.
+    records: list[DecisionRecord] = []
+    router = make_router(faulty_upstream.base_url, local_ok=0.05, records=records)
+    breaker = router.breakers["cloud"]
+    for _ in range(3):
+        breaker.record_failure()
+    breaker.reset_after_s = 0.0  # half-open at once: the next call is the probe
+    stream = await router.stream(ask("Explain general relativity."))
+    assert stream.tier == "cloud" and breaker.probing
+    await stream.aclose()
+    assert not breaker.probing and records[-1].error == "GeneratorExit"
+    again = await router.stream(ask("Explain general relativity."))
+    assert again.tier == "cloud" and "".join([d.text async for d in again])
+    assert str(breaker.state) == "closed"

@@ -121,12 +121,92 @@ def _answer(text: str) -> dict[str, object]:
     }
 
 
+# --- hostile upstream answers, found by an audit: each is a `model` name ------------------
+
+_DRIP_S = 0.2  # one byte (plain) or SSE keep-alive comment (stream) this often, for 30 s
+
+
+def _drip(request: Request, stream: bool) -> Response:
+    """Never finishes, but never lets the read timeout fire either; notes a client hang-up."""
+    state = request.app.state
+
+    async def drip() -> object:
+        try:
+            for _ in range(int(30 / _DRIP_S)):
+                yield ": keep-alive\n\n" if stream else " "
+                await asyncio.sleep(_DRIP_S)
+        except BaseException:
+            state.disconnects.append("drip")
+            raise
+
+    media = "text/event-stream" if stream else "application/json"
+    return StreamingResponse(drip(), media_type=media)
+
+
+def _choice(delta: object, finish: object = None) -> dict[str, object]:
+    return {"index": 0, "delta": delta, "finish_reason": finish}
+
+
+def _tool_part(index: object) -> dict[str, object]:
+    return {"index": index, "id": "call_1", "function": {"name": "f", "arguments": "{}"}}
+
+
+# Streamed faults: the `choices` (or extra fields) of each chunk, then [DONE].
+_BAD_CHUNKS: dict[str, list[dict[str, object]]] = {
+    "content-int": [{"choices": [_choice({"content": 5}, "stop")]}],
+    "finish-int": [{"choices": [_choice({"content": "ok"}, 7)]}],
+    "delta-string": [{"choices": [_choice("ok", "stop")]}],
+    "choices-dict": [{"choices": {"0": _choice({"content": "ok"}, "stop")}}],
+    "index-string": [{"choices": [_choice({"tool_calls": [_tool_part("0")]}, "tool_calls")]}],
+    # The audit sent 2,000,000; 1,000 keeps the old code's placeholders small.
+    "index-far": [{"choices": [_choice({"tool_calls": [_tool_part(1000)]}, "tool_calls")]}],
+    "usage-negative": [
+        {"choices": [_choice({"content": "ok"}, "stop")]},
+        {"choices": [], "usage": {"prompt_tokens": -5, "completion_tokens": -3}},
+    ],
+}
+
+# Plain faults: fields replacing those of a good answer's message, or of the answer.
+_BAD_MESSAGES: dict[str, dict[str, object]] = {
+    "tool-calls-string": {"content": None, "tool_calls": "call_1"},
+    "tool-calls-int": {"content": None, "tool_calls": 5},
+}
+_BAD_ANSWERS: dict[str, dict[str, object]] = {
+    "usage-negative": {"usage": {"prompt_tokens": -5, "completion_tokens": -3}},
+}
+
+# 4xx bodies whose labels must not be relayed unless known.
+_ERROR_BODIES: dict[str, dict[str, object]] = {
+    "label-secret": {"type": "SSN-536-22-1234", "code": "SSN-536-22-1234", "message": "m"},
+    "label-code": {"type": "SSN-536-22-1234", "code": "context_length_exceeded"},
+}
+
+
+def _hostile(request: Request, fault: str, stream: bool) -> Response | None:
+    if fault == "drip":
+        return _drip(request, stream)
+    if fault in _ERROR_BODIES:
+        return JSONResponse({"error": _ERROR_BODIES[fault]}, 400)
+    if stream and fault in _BAD_CHUNKS:
+        chunks = [{"id": "x", "object": "chat.completion.chunk", **c} for c in _BAD_CHUNKS[fault]]
+        events = [f"data: {json.dumps(c)}\n\n" for c in chunks] + ["data: [DONE]\n\n"]
+        return Response("".join(events), media_type="text/event-stream")
+    if not stream and fault in _BAD_MESSAGES | _BAD_ANSWERS:
+        message = {"role": "assistant", "content": "ok", **_BAD_MESSAGES.get(fault, {})}
+        choice = {"index": 0, "message": message, "finish_reason": "stop"}
+        return JSONResponse({**_answer("ok"), "choices": [choice], **_BAD_ANSWERS.get(fault, {})})
+    return None
+
+
 async def _chat(request: Request) -> Response:
     body = await request.json()
     request.app.state.received.append(body)
     fault = body.get("model", "ok")
     stream = bool(body.get("stream"))
     echo = " ".join(m.get("content") or "" for m in body.get("messages", []))
+    hostile = _hostile(request, fault, stream)
+    if hostile is not None:
+        return hostile
     if fault == "status-500":
         return JSONResponse({"error": {"type": "server_error", "message": "boom"}}, 500)
     if fault == "status-429":
@@ -180,10 +260,13 @@ class FaultyUpstream:
             routes=[
                 Route("/v1/chat/completions", _chat, methods=["POST"]),
                 Route("/v1/models", _models),
+                Route("/drip/v1/models", lambda request: _drip(request, stream=False)),
             ]
         )
         app.state.received = []
+        app.state.disconnects = []
         self.received: list[dict[str, object]] = app.state.received
+        self.disconnects: list[str] = app.state.disconnects  # faults whose client hung up
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         config = uvicorn.Config(

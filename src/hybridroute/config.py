@@ -7,11 +7,12 @@ print. Nothing below the config layer sees a dict.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 import yaml
 from pydantic import (
@@ -21,6 +22,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from hybridroute.capability.settings import CapabilitySettings
@@ -61,6 +63,9 @@ class _TierBase(_Strict):
     quality: float | None = Field(default=None, ge=0, le=1)
 
 
+GGUF_MAGIC = b"GGUF"  # the first four bytes of every GGUF file
+
+
 class LlamaCppSettings(_TierBase):
     """An embedded GGUF model run in-process by llama.cpp."""
 
@@ -76,9 +81,20 @@ class LlamaCppSettings(_TierBase):
     @field_validator("model_path")
     @classmethod
     def _model_exists(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.expanduser().is_file():
+        if value is None:
+            return None
+        path = value.expanduser()
+        if not path.is_file():
             raise ValueError(f"model file not found: {value}")
-        return value.expanduser() if value is not None else None
+        # Checked here so a wrong file fails at start-up, not as a tier that never loads.
+        try:
+            with path.open("rb") as model:
+                magic = model.read(4)
+        except OSError as exc:
+            raise ValueError(f"cannot read {value} ({exc.strerror})") from None
+        if magic != GGUF_MAGIC:
+            raise ValueError(f"{value} is not a GGUF model file")
+        return path
 
 
 class OpenAISettings(_TierBase):
@@ -136,6 +152,21 @@ class HybridRouteConfig(_Strict):
             raise ValueError(f"duplicate tier names: {', '.join(dupes)}")
         return tiers
 
+    @model_validator(mode="after")
+    def _known_tier_names(self) -> Self:
+        """Names that refer to tiers must name configured ones, or requests fail much later."""
+        names = {t.name for t in self.tiers}
+        for feature, settings in self.features.items():
+            unknown = sorted(set(settings.tiers or ()) - names)
+            if unknown:
+                raise ValueError(f"features.{feature}.tiers: unknown tier {', '.join(unknown)}")
+        for alias, target in self.server.model_aliases.items():
+            if target != "auto" and target not in names:
+                raise ValueError(
+                    f"server.model_aliases.{alias}: {target!r} is neither 'auto' nor a tier"
+                )
+        return self
+
     def tier(self, name: str) -> TierSettings:
         for settings in self.tiers:
             if settings.name == name:
@@ -153,20 +184,60 @@ def load_config(
     if path is None:
         return default_config(env)
     source = Path(path)
+    return _validate(read_config_mapping(source, env), str(source))
+
+
+def load_privacy_settings(
+    path: str | Path, *, environ: Mapping[str, str] | None = None
+) -> PrivacySettings:
+    """Only the `privacy:` section of a config file (for `hybridroute scan`); no tiers needed."""
+    source = Path(path)
+    raw = read_config_mapping(source, os.environ if environ is None else environ)
+    section = raw.get("privacy") or {}
+    try:
+        settings = PrivacySettings.model_validate(section)
+    except ValidationError as exc:
+        raise ConfigError(
+            f"{source}: invalid configuration\n{_describe(exc, prefix=('privacy',))}"
+        ) from None
+    _check_ner_model(settings, str(source))
+    return settings
+
+
+def read_config_mapping(source: Path, env: Mapping[str, str]) -> dict[str, Any]:
+    """A config file's YAML mapping with `${ENV}` references filled in; ConfigError otherwise."""
     try:
         text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: not UTF-8 text") from None
     except OSError as exc:
         raise ConfigError(f"{source}: cannot read config file ({exc.strerror})") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{source}: not valid YAML{where}: {problem}") from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: the top level must be a mapping with a 'tiers' list")
-    return _validate(_interpolate(raw, env, source, ()), str(source))
+        raise ConfigError(f"{source}: the top level must be a mapping (tiers:, privacy:, ...)")
+    interpolated: dict[str, Any] = _interpolate(raw, env, source, ())
+    return interpolated
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys; a config with both is a mistake, so refuse."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def default_config(environ: Mapping[str, str]) -> HybridRouteConfig:
@@ -228,18 +299,54 @@ def _interpolate(
 
 def _validate(raw: dict[str, Any], source: str) -> HybridRouteConfig:
     try:
-        return HybridRouteConfig.model_validate(raw)
+        config = HybridRouteConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{source}: invalid configuration\n{_describe(exc)}") from None
+    _check_ner_model(config.privacy, source)
+    return config
 
 
-def _describe(exc: ValidationError) -> str:
+def _check_ner_model(privacy: PrivacySettings, source: str) -> None:
+    """A missing NER model would fail every scan closed (all traffic local-only), silently."""
+    if not (privacy.enabled and privacy.ner) or ner_model_installed(privacy.ner_model):
+        return
+    raise ConfigError(
+        f"{source}: invalid configuration\n  privacy.ner_model: no installed spaCy model "
+        f"{privacy.ner_model!r} (install its package, or set privacy.ner: false)"
+    )
+
+
+def ner_model_installed(name: str) -> bool:
+    """Whether spaCy could load ``name``: a model directory, or an importable model package.
+
+    Found without importing spaCy (seconds) or the model; loading itself happens at warm-up.
+    """
+    if Path(name).expanduser().is_dir():
+        return True
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _describe(exc: ValidationError, prefix: tuple[str, ...] = ()) -> str:
     """One line per problem: the field path and pydantic's message, never the input value."""
+    errors = exc.errors(include_input=False, include_url=False)
+    failing = [tuple(err["loc"]) for err in errors]
     lines = []
-    for err in exc.errors(include_input=False, include_url=False):
-        loc = ".".join(str(p) for p in err["loc"]) or "<root>"
-        msg = err["msg"]
+    for err in errors:
+        loc_parts = tuple(err["loc"])
+        # A list whose items failed also reports "too short" (its valid items are counted):
+        # noise that contradicts the file, so only the items' own errors are shown.
+        if err["type"] == "too_short" and any(
+            other[: len(loc_parts)] == loc_parts and len(other) > len(loc_parts)
+            for other in failing
+        ):
+            continue
+        loc = ".".join(str(p) for p in (*prefix, *loc_parts))
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "union_tag_invalid":
             msg = "unknown tier kind; expected one of: llama_cpp, openai"
-        lines.append(f"  {loc}: {msg}")
+        # Whole-file checks name their fields in the message itself.
+        lines.append(f"  {loc}: {msg}" if loc else f"  {msg}")
     return "\n".join(lines)

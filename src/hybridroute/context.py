@@ -64,3 +64,8 @@ class RequestContext:
     principal: Principal = OWNER
     hints: Hints = field(default_factory=Hints)
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def __post_init__(self) -> None:
+        # The gateway validates this at its edge; library callers get the same rule here.
+        if self.budget_ms is not None and not self.budget_ms > 0:
+            raise ValueError("budget_ms must be a positive number of milliseconds")

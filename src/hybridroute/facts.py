@@ -79,7 +79,9 @@ class FactGatherer:
             categories=tuple(str(c) for c in privacy.categories) if privacy else (),
             local_ok=local_ok,
             task_category=category,
-            budget_ms=context.budget_ms or feature.budget_ms or self.routing.default_budget_ms,
+            budget_ms=_first_set(
+                context.budget_ms, feature.budget_ms, self.routing.default_budget_ms
+            ),
             min_quality=QUALITY_FLOOR[quality_label] if quality_label else None,
             force_tier=context.hints.force_tier,
             force_allowed=context.principal.may_force_tier,
@@ -170,3 +172,8 @@ def _privacy_action(privacy: Assessment | None, context: RequestContext) -> tupl
 
 def _quality(label: str | None) -> Quality | None:
     return Quality(label) if label else None
+
+
+def _first_set(*values: float | None) -> float | None:
+    """The first value given; unlike `or`, a 0 stays a (hopeless) budget instead of "none"."""
+    return next((v for v in values if v is not None), None)

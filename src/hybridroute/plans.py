@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,12 +42,21 @@ class Masked:
     kind: str = "masked"
 
 
+RefuseCause = Literal["constraints", "unavailable", "sensitive"]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Refuse:
-    """No tier may serve this request under its hard constraints."""
+    """No tier may serve this request under its hard constraints.
+
+    ``cause`` tells the caller what to do about it: ``constraints`` (the request cannot be served
+    by this deployment: change the request), ``unavailable`` (a tier that could serve it is down
+    for now: retry later) or ``sensitive`` (only a tier its data may not reach could serve it).
+    """
 
     tier: None = None
     kind: str = "refuse"
+    cause: RefuseCause = "constraints"
 
 
 Plan = Direct | Masked | Refuse

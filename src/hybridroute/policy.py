@@ -10,11 +10,20 @@ No I/O, no clock, no randomness. Order of rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from hybridroute.context import Mode
-from hybridroute.plans import Decision, Direct, Masked, Plan, Reason, Refuse, TierEstimate
+from hybridroute.plans import (
+    Decision,
+    Direct,
+    Masked,
+    Plan,
+    Reason,
+    Refuse,
+    RefuseCause,
+    TierEstimate,
+)
 from hybridroute.types import Location
 
 LOCAL_ONLY = "local_only"
@@ -98,7 +107,8 @@ def decide(facts: Facts, mode: Mode) -> Decision:
         reasons.append(
             Reason(rule="no_eligible_tier", message="no tier satisfies the hard constraints")
         )
-        return _decision(facts, Refuse(), reasons, [], {})
+        cause = _refusal_cause(facts, facts.tiers)
+        return _decision(facts, Refuse(cause=cause), reasons, [], {})
 
     chosen_pool = _apply_soft_constraints(facts, hard_ok, reasons)
     scores = {t.name: _score(t, facts, mode, hard_ok) for t in hard_ok}
@@ -179,6 +189,22 @@ def _first_hard_rejection(facts: Facts, tier: TierFacts) -> Reason | None:
         if reason is not None:
             return reason
     return None
+
+
+def _refusal_cause(facts: Facts, tiers: Sequence[TierFacts]) -> RefuseCause:
+    """Why nothing may serve: "unavailable" when a tier that is down would otherwise serve
+    (retry later: a 503), else "sensitive" when a tier fails only because the data may not
+    reach it (a 403), else "constraints" (the request cannot be served here: a 422)."""
+    failing = [{r.rule for r in _hard_rejections(facts, t)} for t in tiers]
+    if any(rules == {"tier_unavailable"} for rules in failing):
+        return "unavailable"
+    if any(rules == {"sensitive_local_only"} for rules in failing):
+        return "sensitive"
+    return "constraints"
+
+
+def _hard_rejections(facts: Facts, tier: TierFacts) -> list[Reason]:
+    return [reason for rule in HARD_RULES if (reason := rule(facts, tier)) is not None]
 
 
 # --- soft constraints --------------------------------------------------------------------
@@ -292,7 +318,7 @@ def _forced(facts: Facts, reasons: list[Reason]) -> Decision:
     rejection = _first_hard_rejection(facts, tier)
     if rejection is not None:
         reasons.append(rejection)
-        return _decision(facts, Refuse(), reasons, [], {})
+        return _decision(facts, Refuse(cause=_refusal_cause(facts, [tier])), reasons, [], {})
     reasons.append(Reason(rule="forced_tier", tier=tier.name, message="the caller chose this tier"))
     plan = _plan_for(tier, facts)
     if isinstance(plan, Masked):

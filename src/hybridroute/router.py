@@ -58,6 +58,7 @@ class RoutedStream:
         self.request_id = request_id
         self._deltas = deltas
         self._on_done = on_done
+        self._closed = False
         self.cost_usd = 0.0
 
     @property
@@ -81,7 +82,20 @@ class RoutedStream:
             error = exc
             raise
         finally:
+            await self._close(error)
+
+    async def aclose(self) -> None:
+        """Release the tier's stream (its connection, its breaker probe) and log the request,
+        also when nobody iterated it: a client can hang up before the first byte is sent."""
+        await self._close(GeneratorExit())
+
+    async def _close(self, error: BaseException | None) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
             await self._deltas.aclose()
+        finally:
             self._on_done(self, error)
 
 

@@ -52,3 +52,47 @@ def test_success_resets_the_count() -> None:
     breaker.record_success()
     breaker.record_failure()
     assert breaker.state is BreakerState.CLOSED
+
+
+def half_open(clock: Clock, seen: list[BreakerState] | None = None) -> Breaker:
+    breaker = Breaker(clock=clock, failure_threshold=1, reset_after_s=10)
+    if seen is not None:
+        breaker.listeners.append(seen.append)
+    breaker.record_failure()
+    clock.now = 10
+    return breaker
+
+
+def test_a_released_probe_frees_the_slot_without_a_verdict() -> None:
+    clock = Clock()
+    seen: list[BreakerState] = []
+    breaker = half_open(clock, seen)
+    assert breaker.allows() and breaker.probing
+    assert not breaker.allows()
+    breaker.release()  # the probe was cancelled, or the caller's request was bad
+    assert breaker.state is BreakerState.HALF_OPEN and not breaker.probing
+    assert breaker.allows(), "the next call must be let through as the new probe"
+    assert not breaker.allows()
+    breaker.record_success()
+    assert breaker.state is BreakerState.CLOSED
+    assert seen == [BreakerState.OPEN, BreakerState.CLOSED]
+
+
+def test_releases_never_close_or_reopen_the_circuit() -> None:
+    clock = Clock()
+    breaker = half_open(clock)
+    for _ in range(5):
+        assert breaker.allows()
+        breaker.release()
+    assert breaker.state is BreakerState.HALF_OPEN
+    clock.now = 1_000
+    assert breaker.state is BreakerState.HALF_OPEN
+
+
+def test_a_closed_breaker_has_no_probe_and_release_keeps_the_count() -> None:
+    breaker = Breaker(clock=Clock(), failure_threshold=2)
+    assert breaker.allows() and not breaker.probing
+    breaker.record_failure()
+    breaker.release()
+    breaker.record_failure()
+    assert breaker.state is BreakerState.OPEN

@@ -51,6 +51,12 @@ def assert_openai_error(response: httpx.Response, status: int) -> dict[str, obje
         b'{"messages": [{"role": "user", "content": "x"}], "hybridroute": {"mode": "fast"}}',
         b'{"messages": [{"role": "user", "content": "x"}], "hybridroute": {"x": 1}}',
         b'{"messages": [{"role": "user", "content": "x"}], "model": ""}',
+        # Valid to Python's JSON parser but not to anything downstream of it:
+        b'{"messages": [{"role": "user", "content": "hi \\ud800 there"}]}',
+        b'{"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", '
+        b'"function": {"name": "f", "parameters": {"x": Infinity}}}]}',
+        b'{"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", '
+        b'"function": {"name": "f", "parameters": ' + b'{"a": ' * 500 + b"1" + b"}" * 500 + b"}}]}",
     ],
 )
 def test_invalid_bodies_are_400(stub_gateway: str, content: bytes) -> None:
@@ -136,7 +142,16 @@ def test_small_chunked_body_is_served(stub_gateway: str) -> None:
 
 def test_unknown_path_and_method_are_4xx(stub_gateway: str) -> None:
     assert_openai_error(httpx.get(stub_gateway + "/v1/nothing"), 404)
-    assert_openai_error(httpx.get(stub_gateway + "/v1/chat/completions"), 405)
+    response = httpx.get(stub_gateway + "/v1/chat/completions")
+    assert_openai_error(response, 405)
+    assert response.headers["allow"] == "POST"  # RFC 9110 requires it with a 405
+
+
+def test_keys_of_free_form_objects_are_never_echoed(stub_gateway: str) -> None:
+    # Shaped like a field name, but a key of `metadata` is the caller's data, not a typo.
+    body = json.dumps({**OK, "metadata": {"hunter2pass": 5}}).encode()
+    error = assert_openai_error(chat(stub_gateway, body), 400)
+    assert "hunter2pass" not in json.dumps(error) and error["param"] == "metadata.<key>"
 
 
 @pytest.mark.parametrize(("tier", "status"), [("broken", 503), ("limited", 429)])

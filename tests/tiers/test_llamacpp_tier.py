@@ -5,14 +5,23 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 
 from hybridroute import errors
-from hybridroute.tiers.llamacpp import LlamaCppTier
-from hybridroute.types import Request
+from hybridroute.executor.breaker import Breaker, BreakerState
+from hybridroute.executor.run import Executor
+from hybridroute.plans import Decision, Direct
+from hybridroute.tiers.base import HealthStatus, LatencyProfile, TierInfo
+from hybridroute.tiers.llamacpp import LlamaCppTier, ModelSpec
+from hybridroute.types import Location, Request
 
 QUESTION = "What is the capital of France?"
+# ~22 KB that SmolLM2 reads as ~10,000 tokens, though 4 chars a token says ~1,900.
+OVERSIZED = "§¶†" * 2500
 
 
 def greedy(prompt: str = QUESTION, **kwargs: object) -> Request:
@@ -117,3 +126,82 @@ async def test_required_tool_call_is_refused_clearly(device_tier: LlamaCppTier) 
     request = greedy(tools=(tool,), tool_choice="required")
     with pytest.raises(errors.BadRequest, match="tool call"):
         await device_tier.complete(request)
+
+
+@asynccontextmanager
+async def small_tier(
+    path: Path, *, n_ctx: int = 256, chat_format: str | None = None
+) -> AsyncIterator[LlamaCppTier]:
+    """A second, uncalibrated copy of the model with its own (small) context window."""
+    info = TierInfo(
+        name="small",
+        location=Location.DEVICE,
+        trusted=True,
+        model="smollm2",
+        context_window=n_ctx,
+        latency=LatencyProfile(prefill_tps=250.0, decode_tps=80.0),
+    )
+    spec = ModelSpec(path=path, n_ctx=n_ctx, chat_format=chat_format, calibrate=False)
+    tier = LlamaCppTier(info=info, model=spec)
+    try:
+        yield tier
+    finally:
+        await tier.aclose()
+
+
+async def test_a_prompt_beyond_the_context_window_is_the_callers_error(
+    device_tier: LlamaCppTier,
+) -> None:
+    with pytest.raises(
+        errors.BadRequest, match=r"prompt is \d+ tokens, the context window is 2048"
+    ):
+        await device_tier.complete(greedy(OVERSIZED))
+    # Through the executor: no breaker failure, and the next request is served.
+    breaker = Breaker(clock=time.monotonic, failure_threshold=1)
+    executor = Executor(tiers={"device": device_tier}, breakers={"device": breaker})
+    decision = Decision(plan=Direct(tier="device"), reasons=())
+    with pytest.raises(errors.BadRequest) as caught:
+        await executor.complete(greedy(OVERSIZED), decision)
+    assert "§" not in str(caught.value)
+    assert breaker.state is BreakerState.CLOSED
+    completion, _ = await executor.complete(greedy(), decision)
+    assert completion.text
+
+
+async def test_max_tokens_is_clipped_to_the_room_left(gguf_path: Path) -> None:
+    async with small_tier(gguf_path, n_ctx=256) as tier:
+        request = Request.from_prompt("cat " * 200, temperature=0.0, max_tokens=200)
+        completion = await tier.complete(request)
+    usage = completion.usage
+    assert usage.prompt_tokens > 200
+    assert usage.prompt_tokens + usage.completion_tokens <= 256
+
+
+@pytest.mark.parametrize("words", [248, 2500])
+async def test_an_overflow_is_the_callers_error_with_another_chat_format(
+    gguf_path: Path, words: int
+) -> None:
+    # 248 words: the messages alone fit, the chatml markers push the prompt over.
+    async with small_tier(gguf_path, n_ctx=256, chat_format="chatml") as tier:
+        with pytest.raises(errors.BadRequest, match="context window"):
+            await tier.complete(greedy("cat " * words))
+        assert (await tier.complete(greedy())).text
+
+
+async def test_a_model_file_that_is_not_gguf_reports_the_tier_down(tmp_path: Path) -> None:
+    junk = tmp_path / ("d" * 200) / "model.gguf"
+    junk.parent.mkdir()
+    junk.write_bytes(b"not a GGUF file\x00\x01\n" * 64)
+    async with small_tier(junk) as tier:
+        assert (await tier.health()).status is HealthStatus.UNKNOWN
+        with pytest.raises(errors.TierUnavailable) as caught:
+            await tier.load()
+        message = str(caught.value)
+        # llama.cpp's own reason, on one line, cut short.
+        assert "cannot load model: ValueError: Failed to load model from file" in message
+        assert "\n" not in message and message.endswith("…") and len(message) < 240
+        with pytest.raises(errors.TierUnavailable):
+            await tier.complete(greedy())
+        health = await tier.health()
+        assert health.status is HealthStatus.DOWN
+        assert health.detail.startswith("cannot load model: ValueError: Failed to load model")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
+import time
 from pathlib import Path
 
 import httpx
@@ -12,7 +14,7 @@ import pytest
 from hybridroute import errors
 from hybridroute.tiers.base import HealthStatus, LatencyProfile, TierInfo
 from hybridroute.tiers.openai_compatible import OpenAICompatibleTier, Timeouts, map_httpx_error
-from hybridroute.types import Location, Request
+from hybridroute.types import Delta, Location, Request, Usage
 from tests.upstreams import FaultyUpstream, free_port, llama_server
 
 
@@ -162,3 +164,96 @@ def test_every_httpx_exception_maps_to_a_tier_error() -> None:
         mapped = map_httpx_error("t", exc)
         assert isinstance(mapped, errors.TierError), cls
         assert mapped.tier == "t"
+
+
+# --- a hostile upstream (found by an audit against a raw-socket server on loopback) ---------
+
+
+async def ask(tier: OpenAICompatibleTier, *, streamed: bool) -> list[Delta]:
+    if not streamed:
+        return [Delta(text=(await tier.complete(greedy())).text)]
+    return [delta async for delta in tier.stream(greedy())]
+
+
+async def wait_for_disconnect(upstream: FaultyUpstream, fault: str) -> None:
+    for _ in range(50):  # the upstream notices a hang-up at its next tick (0.2 s)
+        if fault in upstream.disconnects:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the upstream connection was left open")
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_total_bounds_a_dripping_upstream_and_closes_it(
+    faulty_upstream: FaultyUpstream, streamed: bool
+) -> None:
+    faulty_upstream.disconnects.clear()
+    async with remote(faulty_upstream.base_url, model="drip", read=1.0, total=1.5) as tier:
+        started = time.monotonic()
+        with pytest.raises(errors.DeadlineExceeded, match="private"):
+            # The guard only keeps a regression from hanging the suite.
+            await asyncio.wait_for(ask(tier, streamed=streamed), timeout=10)
+        assert time.monotonic() - started < 4
+        await wait_for_disconnect(faulty_upstream, "drip")  # before the pool closes it
+
+
+async def test_health_is_bounded_against_a_dripping_upstream(
+    faulty_upstream: FaultyUpstream,
+) -> None:
+    base_url = faulty_upstream.base_url.replace("/v1", "/drip/v1")
+    async with remote(base_url, connect=0.5) as tier:
+        health = await asyncio.wait_for(tier.health(), timeout=10)
+    assert health.status is HealthStatus.DOWN and health.detail == "DeadlineExceeded"
+
+
+@pytest.mark.parametrize(
+    ("fault", "field"),
+    [
+        ("content-int", "delta.content"),
+        ("finish-int", "finish_reason"),
+        ("delta-string", "choices[].delta"),
+        ("choices-dict", "choices"),
+        ("index-string", "tool_calls[].index"),
+        ("index-far", "tool_calls[].index out of order"),
+    ],
+)
+async def test_malformed_streams_are_bad_responses(
+    faulty_upstream: FaultyUpstream, fault: str, field: str
+) -> None:
+    async with remote(faulty_upstream.base_url, model=fault) as tier:
+        with pytest.raises(errors.BadResponse, match=re.escape(field)) as caught:
+            await ask(tier, streamed=True)
+    assert not re.search(r"\b(5|7|1000)\b", str(caught.value)), "errors never carry values"
+
+
+@pytest.mark.parametrize("fault", ["tool-calls-string", "tool-calls-int"])
+async def test_malformed_answers_are_bad_responses(
+    faulty_upstream: FaultyUpstream, fault: str
+) -> None:
+    async with remote(faulty_upstream.base_url, model=fault) as tier:
+        with pytest.raises(errors.BadResponse, match=re.escape("message.tool_calls")):
+            await tier.complete(greedy())
+
+
+async def test_negative_usage_is_dropped(faulty_upstream: FaultyUpstream) -> None:
+    async with remote(faulty_upstream.base_url, model="usage-negative") as tier:
+        completion = await tier.complete(greedy())
+        final = (await ask(tier, streamed=True))[-1]
+    assert completion.text == "ok" and completion.usage == Usage()
+    assert final.usage == Usage(completion_tokens=1), "counted from the pieces instead"
+
+
+@pytest.mark.parametrize(
+    ("fault", "ending"),
+    [
+        ("label-secret", "HTTP 400 from upstream"),
+        ("label-code", "HTTP 400 from upstream (context_length_exceeded)"),
+    ],
+)
+async def test_only_known_error_labels_are_relayed(
+    faulty_upstream: FaultyUpstream, fault: str, ending: str
+) -> None:
+    async with remote(faulty_upstream.base_url, model=fault) as tier:
+        with pytest.raises(errors.BadRequest) as caught:
+            await tier.complete(greedy())
+    assert str(caught.value).endswith(ending)

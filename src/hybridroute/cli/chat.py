@@ -6,6 +6,8 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,7 +27,18 @@ ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML config (default: built-in).")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-BudgetOption = Annotated[float | None, typer.Option("--budget-ms", help="Latency budget.")]
+
+
+def _positive_budget(value: float | None) -> float | None:
+    if value is not None and not value > 0:  # also refuses nan
+        raise typer.BadParameter("the latency budget must be a positive number of milliseconds")
+    return value
+
+
+BudgetOption = Annotated[
+    float | None,
+    typer.Option("--budget-ms", help="Latency budget (ms).", callback=_positive_budget),
+]
 ModeOption = Annotated[Mode | None, typer.Option("--mode", help="Preference mode.")]
 
 
@@ -40,7 +53,7 @@ def chat(
     as_json: JsonOption = False,
 ) -> None:
     """Answer PROMPT through the router and show which tier served it, and how fast."""
-    text = sys.stdin.read() if prompt == "-" else prompt
+    text = _prompt_text(prompt)
     request = Request.from_prompt(text, max_tokens=max_tokens, temperature=temperature)
     context = RequestContext(budget_ms=budget_ms, mode=mode, hints=Hints(force_tier=tier))
     started = time.perf_counter()
@@ -71,10 +84,10 @@ def route(
     as_json: JsonOption = False,
 ) -> None:
     """Explain where PROMPT would be routed and why, without calling any model."""
-    text = sys.stdin.read() if prompt == "-" else prompt
-    router = _router(config)
+    text = _prompt_text(prompt)
     context = RequestContext(budget_ms=budget_ms, mode=mode, feature=feature)
-    decision = router.route(Request.from_prompt(text), context)
+    with _clean_errors():
+        decision = _router(config).route(Request.from_prompt(text), context)
     if as_json:
         typer.echo(json.dumps(decision.as_dict()))
         return
@@ -172,12 +185,32 @@ def _router(config: Path | None) -> Router:
     return Router.from_config(load_config(config))
 
 
+def _prompt_text(prompt: str) -> str:
+    """The prompt argument, or stdin for '-'; text that is not UTF-8 is refused here, where the
+    fault lies, instead of failing later inside a tier."""
+    try:
+        if prompt == "-":
+            return sys.stdin.buffer.read().decode("utf-8")
+        prompt.encode("utf-8")  # undecodable argv bytes arrive as lone surrogates
+    except (UnicodeDecodeError, UnicodeEncodeError) as exc:
+        raise typer.BadParameter(
+            f"the prompt is not UTF-8 text (at position {exc.start + 1})", param_hint="PROMPT"
+        ) from None
+    return prompt
+
+
 def _run(coro: Any) -> Any:
     """Run at the edge; a hybridroute error becomes a one-line message and exit code 1."""
-    try:
+    with _clean_errors():
         return asyncio.run(coro)
+
+
+@contextmanager
+def _clean_errors() -> Iterator[None]:
+    try:
+        yield
     except HybridRouteError as exc:
-        Console(stderr=True).print(
+        Console(stderr=True, soft_wrap=True).print(
             f"[red]error:[/red] {type(exc).__name__}: {escape(str(exc))}", highlight=False
         )
         raise typer.Exit(1) from None

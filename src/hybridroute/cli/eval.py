@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from hybridroute.errors import HybridRouteError
 from hybridroute.evaluation import converters
 from hybridroute.evaluation.dataset import DatasetError, load_dataset, write_dataset
 from hybridroute.evaluation.harness import DEFAULT_BINS, evaluate
-from hybridroute.evaluation.plot import PlotUnavailable, plot_curves
+from hybridroute.evaluation.metrics import NoGapToRecover
+from hybridroute.evaluation.plot import PlotError, check_target, plot_curves
 from hybridroute.evaluation.report import to_report, to_table
 from hybridroute.evaluation.routers import ROUTERS, build_router
 
@@ -30,26 +35,22 @@ def eval_command(
     ] = None,
 ) -> None:
     """Sweep a router's threshold over a dataset: APGR, CPT(50%), CPT(80%), baselines."""
-    console = Console(stderr=True)
-    try:
+    # Everything that can be checked is checked before the (possibly long) scoring run.
+    with _fail_cleanly():
+        if plot is not None:
+            check_target(plot)
         examples = load_dataset(dataset)
         scorer = build_router(router, model_path)
-    except (DatasetError, KeyError, FileNotFoundError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(code=2) from None
-    evaluation = evaluate(
-        examples, scorer, router_name=router, dataset=dataset.name, bins=bins, progress=True
-    )
+        evaluation = evaluate(
+            examples, scorer, router_name=router, dataset=dataset.name, bins=bins, progress=True
+        )
     if json_output:
         typer.echo(to_report(evaluation).model_dump_json(indent=2))
     else:
         Console().print(to_table(evaluation))
     if plot is not None:
-        try:
+        with _fail_cleanly():
             plot_curves(evaluation, plot)
-        except PlotUnavailable as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(code=2) from None
 
 
 class Source(StrEnum):
@@ -85,15 +86,35 @@ def convert_command(
     expected = 2 if source is Source.MT_BENCH else 1
     if len(inputs) != expected:
         raise typer.BadParameter(f"{source.value} takes {expected} input file(s)")
-    if source is Source.MT_BENCH:
-        examples = converters.convert_mt_bench(
-            inputs[0], inputs[1], contaminated=contaminated, each_turn=each_turn
-        )
-    elif source is Source.ROUTERBENCH:
-        examples = converters.convert_routerbench(
-            inputs[0], local_model=local_model, cloud_model=cloud_model
-        )
-    else:
-        examples = converters.convert_routellm_correctness(inputs[0], contaminated=contaminated)
-    count = write_dataset(examples, out)
+    with _fail_cleanly():
+        if source is Source.MT_BENCH:
+            examples = converters.convert_mt_bench(
+                inputs[0], inputs[1], contaminated=contaminated, each_turn=each_turn
+            )
+        elif source is Source.ROUTERBENCH:
+            examples = converters.convert_routerbench(
+                inputs[0], local_model=local_model, cloud_model=cloud_model
+            )
+        else:
+            examples = converters.convert_routellm_correctness(inputs[0], contaminated=contaminated)
+        count = write_dataset(examples, out)
     Console(stderr=True).print(f"wrote {count} rows to {out}")
+
+
+@contextmanager
+def _fail_cleanly() -> Iterator[None]:
+    """Bad input or a bad target is one line on stderr and exit code 2, not a traceback."""
+    try:
+        yield
+    except (DatasetError, NoGapToRecover, PlotError, HybridRouteError) as exc:
+        message = str(exc)
+    except KeyError as exc:  # an unknown router: str() of a KeyError adds quotes
+        message = str(exc.args[0])
+    except OSError as exc:
+        message = f"{exc.filename}: {exc.strerror or type(exc).__name__}"
+    else:
+        return
+    # soft_wrap: a long path stays on one line, whole, to copy.
+    console = Console(stderr=True, soft_wrap=True)
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    raise typer.Exit(code=2)

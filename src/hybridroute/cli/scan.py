@@ -6,10 +6,14 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, BinaryIO
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 
+from hybridroute.config import load_privacy_settings
+from hybridroute.errors import ConfigError
 from hybridroute.privacy import Assessment, PrivacyScanner, PrivacySettings
 
 
@@ -27,30 +31,62 @@ def scan(
     batch: Annotated[int, typer.Option(min=1, help="Rows per NER batch.")] = 64,
 ) -> None:
     """Scan texts for sensitive data: entities, sensitivity, action and categories per row."""
-    settings = _settings(config, fast)
+    try:
+        settings = _settings(config, fast)
+        stream = _open(source)
+    except (ConfigError, OSError) as exc:
+        message = str(exc) if isinstance(exc, ConfigError) else _os_message(source, exc)
+        Console(stderr=True, soft_wrap=True).print(
+            f"[red]error:[/red] {escape(message)}", highlight=False
+        )
+        raise typer.Exit(1) from None
     scanner = PrivacyScanner(settings)
-    stream: TextIO = sys.stdin if source == "-" else Path(source).open(encoding="utf-8")
+    lines = _LineReader(stream)
     with stream:
-        for assessment in _assess(scanner, _texts(stream), batch):
+        for assessment in _assess(scanner, _texts(lines), batch):
             typer.echo(assessment.to_json() if as_json else _summary(assessment))
+    if lines.replaced:
+        Console(stderr=True, soft_wrap=True).print(
+            f"note: {len(lines.replaced)} line(s) were not UTF-8 (first: line "
+            f"{lines.replaced[0]}); their undecodable bytes were scanned as U+FFFD",
+            highlight=False,
+        )
 
 
 def _settings(config: Path | None, fast: bool) -> PrivacySettings:
-    data: dict[str, object] = {}
-    if config is not None:
-        import yaml
-
-        loaded = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-        data = dict(loaded.get("privacy") or {})
-    if fast:
-        data["ner"] = False
-    return PrivacySettings.model_validate(data)
+    settings = load_privacy_settings(config) if config is not None else PrivacySettings()
+    return settings.model_copy(update={"ner": False}) if fast else settings
 
 
-def _texts(stream: TextIO) -> Iterator[str]:
+def _open(source: str) -> BinaryIO:
+    return sys.stdin.buffer if source == "-" else Path(source).open("rb")
+
+
+def _os_message(source: str, exc: OSError) -> str:
+    return f"{source}: cannot read ({exc.strerror or type(exc).__name__})"
+
+
+class _LineReader:
+    """Lines decoded one at a time: a stray non-UTF-8 byte costs that line a U+FFFD, not the
+    scan (and the rows already read), and the lines it touched are reported at the end."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.replaced: list[int] = []
+
+    def __iter__(self) -> Iterator[str]:
+        for number, raw in enumerate(self._stream, start=1):
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self.replaced.append(number)
+                yield raw.decode("utf-8", errors="replace")
+
+
+def _texts(lines: Iterable[str]) -> Iterator[str]:
     """The `text` field of JSON object rows; any other line is taken as the text itself."""
-    for line in stream:
-        line = line.rstrip("\n")
+    for line in lines:
+        line = line.rstrip("\r\n")
         if line.lstrip().startswith("{"):
             try:
                 row = json.loads(line)
@@ -76,6 +112,7 @@ def _assess(scanner: PrivacyScanner, texts: Iterable[str], batch: int) -> Iterat
 def _summary(assessment: Assessment) -> str:
     types = ",".join(sorted({e.type for e in assessment.entities})) or "-"
     categories = ",".join(assessment.categories) or "-"
-    failed = " FAILED" if assessment.failed else ""
+    # Why it failed closed (detector_failed:ner...), so a broken setup is visible per row.
+    failed = f" FAILED({','.join(assessment.reasons)})" if assessment.failed else ""
     action = assessment.action.value
     return f"{action:<10} {assessment.sensitivity:.2f}  {types}  [{categories}]{failed}"

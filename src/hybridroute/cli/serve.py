@@ -92,4 +92,7 @@ def hash_key(
         return
     if secret == "-":
         secret = sys.stdin.readline().strip()
+    if not secret:
+        # The gateway refuses empty keys, so this digest could never authenticate anyone.
+        raise typer.BadParameter("the secret is empty", param_hint="SECRET")
     typer.echo(digest(secret))

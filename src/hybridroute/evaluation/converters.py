@@ -14,12 +14,14 @@ from __future__ import annotations
 import ast
 import csv
 import json
+import math
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
-from hybridroute.evaluation.dataset import RoutingExample
+from hybridroute.evaluation.dataset import DatasetError, RoutingExample
 
 ROUTELLM_LOCAL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 ROUTELLM_CLOUD = "gpt-4-1106-preview"
@@ -27,22 +29,93 @@ ROUTERBENCH_LOCAL = "mistralai/mixtral-8x7b-chat"
 ROUTERBENCH_CLOUD = "gpt-4-1106-preview"
 
 
-def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
+# Every converter raises DatasetError naming the file and the line (never a prompt's text) for
+# input it cannot read, so `hybridroute convert` prints one line instead of a traceback.
+
+
+def _read_failure(path: Path, exc: Exception) -> DatasetError:
+    if isinstance(exc, UnicodeDecodeError):
+        return DatasetError(f"{path}: not UTF-8 text")
+    if isinstance(exc, OSError):
+        return DatasetError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})")
+    return DatasetError(f"{path}: not a CSV file ({exc})")
+
+
+def _csv_rows(path: Path, columns: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for every CSV record; checks the header has ``columns``."""
     # RouteLLM's GSM8K file carries whole responses in single cells.
     csv.field_size_limit(sys.maxsize)
-    with path.open(encoding="utf-8", newline="") as handle:
-        yield from csv.DictReader(handle)
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in columns if c not in (reader.fieldnames or ())]
+            if missing:
+                raise DatasetError(f"{path}: no column {', '.join(map(repr, missing))}")
+            for row in reader:
+                yield reader.line_num, row
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise _read_failure(path, exc) from None
+
+
+def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every non-blank line of a JSONL file."""
+    try:
+        with path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError:
+                    raise DatasetError(f"{path}: line {number} is not JSON") from None
+                if not isinstance(value, dict):
+                    raise DatasetError(f"{path}: line {number} is not a JSON object")
+                yield number, value
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _read_failure(path, exc) from None
+
+
+def _field(path: Path, number: int, row: dict[str, Any], key: str) -> Any:
+    try:
+        return row[key]
+    except KeyError:
+        raise DatasetError(f"{path}: line {number} has no {key!r}") from None
+
+
+def _number(path: Path, number: int, cell: Any, what: str) -> float:
+    try:
+        value = float(cell)
+    except (TypeError, ValueError):
+        raise DatasetError(f"{path}: line {number}: {what} is not a number") from None
+    if not math.isfinite(value):
+        raise DatasetError(f"{path}: line {number}: {what} is not finite")
+    return value
 
 
 def _contaminated(path: Path | None) -> frozenset[str]:
     if path is None:
         return frozenset()
-    with path.open(encoding="utf-8") as lines:
-        return frozenset(json.loads(line)["eval_prompt"] for line in lines if line.strip())
+    return frozenset(
+        str(_field(path, number, row, "eval_prompt")) for number, row in _json_lines(path)
+    )
 
 
-def _truth(cell: str) -> float:
-    return 1.0 if cell.strip() == "True" else 0.0
+_TRUTH = {"true": 1.0, "1": 1.0, "1.0": 1.0, "false": 0.0, "0": 0.0, "0.0": 0.0}
+
+
+def _truth(path: Path, number: int, cell: str, column: str) -> float:
+    """RouteLLM writes correctness as True/False; 1/0 is read the same way, anything else fails."""
+    try:
+        return _TRUTH[(cell or "").strip().lower()]
+    except KeyError:
+        raise DatasetError(f"{path}: line {number}: {column} is not True/False") from None
+
+
+def _non_empty(examples: list[RoutingExample], *paths: Path) -> tuple[RoutingExample, ...]:
+    if not examples:
+        names = " + ".join(str(p) for p in paths)
+        raise DatasetError(f"{names}: no rows to convert (are the right files given, in order?)")
+    return tuple(examples)
 
 
 def convert_routellm_correctness(
@@ -50,26 +123,30 @@ def convert_routellm_correctness(
 ) -> tuple[RoutingExample, ...]:
     """RouteLLM's MMLU or GSM8K responses (True/False per model) to examples."""
     skip = _contaminated(contaminated)
-    return tuple(
-        RoutingExample(
-            prompt=row["prompt"],
-            local_score=_truth(row[ROUTELLM_LOCAL]),
-            cloud_score=_truth(row[ROUTELLM_CLOUD]),
-            category=row.get("subject") or None,
-        )
-        for row in _csv_rows(responses_csv)
-        if row["prompt"] not in skip
+    path = responses_csv
+    return _non_empty(
+        [
+            RoutingExample(
+                prompt=row["prompt"],
+                local_score=_truth(path, number, row[ROUTELLM_LOCAL], ROUTELLM_LOCAL),
+                cloud_score=_truth(path, number, row[ROUTELLM_CLOUD], ROUTELLM_CLOUD),
+                category=row.get("subject") or None,
+            )
+            for number, row in _csv_rows(path, ("prompt", ROUTELLM_LOCAL, ROUTELLM_CLOUD))
+            if row["prompt"] not in skip
+        ],
+        path,
     )
 
 
 def _judge_scores(judgements_jsonl: Path) -> dict[tuple[str, str], dict[int, float]]:
     scores: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
-    with judgements_jsonl.open(encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                judgement = json.loads(line)
-                key = (str(judgement["question_id"]), judgement["model"])
-                scores[key][int(judgement["turn"])] = float(judgement["score"])
+    path = judgements_jsonl
+    for number, judgement in _json_lines(path):
+        key = (str(_field(path, number, judgement, "question_id")), str(judgement.get("model")))
+        turn = _number(path, number, _field(path, number, judgement, "turn"), "turn")
+        score = _number(path, number, _field(path, number, judgement, "score"), "score")
+        scores[key][int(turn)] = score
     return scores
 
 
@@ -90,39 +167,38 @@ def convert_mt_bench(
     skip = _contaminated(contaminated)
     scores = _judge_scores(judgements_jsonl)
     examples: list[RoutingExample] = []
-    with questions_jsonl.open(encoding="utf-8") as lines:
-        for line in lines:
-            if not line.strip():
-                continue
-            question = json.loads(line)
-            turns = question["turns"]
-            if skip.intersection(turns):
-                continue
-            qid = str(question["question_id"])
-            local, cloud = scores[(qid, ROUTELLM_LOCAL)], scores[(qid, ROUTELLM_CLOUD)]
-            if not local or local.keys() != cloud.keys():
-                continue
-            category = question.get("category")
-            if each_turn:
-                examples.extend(
-                    RoutingExample(
-                        prompt="\n".join(turns[:turn]),
-                        local_score=local[turn],
-                        cloud_score=cloud[turn],
-                        category=category,
-                    )
-                    for turn in sorted(local)
+    path = questions_jsonl
+    for number, question in _json_lines(path):
+        turns = _field(path, number, question, "turns")
+        if not isinstance(turns, list) or not turns or not all(isinstance(t, str) for t in turns):
+            raise DatasetError(f"{path}: line {number}: 'turns' is not a list of strings")
+        if skip.intersection(turns):
+            continue
+        qid = str(_field(path, number, question, "question_id"))
+        local, cloud = scores.get((qid, ROUTELLM_LOCAL)), scores.get((qid, ROUTELLM_CLOUD))
+        if not local or not cloud or local.keys() != cloud.keys():
+            continue  # RouteLLM skips questions without a judgement of both models too
+        category = question.get("category")
+        if each_turn:
+            examples.extend(
+                RoutingExample(
+                    prompt="\n".join(turns[:turn]),
+                    local_score=local[turn],
+                    cloud_score=cloud[turn],
+                    category=category,
                 )
-            else:
-                examples.append(
-                    RoutingExample(
-                        prompt=turns[0],
-                        local_score=sum(local.values()) / len(local),
-                        cloud_score=sum(cloud.values()) / len(cloud),
-                        category=category,
-                    )
+                for turn in sorted(local)
+            )
+        else:
+            examples.append(
+                RoutingExample(
+                    prompt=turns[0],
+                    local_score=sum(local.values()) / len(local),
+                    cloud_score=sum(cloud.values()) / len(cloud),
+                    category=category,
                 )
-    return tuple(examples)
+            )
+    return _non_empty(examples, questions_jsonl, judgements_jsonl)
 
 
 def routerbench_prompt(cell: str) -> str:
@@ -141,17 +217,16 @@ def convert_routerbench(
 ) -> tuple[RoutingExample, ...]:
     """A RouterBench CSV (one score column per model) to examples for one model pair."""
     examples = []
-    for row in _csv_rows(csv_path):
-        if local_model not in row or cloud_model not in row:
-            raise KeyError(f"{csv_path}: no score column for {local_model!r} or {cloud_model!r}")
+    path = csv_path
+    for number, row in _csv_rows(path, ("prompt", local_model, cloud_model)):
         if not row[local_model] or not row[cloud_model]:
             continue  # a few RouterBench rows lack a score
         examples.append(
             RoutingExample(
                 prompt=routerbench_prompt(row["prompt"]),
-                local_score=float(row[local_model]),
-                cloud_score=float(row[cloud_model]),
+                local_score=_number(path, number, row[local_model], local_model),
+                cloud_score=_number(path, number, row[cloud_model], cloud_model),
                 category=row.get("eval_name") or None,
             )
         )
-    return tuple(examples)
+    return _non_empty(examples, path)

@@ -10,7 +10,7 @@ Scores may be on any fixed scale (0/1 correctness, a 1-10 judge score...), the s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,8 @@ class RoutingExample:
 class RoutingRow(BaseModel):
     """The wire form of one dataset line."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # NaN or infinite scores would turn every mean, and so every metric, into nan.
+    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
 
     prompt: str
     local_score: float
@@ -43,17 +44,26 @@ class DatasetError(ValueError):
 
 
 def load_dataset(path: Path) -> tuple[RoutingExample, ...]:
-    """Read a JSONL dataset; raises DatasetError naming the first bad line."""
+    """Read a JSONL dataset; raises DatasetError naming the file and the first bad line."""
     examples = []
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
+    try:
+        lines = path.open("rb")
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    with lines:
+        for number, line in _numbered(lines, path):
             if not line.strip():
                 continue
             try:
                 row = RoutingRow.model_validate(json.loads(line))
-            except (json.JSONDecodeError, ValidationError) as exc:
-                kind = type(exc).__name__
-                raise DatasetError(f"{path}: line {number} is not a routing row ({kind})") from None
+            except json.JSONDecodeError as exc:
+                raise DatasetError(
+                    f"{path}: line {number} is not JSON ({exc.msg}, column {exc.colno})"
+                ) from None
+            except ValidationError as exc:
+                raise DatasetError(
+                    f"{path}: line {number} is not a routing row ({field_errors(exc)})"
+                ) from None
             examples.append(
                 RoutingExample(
                     prompt=row.prompt,
@@ -67,19 +77,49 @@ def load_dataset(path: Path) -> tuple[RoutingExample, ...]:
     return tuple(examples)
 
 
+def _numbered(raw_lines: Iterable[bytes], path: Path) -> Iterator[tuple[int, str]]:
+    # Decoded line by line (not by the text layer's 8 KiB chunks) so errors name the right line.
+    number = 0
+    try:
+        for number, raw in enumerate(raw_lines, start=1):
+            yield number, raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DatasetError(f"{path}: line {number} is not UTF-8 text") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+
+
+def field_errors(exc: ValidationError) -> str:
+    """Which fields failed and why, without echoing their values (a prompt may be sensitive)."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'row'}: {error['msg']}"
+        for error in exc.errors(include_url=False, include_input=False)
+    )
+
+
 def write_dataset(examples: Iterable[RoutingExample], path: Path) -> int:
-    """Write examples as JSONL; returns the number of rows written."""
+    """Write examples as JSONL, all or nothing; returns the number of rows written.
+
+    Rows go to a temporary file beside ``path`` that replaces it only once every row is written,
+    so a failure half-way (a bad row, a full disk) leaves any earlier file in place.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
     count = 0
-    with path.open("w", encoding="utf-8") as out:
-        for example in examples:
-            row = RoutingRow(
-                prompt=example.prompt,
-                local_score=example.local_score,
-                cloud_score=example.cloud_score,
-                category=example.category,
-            )
-            out.write(row.model_dump_json(exclude_none=True) + "\n")
-            count += 1
+    try:
+        with partial.open("w", encoding="utf-8") as out:
+            for example in examples:
+                row = RoutingRow(
+                    prompt=example.prompt,
+                    local_score=example.local_score,
+                    cloud_score=example.cloud_score,
+                    category=example.category,
+                )
+                out.write(row.model_dump_json(exclude_none=True) + "\n")
+                count += 1
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
     return count
 
 

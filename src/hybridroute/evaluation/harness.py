@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from rich.console import Console
 from rich.progress import Progress
 
 from hybridroute.evaluation import metrics
@@ -60,7 +61,12 @@ def cloud_scores(
 ) -> np.ndarray:
     """Score every prompt, with a rich progress bar on long runs."""
     scores = np.empty(len(examples))
-    with Progress(disable=not progress or len(examples) < PROGRESS_MIN_ROWS, transient=True) as bar:
+    # On stderr, so that `--json > report.json` still shows progress and keeps stdout clean.
+    with Progress(
+        console=Console(stderr=True),
+        disable=not progress or len(examples) < PROGRESS_MIN_ROWS,
+        transient=True,
+    ) as bar:
         task = bar.add_task("routing prompts", total=len(examples))
         for index, example in enumerate(examples):
             scores[index] = router(example.prompt)
@@ -81,6 +87,7 @@ def evaluate(
     local = np.array([e.local_score for e in examples])
     cloud = np.array([e.cloud_score for e in examples])
     local_quality, cloud_quality = float(local.mean()), float(cloud.mean())
+    metrics.check_gap(local_quality, cloud_quality)  # before scoring: nothing to measure otherwise
     scores = cloud_scores(examples, router, progress=progress)
     # The oracle knows both answers: its score is the cloud's gain on that prompt, swept
     # like any router (this is how the data README's oracle figures are computed).

@@ -60,12 +60,29 @@ def random_curve(local: ArrayLike, cloud: ArrayLike, *, bins: int = 10) -> Curve
     )
 
 
-def performance_gap_recovered(quality: float, local_quality: float, cloud_quality: float) -> float:
-    """PGR of one operating point; raises when both tiers score the same (no gap to recover)."""
+class NoGapToRecover(ValueError):
+    """The cloud tier is not better than the local one on a dataset: PGR is undefined."""
+
+
+def check_gap(local_quality: float, cloud_quality: float) -> None:
+    """Raise NoGapToRecover unless cloud quality is above local quality.
+
+    The gap must be positive beyond float noise: with a gap of 1e-17 every PGR would be a ratio of
+    rounding errors, and with a negative gap "reaching p% of the gap" has no meaning for CPT.
+    """
     gap = cloud_quality - local_quality
-    if gap == 0:
-        raise ValueError("local and cloud quality are equal: there is no gap to recover")
-    return (quality - local_quality) / gap
+    scale = max(abs(local_quality), abs(cloud_quality))
+    if not gap > 1e-9 * scale:
+        raise NoGapToRecover(
+            f"cloud-only quality ({cloud_quality:.6g}) is not above local-only quality "
+            f"({local_quality:.6g}): there is no gap to recover, so APGR and CPT are undefined"
+        )
+
+
+def performance_gap_recovered(quality: float, local_quality: float, cloud_quality: float) -> float:
+    """PGR of one operating point; raises NoGapToRecover when the cloud is not better."""
+    check_gap(local_quality, cloud_quality)
+    return (quality - local_quality) / (cloud_quality - local_quality)
 
 
 def apgr(curve: Sequence[CurvePoint], local_quality: float, cloud_quality: float) -> float:

@@ -16,8 +16,12 @@ CloudScorer = Callable[[str], float]
 
 
 def capability_router(model_path: Path | None = None) -> CloudScorer:
-    """The shipped capability signal (learned model, no rules): 1 - local_ok."""
+    """The shipped capability signal (learned model, no rules): 1 - local_ok.
+
+    The model is loaded here, so a bad ``model_path`` fails before any prompt is scored.
+    """
     scorer = CapabilityScorer(CapabilitySettings(model_path=model_path))
+    scorer.model()
     return scorer.cloud_score
 
 

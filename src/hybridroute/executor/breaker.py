@@ -1,5 +1,10 @@
 """One circuit breaker per tier: closed → open after repeated failures → half-open probe.
 
+Every request the breaker lets through must end in exactly one verdict: `record_success`,
+`record_failure`, or — when the outcome says nothing about the tier (the caller's own bad
+request, a cancelled call, a client that hung up) — `release`, which frees the half-open
+probe slot without closing or re-opening the circuit.
+
 Asyncio-native and driven by an injected clock, so tests never sleep.
 """
 
@@ -45,6 +50,15 @@ class Breaker:
             self._probing = True
             return True
         return False
+
+    @property
+    def probing(self) -> bool:
+        """Whether the one half-open probe is out (right after `allows()`: this call is it)."""
+        return self._probing
+
+    def release(self) -> None:
+        """End the probe without a verdict: the circuit stays half-open, the next call probes."""
+        self._probing = False
 
     def record_success(self) -> None:
         was_open = self._opened_at is not None

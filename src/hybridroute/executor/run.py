@@ -76,12 +76,8 @@ class Executor:
             masking = self._masking(name, decision)
             try:
                 outgoing, session = self._prepare(name, request, masking)
-                if not self.breakers[name].allows():
-                    raise errors.CircuitOpen(name, "circuit open after recent failures")
-                deltas = self.tiers[name].stream(outgoing)
-                first = await _first(deltas)
+                deltas, first, probe = await self._open(name, outgoing)
             except FALLBACK_ON as exc:
-                self._failed(name, exc)
                 attempts.append(Attempt(tier=name, error=type(exc).__name__))
                 last = exc
                 continue
@@ -91,6 +87,7 @@ class Executor:
                 _first=first,
                 _rest=deltas,
                 _breaker=self.breakers[name],
+                _probe=probe,
                 _restorer=session.stream_restorer() if session else None,
                 _session=session,
             )
@@ -98,9 +95,7 @@ class Executor:
 
     def _order(self, decision: Decision) -> list[str]:
         if isinstance(decision.plan, Refuse):
-            raise errors.NoEligibleTier(
-                "no tier may serve this request: " + decision.summary(), decision.reasons
-            )
+            raise refusal(decision, decision.plan)
         return [decision.plan.tier, *decision.fallbacks]
 
     def _masking(self, name: str, decision: Decision) -> bool:
@@ -134,20 +129,35 @@ class Executor:
         return masked, session
 
     async def _call(self, name: str, request: Request) -> Completion:
+        probe = self._admit(name)
+        try:
+            completion = await self.tiers[name].complete(request)
+        except BaseException as exc:
+            self._failed(name, exc, probe=probe)
+            raise
+        self.breakers[name].record_success()
+        return completion
+
+    async def _open(self, name: str, request: Request) -> tuple[AsyncIterator[Delta], Delta, bool]:
+        """Start the tier's stream and fetch its first delta; the verdict waits for the end."""
+        probe = self._admit(name)
+        try:
+            deltas = self.tiers[name].stream(request)
+            first = await _first(deltas)
+        except BaseException as exc:
+            self._failed(name, exc, probe=probe)
+            raise
+        return deltas, first, probe
+
+    def _admit(self, name: str) -> bool:
+        """Pass the tier's breaker or raise `CircuitOpen`; True when this call is the probe."""
         breaker = self.breakers[name]
         if not breaker.allows():
             raise errors.CircuitOpen(name, "circuit open after recent failures")
-        try:
-            completion = await self.tiers[name].complete(request)
-        except FALLBACK_ON as exc:
-            self._failed(name, exc)
-            raise
-        breaker.record_success()
-        return completion
+        return breaker.probing
 
-    def _failed(self, name: str, exc: Exception) -> None:
-        if not isinstance(exc, errors.CircuitOpen):
-            self.breakers[name].record_failure()
+    def _failed(self, name: str, exc: BaseException, *, probe: bool) -> None:
+        _verdict_on_error(self.breakers[name], exc, probe=probe)
 
     def _exhausted(
         self, decision: Decision, attempts: list[Attempt], last: Exception | None
@@ -169,9 +179,11 @@ class RoutedDeltas:
     _first: Delta
     _rest: AsyncIterator[Delta]
     _breaker: Breaker
+    _probe: bool = False
     _restorer: StreamRestorer | None = None
     _session: MaskSession | None = None
     final: Delta | None = field(default=None)
+    _settled: bool = False
 
     async def __aiter__(self) -> AsyncIterator[Delta]:
         try:
@@ -181,15 +193,29 @@ class RoutedDeltas:
                     yield self._restore(delta)
                     if delta.finish_reason is not None:
                         break
-        except FALLBACK_ON:
-            self._breaker.record_failure()
+        except BaseException as exc:  # GeneratorExit when the consumer stops early
+            self._settle(exc)
             raise
-        self._breaker.record_success()
+        self._settle(None)
 
     async def aclose(self) -> None:
-        closer = getattr(self._rest, "aclose", None)
-        if closer is not None:
-            await closer()
+        try:
+            closer = getattr(self._rest, "aclose", None)
+            if closer is not None:
+                await closer()
+        finally:
+            # Closed before the end (or never iterated): abandoned, unless already settled.
+            self._settle(GeneratorExit())
+
+    def _settle(self, error: BaseException | None) -> None:
+        """Give the breaker its one verdict on this stream."""
+        if self._settled:
+            return
+        self._settled = True
+        if error is None or (self.final is not None and not isinstance(error, FALLBACK_ON)):
+            self._breaker.record_success()  # the last delta arrived: the tier did its job
+        else:
+            _verdict_on_error(self._breaker, error, probe=self._probe)
 
     def _restore(self, delta: Delta) -> Delta:
         if delta.finish_reason is not None:
@@ -204,6 +230,33 @@ class RoutedDeltas:
         restored = dataclasses.replace(delta, text=text, tool_calls=calls)
         self.final = restored
         return restored
+
+
+def refusal(decision: Decision, plan: Refuse) -> errors.HybridRouteError:
+    """The error a refusal is to the caller: retry later (503), protected data (403), or a
+    request this deployment cannot serve (422)."""
+    why = decision.summary()
+    if plan.cause == "unavailable":
+        down = next((r.tier for r in decision.reasons if r.rule == "tier_unavailable"), None)
+        return errors.TierUnavailable(down or "?", f"down for now, retry later: {why}")
+    if plan.cause == "sensitive":
+        return errors.SensitiveDataBlocked(f"sensitive data may not reach the tier(s): {why}")
+    return errors.NoEligibleTier("no tier may serve this request: " + why, decision.reasons)
+
+
+def _verdict_on_error(breaker: Breaker, exc: BaseException, *, probe: bool) -> None:
+    """A failure of the tier counts; anything else only frees the half-open probe slot.
+
+    `BadRequest` is the caller's fault: it does not count against the tier, and it does not
+    close the circuit either, since a 4xx proves little (a 404 from a misrouted proxy is one).
+    Cancellation, a consumer that stops early (`GeneratorExit`) and unexpected errors say
+    nothing about the tier. Releasing lets the next call probe instead of leaving the breaker
+    half-open with its probe slot taken forever.
+    """
+    if isinstance(exc, FALLBACK_ON):
+        breaker.record_failure()
+    elif probe:
+        breaker.release()
 
 
 async def _first(deltas: AsyncIterator[Delta]) -> Delta:

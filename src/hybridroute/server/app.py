@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.requests import Request as HTTPRequest
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from hybridroute.config import HybridRouteConfig, load_config
 from hybridroute.context import RequestContext
@@ -132,7 +133,8 @@ async def chat_completions(body: ChatCompletionRequest, request: HTTPRequest) ->
     if body.stream:
         stream = await router.stream(intake.request, intake.context)
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        return StreamingResponse(
+        return _ClosingStream(
+            stream,
             _events(stream, state, caller, created=created, include_usage=include_usage),
             media_type="text/event-stream",
             headers={
@@ -163,6 +165,21 @@ async def chat_completions(body: ChatCompletionRequest, request: HTTPRequest) ->
     )
 
 
+class _ClosingStream(StreamingResponse):
+    """Server-sent events that always release the routed stream once the response is over,
+    even when the client left before the body was iterated (then nothing else would)."""
+
+    def __init__(self, routed: RoutedStream, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._routed = routed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._routed.aclose()
+
+
 async def _events(
     stream: RoutedStream, state: Any, caller: Caller, *, created: int, include_usage: bool
 ) -> AsyncIterator[bytes]:
@@ -178,10 +195,10 @@ async def _events(
                 continue
             yield writer.delta(delta)
     except Exception as exc:  # the status line is gone: report in-band, as OpenAI does
-        yield error_event(errors.error_body(exc)[1])
+        yield _error_event(state, exc)
         return
     if final is None:
-        yield error_event(errors.error_body(BadResponse(stream.tier, "stream ended early"))[1])
+        yield _error_event(state, BadResponse(stream.tier, "stream ended early"))
         return
     usage = final.usage
     state.ledger.charge(caller, usage.total_tokens if usage else 0)
@@ -197,6 +214,12 @@ async def _events(
     if include_usage and usage is not None:
         yield writer.usage(usage)
     yield DONE_EVENT
+
+
+def _error_event(state: Any, exc: BaseException) -> bytes:
+    """An in-band stream error, counted like the errors sent with a status line."""
+    errors.count(state.metrics, exc)
+    return error_event(errors.error_body(exc)[1])
 
 
 async def list_models(request: HTTPRequest) -> dict[str, Any]:

@@ -90,6 +90,8 @@ def error_body(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]]
         headers["retry-after"] = str(max(1, round(retry_after)))
     if status == 401:
         headers["www-authenticate"] = "Bearer"
+    if isinstance(exc, HTTPException) and exc.headers:
+        headers.update(exc.headers)  # e.g. the `Allow` header a 405 must carry
     error = {
         "message": _message(exc, status),
         "type": spec.type,
@@ -123,7 +125,11 @@ async def respond(scope: Scope, receive: Receive, send: Send, exc: BaseException
 
 def _count(scope: Scope, exc: BaseException) -> None:
     app = scope.get("app")
-    metrics = getattr(getattr(app, "state", None), "metrics", None)
+    count(getattr(getattr(app, "state", None), "metrics", None), exc)
+
+
+def count(metrics: Any, exc: BaseException) -> None:
+    """Count an error sent to a client (with a status line, or in-band in a stream)."""
     if metrics is not None:
         spec = spec_for(exc)
         metrics.rejected(spec.code or spec.type)
@@ -154,6 +160,9 @@ def _validation_message(exc: RequestValidationError) -> str:
     if first.get("type") == "json_invalid":
         return "request body is not valid JSON"
     where = _loc(first.get("loc", ()))
+    if not where and first.get("type") == "value_error":
+        # Whole-body checks (schemas.check_json_tree): the message names no value.
+        return str(first.get("msg", "invalid request body")).removeprefix("Value error, ")
     if not where:
         return "request body must be a JSON object (send Content-Type: application/json)"
     more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
@@ -175,14 +184,25 @@ def _param(exc: BaseException) -> str | None:
 def _loc(loc: Any) -> str:
     """The field path; a part that is not a wire field name (a dict key, an unknown key the
     caller sent) is shown as `<key>`, since it may be personal data."""
-    return ".".join(_safe_part(p) for p in loc if p != "body")
+    parts = [p for p in loc if p != "body"]
+    return ".".join(
+        _safe_part(part, inside_free_form=any(p in FREE_FORM_FIELDS for p in parts[:index]))
+        for index, part in enumerate(parts)
+    )
 
 
-def _safe_part(part: Any) -> str:
-    # A mistyped field name (`temprature`) is worth showing; an e-mail or id as a key is not.
-    if isinstance(part, int) or part in WIRE_FIELDS or _FIELD_LIKE.fullmatch(str(part)):
+def _safe_part(part: Any, *, inside_free_form: bool) -> str:
+    # A mistyped field name (`temprature`) is worth showing; an e-mail or id as a key is not,
+    # and neither is any key of a free-form object (`metadata`), whatever it looks like.
+    if isinstance(part, int) or part in WIRE_FIELDS:
+        return str(part)
+    if not inside_free_form and _FIELD_LIKE.fullmatch(str(part)):
         return str(part)
     return "<key>"
+
+
+# Fields whose keys are the caller's own data, not wire field names.
+FREE_FORM_FIELDS = frozenset({"metadata", "logit_bias", "parameters", "json_schema"})
 
 
 def _wire_fields() -> frozenset[str]:

@@ -8,9 +8,10 @@ Response models document the shapes in the OpenAPI schema; handlers build plain 
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Mode = Literal["privacy-first", "performance-first", "cost-first", "balanced"]
 
@@ -93,6 +94,12 @@ class RoutingOptions(_Wire):
 class ChatCompletionRequest(_Wire):
     """POST /v1/chat/completions (also the body of POST /v1/route)."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_json(cls, data: Any) -> Any:
+        check_json_tree(data)
+        return data
+
     model: str = Field(default="auto", min_length=1, max_length=256)
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool | None = False
@@ -122,6 +129,41 @@ class ChatCompletionRequest(_Wire):
     reasoning_effort: str | None = None
     prompt_cache_key: str | None = None
     safety_identifier: str | None = None
+
+
+MAX_JSON_DEPTH = 64
+
+
+def check_json_tree(data: Any) -> None:
+    """Refuse what Python's JSON parser lets through but nothing downstream can carry.
+
+    NaN/Infinity (not JSON; httpx refuses to send them upstream), strings with an unpaired
+    UTF-16 surrogate such as "\\ud800" (not encodable as UTF-8) and nesting deeper than
+    ``MAX_JSON_DEPTH`` (tool schemas are walked recursively). Iterative, so a deep body cannot
+    exhaust the stack here either.
+    """
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError(f"the request is nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(node, dict):
+            stack.extend((key, depth) for key in node)
+            stack.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, list):
+            stack.extend((item, depth + 1) for item in node)
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise ValueError("NaN and Infinity are not valid JSON numbers")
+        elif isinstance(node, str) and not node.isascii() and not _utf8_encodable(node):
+            raise ValueError("a string holds an unpaired UTF-16 surrogate (\\ud800-\\udfff)")
+
+
+def _utf8_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 IGNORED_FIELDS = (

@@ -24,6 +24,7 @@ from hybridroute.types import Completion, Delta, Request, Timings, Usage
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
+    from llama_cpp.llama_chat_format import ChatFormatter
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +58,8 @@ class LlamaCppTier(Tier):
         self.info = info
         self._spec = model
         self._llm: Llama | None = None
+        self._template: ChatFormatter | None = None  # the GGUF's own, when llama.cpp uses it
+        self._load_error: str | None = None  # why the last load failed, for health()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"llama-{info.name}")
         self._pending = 0  # requests queued or running on the worker
         self.load_ms: float | None = None
@@ -117,6 +120,8 @@ class LlamaCppTier(Tier):
             await job
 
     async def health(self) -> Health:
+        if self._load_error is not None:
+            return Health(status=HealthStatus.DOWN, detail=self._load_error)
         if self._llm is None:
             return Health(status=HealthStatus.UNKNOWN, detail="not loaded yet")
         return Health(status=HealthStatus.UP, detail=f"queue={self._pending}")
@@ -155,9 +160,11 @@ class LlamaCppTier(Tier):
                 verbose=False,
             )
         except (ValueError, RuntimeError) as exc:
-            raise errors.TierUnavailable(
-                self.name, f"cannot load model: {type(exc).__name__}"
-            ) from exc
+            # llama.cpp's text names the file problem (path, format), never request data.
+            self._load_error = f"cannot load model: {_one_line(exc)}"
+            raise errors.TierUnavailable(self.name, self._load_error) from exc
+        self._load_error = None
+        self._template = _own_template(self._llm)
         self.load_ms = (time.perf_counter() - started) * 1000
         if self._spec.calibrate:
             self.measured = _calibrate(self._llm)
@@ -175,8 +182,10 @@ class LlamaCppTier(Tier):
             self._generate_into(self._llm, request, emit, cancelled)
         except errors.HybridRouteError as exc:
             emit(exc)
+        except ValueError as exc:
+            emit(_overflow(self.name, exc, self._spec.n_ctx) or _failure(self.name, exc))
         except Exception as exc:  # llama.cpp raises bare ValueError/RuntimeError
-            emit(errors.BadResponse(self.name, f"local model failed: {type(exc).__name__}"))
+            emit(_failure(self.name, exc))
 
     def _generate_into(
         self,
@@ -192,13 +201,15 @@ class LlamaCppTier(Tier):
         started = time.perf_counter()
         first_at: float | None = None
         finish = "stop"
+        messages = [{"role": m.role, "content": m.content or ""} for m in request.messages]
+        max_tokens = self._fit(llm, messages, request.max_tokens or DEFAULT_MAX_TOKENS)
         # llama-cpp-python's TypedDict unions don't narrow; the stream is plain dicts.
         chunks: Any = llm.create_chat_completion(
-            messages=[{"role": m.role, "content": m.content or ""} for m in request.messages],  # type: ignore[misc]
+            messages=messages,  # type: ignore[arg-type]
             stream=True,
             temperature=temperature,
             top_p=1.0 if request.top_p is None else request.top_p,
-            max_tokens=request.max_tokens or DEFAULT_MAX_TOKENS,
+            max_tokens=max_tokens,
             stop=list(request.stop),
             seed=request.seed,
             response_format=_response_format(request.response_format),  # type: ignore[arg-type]
@@ -238,6 +249,72 @@ class LlamaCppTier(Tier):
                 token_stats=recorder.stats() if request.want_token_stats else (),
             )
         )
+
+    def _fit(self, llm: Llama, messages: list[dict[str, str]], max_tokens: int) -> int:
+        """Refuse a prompt that leaves no room in the context window; clip `max_tokens`.
+
+        The router only estimates tokens (4 chars each); some text is several tokens per
+        char, so the real count, taken with the model's own tokenizer, decides. A prompt
+        that fits with `max_tokens` clipped to the room left is served, as llama.cpp itself
+        does (OpenAI refuses instead): a small local window is easily exceeded by a default
+        `max_tokens`, and the answer then ends with finish_reason "length".
+        """
+        n_ctx = llm.n_ctx()
+        prompt = _prompt_tokens(llm, self._template, messages)
+        if prompt >= n_ctx:
+            raise errors.BadRequest(
+                self.name, f"prompt is {prompt} tokens, the context window is {n_ctx}"
+            )
+        return min(max_tokens, n_ctx - prompt)
+
+
+def _prompt_tokens(
+    llm: Llama, template: ChatFormatter | None, messages: list[dict[str, str]]
+) -> int:
+    """Tokens in the prompt llama.cpp will build from `messages`.
+
+    Exact with the GGUF's own template (the default), formatted and tokenized as
+    llama-cpp-python does; with another chat format, the messages' text alone, a lower bound
+    short of a few role markers (`_overflow` catches what slips through).
+    """
+    if template is not None:
+        result = template(messages=messages)  # type: ignore[arg-type]
+        text, bos = result.prompt, not result.added_special
+    else:
+        text, bos = "\n".join(f"{m['role']}\n{m['content']}" for m in messages), True
+    return len(llm.tokenize(text.encode("utf-8"), add_bos=bos, special=True))
+
+
+def _own_template(llm: Llama) -> ChatFormatter | None:
+    """The GGUF's chat template, when it is what llama-cpp-python formats prompts with."""
+    template = llm.metadata.get("tokenizer.chat_template")
+    if not template or llm.chat_handler is not None or llm.chat_format != "chat_template.default":
+        return None
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    def text(token: int) -> str:
+        return llm.detokenize([token], special=True).decode(errors="replace") if token >= 0 else ""
+
+    return Jinja2ChatFormatter(
+        template=template, eos_token=text(llm.token_eos()), bos_token=text(llm.token_bos())
+    )
+
+
+def _overflow(tier: str, exc: ValueError, n_ctx: int) -> errors.BadRequest | None:
+    """llama.cpp's own refusal of a prompt too long for the window, as the caller's error."""
+    if not str(exc).startswith("Requested tokens ("):
+        return None
+    return errors.BadRequest(tier, f"prompt does not fit the context window of {n_ctx} tokens")
+
+
+def _failure(tier: str, exc: Exception) -> errors.BadResponse:
+    return errors.BadResponse(tier, f"local model failed: {type(exc).__name__}")
+
+
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    """`Type: message` on one line, cut to `limit` characters."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _check_supported(tier: str, request: Request) -> None:

@@ -1,14 +1,17 @@
 """A tier for any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp server,
-LM Studio, another hybridroute node) over httpx."""
+LM Studio, another hybridroute node) over httpx.
+
+The upstream is not trusted to be well formed: every field we read from its body is
+type-checked, and a wrong shape raises `BadResponse` naming the field, never its value."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import re
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -18,6 +21,11 @@ from hybridroute.tiers._sse import DONE, iter_sse_data
 from hybridroute.tiers.base import Health, HealthStatus, Tier, TierInfo
 from hybridroute.types import Completion, Delta, Request, Timings, Usage
 
+# OpenAI accepts at most 128 tools per request; no sane answer calls more than that at once.
+_MAX_TOOL_CALLS = 128
+# Token counts above this are not counts (and would overflow float metrics); dropped.
+_MAX_TOKENS = 10**9
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Timeouts:
@@ -26,6 +34,22 @@ class Timeouts:
     connect: float = 5.0
     read: float = 60.0
     total: float = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Deadline:
+    """When a whole request must be over, on the event loop's clock."""
+
+    at: float
+    budget_s: float
+
+    @classmethod
+    def start(cls, budget_s: float) -> _Deadline:
+        return cls(at=asyncio.get_running_loop().time() + budget_s, budget_s=budget_s)
+
+
+class _Malformed(Exception):
+    """The upstream body has the wrong shape; the message names the field, never its value."""
 
 
 class OpenAICompatibleTier(Tier):
@@ -53,69 +77,50 @@ class OpenAICompatibleTier(Tier):
 
     async def complete(self, request: Request) -> Completion:
         started = time.perf_counter()
+        deadline = _Deadline.start(self._timeouts.total)
         body = self._body(request, stream=False)
         with self._map_errors():
-            response = await self._client.post(
-                "/chat/completions", json=body, timeout=self._timeout()
-            )
+            async with self._within(deadline):
+                response = await self._client.post(
+                    "/chat/completions", json=body, timeout=self._timeout()
+                )
             self._raise_for_status(response)
             payload = self._json(response.content)
-        total_ms = (time.perf_counter() - started) * 1000
-        return self._completion(payload, total_ms)
+            total_ms = (time.perf_counter() - started) * 1000
+            return self._completion(payload, total_ms)
 
     async def stream(self, request: Request) -> AsyncIterator[Delta]:
         started = time.perf_counter()
-        first_at: float | None = None
-        pieces = 0
-        usage: Usage | None = None
-        finish: str | None = None
-        tool_calls: list[dict[str, Any]] = []
-        body = self._body(request, stream=True)
-        with self._map_errors():
-            async with self._client.stream(
-                "POST", "/chat/completions", json=body, timeout=self._timeout()
-            ) as response:
-                if response.status_code >= 400:
-                    await response.aread()
-                self._raise_for_status(response)
-                done = False
-                async for data in iter_sse_data(response.aiter_lines()):
-                    if data.strip() == DONE:
-                        done = True
-                        break
-                    chunk = self._json(data.encode())
-                    if "error" in chunk and not chunk.get("choices"):
-                        raise errors.BadResponse(self.name, "upstream sent an error event")
-                    if chunk.get("usage"):
-                        usage = _usage(chunk["usage"])
-                    for choice in chunk.get("choices") or []:
-                        delta = choice.get("delta") or {}
-                        text = delta.get("content") or ""
-                        if delta.get("tool_calls"):
-                            _merge_tool_calls(tool_calls, delta["tool_calls"])
-                        finish = choice.get("finish_reason") or finish
-                        if text:
-                            if first_at is None:
-                                first_at = time.perf_counter()
-                            pieces += 1
-                            yield Delta(text=text)
-                if not done:
-                    raise errors.BadResponse(self.name, "stream ended before [DONE]")
-        if finish is None:
-            raise errors.BadResponse(self.name, "stream carried no finish_reason")
-        end = time.perf_counter()
-        yield Delta(
-            finish_reason=finish,
-            usage=usage or Usage(completion_tokens=pieces),
-            timings=_timings(started, first_at, end, usage.completion_tokens if usage else pieces),
-            tool_calls=tuple(tool_calls) or None,
+        deadline = _Deadline.start(self._timeouts.total)
+        state = _StreamState()
+        outgoing = self._client.build_request(
+            "POST",
+            "/chat/completions",
+            json=self._body(request, stream=True),
+            timeout=self._timeout(),
         )
+        with self._map_errors():
+            async with self._within(deadline):
+                response = await self._client.send(outgoing, stream=True)
+            try:
+                if response.status_code >= 400:
+                    async with self._within(deadline):
+                        await response.aread()
+                self._raise_for_status(response)
+                async for chunk in self._chunks(response, deadline):
+                    for text in state.feed(chunk):
+                        yield Delta(text=text)
+            finally:
+                # Unread bytes left: httpcore closes the connection rather than reusing it.
+                await response.aclose()
+            yield state.final(started)
 
     async def health(self) -> Health:
         started = time.perf_counter()
         try:
             with self._map_errors():
-                response = await self._client.get("/models", timeout=self._timeouts.connect + 2)
+                async with self._within(_Deadline.start(self._timeouts.connect + 2)):
+                    response = await self._client.get("/models", timeout=self._timeouts.connect + 2)
                 self._raise_for_status(response)
         except errors.TierError as exc:
             return Health(status=HealthStatus.DOWN, detail=type(exc).__name__)
@@ -125,8 +130,42 @@ class OpenAICompatibleTier(Tier):
         await self._client.aclose()
 
     def _timeout(self) -> httpx.Timeout:
+        # Per-phase limits only; `_within` bounds the whole request by `total`.
         t = self._timeouts
         return httpx.Timeout(t.read, connect=t.connect, pool=t.total)
+
+    @asynccontextmanager
+    async def _within(self, deadline: _Deadline) -> AsyncIterator[None]:
+        """Cancel the network step inside at `deadline`, raising DeadlineExceeded.
+
+        Cancelling httpx mid-response closes that connection instead of pooling it."""
+        scope = asyncio.timeout_at(deadline.at)
+        try:
+            async with scope:
+                yield
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            raise errors.DeadlineExceeded(
+                self.name, f"no complete answer within {deadline.budget_s:g} s"
+            ) from None
+
+    async def _chunks(
+        self, response: httpx.Response, deadline: _Deadline
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The stream's JSON chunks up to `[DONE]`, each read bounded by `deadline`."""
+        events = iter_sse_data(response.aiter_lines())
+        while True:
+            async with self._within(deadline):
+                data = await anext(events, None)
+            if data is None:
+                raise errors.BadResponse(self.name, "stream ended before [DONE]")
+            if data.strip() == DONE:
+                return
+            chunk = self._json(data.encode())
+            if "error" in chunk and not chunk.get("choices"):
+                raise errors.BadResponse(self.name, "upstream sent an error event")
+            yield chunk
 
     def _body(self, request: Request, *, stream: bool) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -169,14 +208,14 @@ class OpenAICompatibleTier(Tier):
         message = choices[0].get("message")
         if not isinstance(message, dict):
             raise errors.BadResponse(self.name, "first choice has no message")
-        text = message.get("content")
-        tool_calls = message.get("tool_calls") or None
-        if not isinstance(text, str | None) or (not text and not tool_calls):
+        text = _optional(message, "content", str, "message.content")
+        tool_calls = _tool_calls(message.get("tool_calls"))
+        if not text and not tool_calls:
             raise errors.BadResponse(self.name, "answer has neither content nor tool calls")
-        finish = choices[0].get("finish_reason")
-        if not isinstance(finish, str):
+        finish = _optional(choices[0], "finish_reason", str, "finish_reason")
+        if finish is None:
             raise errors.BadResponse(self.name, "response has no finish_reason")
-        usage = _usage(payload.get("usage") or {})
+        usage = _usage(payload.get("usage")) or Usage()
         decode_tps = usage.completion_tokens / (total_ms / 1000) if total_ms > 0 else None
         return Completion(
             tier=self.name,
@@ -185,7 +224,7 @@ class OpenAICompatibleTier(Tier):
             usage=usage,
             timings=Timings(ttft_ms=None, total_ms=total_ms, decode_tps=decode_tps),
             model=payload.get("model") if isinstance(payload.get("model"), str) else None,
-            tool_calls=tuple(tool_calls) if tool_calls else None,
+            tool_calls=tool_calls,
         )
 
     def _raise_for_status(self, response: httpx.Response) -> None:
@@ -209,11 +248,13 @@ class OpenAICompatibleTier(Tier):
 
     @contextmanager
     def _map_errors(self) -> Iterator[None]:
-        """Translate httpx exceptions into the hybridroute tree (never by message text)."""
+        """Translate httpx exceptions (never by message text) and malformed bodies."""
         try:
             yield
         except httpx.HTTPError as exc:
             raise map_httpx_error(self.name, exc) from exc
+        except _Malformed as exc:
+            raise errors.BadResponse(self.name, str(exc)) from None
 
 
 def map_httpx_error(tier: str, exc: httpx.HTTPError) -> errors.TierError:
@@ -241,15 +282,68 @@ def _wire_message(role: str, content: str | None, extra: Mapping[str, Any]) -> d
     return {"role": role, "content": content, **extra}
 
 
-def _usage(raw: Any) -> Usage:
+@dataclass(slots=True)
+class _StreamState:
+    """What a stream has said so far: text pieces, finish reason, usage, tool calls."""
+
+    first_at: float | None = None
+    pieces: int = 0
+    usage: Usage | None = None
+    finish: str | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def feed(self, chunk: dict[str, Any]) -> list[str]:
+        """Take one chunk in; return its non-empty text pieces, in order."""
+        if chunk.get("usage"):
+            self.usage = _usage(chunk["usage"]) or self.usage
+        choices = _optional(chunk, "choices", list, "choices") or []
+        texts = [text for choice in choices if (text := self._choice(choice))]
+        if texts and self.first_at is None:
+            self.first_at = time.perf_counter()
+        self.pieces += len(texts)
+        return texts
+
+    def _choice(self, choice: Any) -> str:
+        if not isinstance(choice, dict):
+            raise _Malformed("choices[] has the wrong type")
+        delta = _optional(choice, "delta", dict, "choices[].delta") or {}
+        text = _optional(delta, "content", str, "delta.content") or ""
+        _merge_tool_calls(self.tool_calls, delta.get("tool_calls"))
+        self.finish = _optional(choice, "finish_reason", str, "finish_reason") or self.finish
+        return text
+
+    def final(self, started: float) -> Delta:
+        if self.finish is None:
+            raise _Malformed("stream carried no finish_reason")
+        tokens = self.usage.completion_tokens if self.usage else self.pieces
+        return Delta(
+            finish_reason=self.finish,
+            usage=self.usage or Usage(completion_tokens=self.pieces),
+            timings=_timings(started, self.first_at, time.perf_counter(), tokens),
+            tool_calls=tuple(self.tool_calls) or None,
+        )
+
+
+def _optional(obj: Mapping[str, Any], key: str, kind: type, name: str) -> Any:
+    """`obj[key]`: None when absent or null, else it must be a `kind` (bool is no int)."""
+    value = obj.get(key)
+    if value is None or (isinstance(value, kind) and not isinstance(value, bool)):
+        return value
+    raise _Malformed(f"{name} has the wrong type")
+
+
+def _usage(raw: Any) -> Usage | None:
+    """Token counts, or None when they are not counts. Usage only feeds metrics and cost, so
+    a bad one is dropped rather than failing an otherwise good answer."""
     if not isinstance(raw, dict):
-        return Usage()
-    prompt = raw.get("prompt_tokens")
-    completion = raw.get("completion_tokens")
-    return Usage(
-        prompt_tokens=prompt if isinstance(prompt, int) else 0,
-        completion_tokens=completion if isinstance(completion, int) else 0,
-    )
+        return None
+    counts = [raw.get("prompt_tokens", 0), raw.get("completion_tokens", 0)]
+    for count in counts:
+        if isinstance(count, bool) or not isinstance(count, int):
+            return None
+        if not 0 <= count <= _MAX_TOKENS:
+            return None
+    return Usage(prompt_tokens=counts[0], completion_tokens=counts[1])
 
 
 def _timings(started: float, first_at: float | None, end: float, tokens: int) -> Timings:
@@ -261,40 +355,110 @@ def _timings(started: float, first_at: float | None, end: float, tokens: int) ->
     )
 
 
+def _tool_calls(raw: Any) -> tuple[dict[str, Any], ...] | None:
+    """A plain answer's `message.tool_calls`, rebuilt in the one shape the gateway sends."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise _Malformed("message.tool_calls has the wrong type")
+    if len(raw) > _MAX_TOOL_CALLS:
+        raise _Malformed(f"message.tool_calls has {len(raw)} calls (limit {_MAX_TOOL_CALLS})")
+    calls = [_call(*_fragment(part)[1:]) for part in raw]
+    return tuple(calls) or None
+
+
 def _merge_tool_calls(acc: list[dict[str, Any]], parts: Any) -> None:
-    """Assemble streamed tool-call fragments (indexed pieces of name and arguments)."""
-    if not isinstance(parts, list):
+    """Assemble streamed tool-call fragments (indexed pieces of name and arguments).
+
+    OpenAI and vLLM number calls 0, 1, 2… and start each one at the next index, so an
+    index may only name a call already begun or the next new one, below `_MAX_TOOL_CALLS`:
+    anything else would add empty placeholder calls (a huge index, gigabytes of them)."""
+    if parts is None:
         return
+    if not isinstance(parts, list):
+        raise _Malformed("delta.tool_calls has the wrong type")
     for part in parts:
-        if not isinstance(part, dict):
-            continue
-        index = part.get("index", len(acc))
-        while len(acc) <= index:
-            acc.append({"type": "function", "function": {"name": "", "arguments": ""}})
+        index, call_id, name, arguments = _fragment(part)
+        index = len(acc) if index is None else index
+        if not 0 <= index <= min(len(acc), _MAX_TOOL_CALLS - 1):
+            raise _Malformed(f"tool_calls[].index out of order ({len(acc)} calls so far)")
+        if index == len(acc):
+            acc.append(_call(None, "", ""))
         call = acc[index]
-        if part.get("id"):
-            call["id"] = part["id"]
-        fn = part.get("function") or {}
-        call["function"]["name"] += fn.get("name") or ""
-        call["function"]["arguments"] += fn.get("arguments") or ""
+        if call_id:
+            call["id"] = call_id
+        call["function"]["name"] += name
+        call["function"]["arguments"] += arguments
+
+
+def _fragment(part: Any) -> tuple[int | None, str | None, str, str]:
+    """One tool call or streamed piece of one: index, id, name, arguments."""
+    if not isinstance(part, dict):
+        raise _Malformed("tool_calls[] has the wrong type")
+    fn = _optional(part, "function", dict, "tool_calls[].function") or {}
+    return (
+        _optional(part, "index", int, "tool_calls[].index"),
+        _optional(part, "id", str, "tool_calls[].id"),
+        _optional(fn, "name", str, "tool_calls[].function.name") or "",
+        _optional(fn, "arguments", str, "tool_calls[].function.arguments") or "",
+    )
+
+
+def _call(call_id: str | None, name: str, arguments: str) -> dict[str, Any]:
+    call: dict[str, Any] = {"type": "function", "function": {"name": name, "arguments": arguments}}
+    if call_id:
+        call["id"] = call_id
+    return call
 
 
 def _error_detail(response: httpx.Response) -> str:
-    """The upstream's error type or code, never its message (which may echo input)."""
+    """The upstream's error type or code, only when it is a label we know (any other field,
+    message included, may echo input or carry anything)."""
     try:
         payload = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError, httpx.ResponseNotRead):
         return ""
     err = payload.get("error") if isinstance(payload, dict) else None
-    if isinstance(err, dict):
-        label = err.get("type") or err.get("code")
-        # Only identifier-like labels: an upstream may echo input into any field it sends.
-        if isinstance(label, str) and _ERROR_LABEL.fullmatch(label):
+    if not isinstance(err, dict):
+        return ""
+    for label in (err.get("type"), err.get("code")):
+        if isinstance(label, str) and label in _KNOWN_ERROR_LABELS:
             return f" ({label})"
     return ""
 
 
-_ERROR_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,47}")
+# Error types and codes of OpenAI, vLLM and the llama.cpp server; nothing else is relayed.
+_KNOWN_ERROR_LABELS = frozenset(
+    {
+        # OpenAI `type`
+        "invalid_request_error",
+        "authentication_error",
+        "permission_error",
+        "not_found_error",
+        "rate_limit_error",
+        "server_error",
+        "api_error",
+        "insufficient_quota",
+        # OpenAI `code`
+        "context_length_exceeded",
+        "model_not_found",
+        "invalid_api_key",
+        "rate_limit_exceeded",
+        "invalid_model",
+        "invalid_value",
+        "unsupported_value",
+        "unsupported_parameter",
+        "missing_required_parameter",
+        # vLLM `type`
+        "BadRequestError",
+        "NotFoundError",
+        "InternalServerError",
+        # llama.cpp server `type`
+        "not_supported_error",
+        "unavailable_error",
+        "exceed_context_size_error",
+    }
+)
 
 
 def _retry_after(value: str | None) -> float | None:
