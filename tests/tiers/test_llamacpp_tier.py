@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from hybridroute.executor.breaker import Breaker, BreakerState
 from hybridroute.executor.run import Executor
 from hybridroute.plans import Decision, Direct
 from hybridroute.tiers.base import HealthStatus, LatencyProfile, TierInfo
-from hybridroute.tiers.llamacpp import LlamaCppTier, ModelSpec
+from hybridroute.tiers.llamacpp import RELOAD_AFTER_S, LlamaCppTier, ModelSpec
 from hybridroute.types import Location, Request
 
 QUESTION = "What is the capital of France?"
@@ -130,7 +130,11 @@ async def test_required_tool_call_is_refused_clearly(device_tier: LlamaCppTier) 
 
 @asynccontextmanager
 async def small_tier(
-    path: Path, *, n_ctx: int = 256, chat_format: str | None = None
+    path: Path,
+    *,
+    n_ctx: int = 256,
+    chat_format: str | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> AsyncIterator[LlamaCppTier]:
     """A second, uncalibrated copy of the model with its own (small) context window."""
     info = TierInfo(
@@ -142,7 +146,7 @@ async def small_tier(
         latency=LatencyProfile(prefill_tps=250.0, decode_tps=80.0),
     )
     spec = ModelSpec(path=path, n_ctx=n_ctx, chat_format=chat_format, calibrate=False)
-    tier = LlamaCppTier(info=info, model=spec)
+    tier = LlamaCppTier(info=info, model=spec, clock=clock)
     try:
         yield tier
     finally:
@@ -205,3 +209,18 @@ async def test_a_model_file_that_is_not_gguf_reports_the_tier_down(tmp_path: Pat
         health = await tier.health()
         assert health.status is HealthStatus.DOWN
         assert health.detail.startswith("cannot load model: ValueError: Failed to load model")
+
+
+async def test_a_failed_load_is_retried_by_health_checks(tmp_path: Path, gguf_path: Path) -> None:
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF half-copied")
+    now = [0.0]
+    async with small_tier(model, clock=lambda: now[0]) as tier:
+        with pytest.raises(errors.TierUnavailable):
+            await tier.load()
+        model.write_bytes(gguf_path.read_bytes())  # the file is fixed in place
+        now[0] += RELOAD_AFTER_S - 1
+        assert (await tier.health()).status is HealthStatus.DOWN  # not retried yet
+        now[0] += 1
+        assert (await tier.health()).status is HealthStatus.UP  # healed without a restart
+        assert (await tier.complete(greedy())).text

@@ -8,6 +8,7 @@ asked, measures this machine's prefill and decode speed right after loading.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import threading
 import time
@@ -54,12 +55,20 @@ def default_model_path() -> Path:
 class LlamaCppTier(Tier):
     """Chat completions from an in-process llama.cpp model."""
 
-    def __init__(self, *, info: TierInfo, model: ModelSpec) -> None:
+    def __init__(
+        self,
+        *,
+        info: TierInfo,
+        model: ModelSpec,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.info = info
         self._spec = model
         self._llm: Llama | None = None
         self._template: ChatFormatter | None = None  # the GGUF's own, when llama.cpp uses it
         self._load_error: str | None = None  # why the last load failed, for health()
+        self._failed_at = 0.0
+        self._clock = clock
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"llama-{info.name}")
         self._pending = 0  # requests queued or running on the worker
         self.load_ms: float | None = None
@@ -120,6 +129,11 @@ class LlamaCppTier(Tier):
             await job
 
     async def health(self) -> Health:
+        if self._load_error is not None and self._clock() - self._failed_at >= RELOAD_AFTER_S:
+            # A failed load is retried by the health checks (the gateway's /readyz), so a model
+            # file fixed in place, or a transient failure, heals without a restart.
+            with contextlib.suppress(errors.TierUnavailable):
+                await self.load()
         if self._load_error is not None:
             return Health(status=HealthStatus.DOWN, detail=self._load_error)
         if self._llm is None:
@@ -162,6 +176,7 @@ class LlamaCppTier(Tier):
         except (ValueError, RuntimeError) as exc:
             # llama.cpp's text names the file problem (path, format), never request data.
             self._load_error = f"cannot load model: {_one_line(exc)}"
+            self._failed_at = self._clock()
             raise errors.TierUnavailable(self.name, self._load_error) from exc
         self._load_error = None
         self._template = _own_template(self._llm)
@@ -359,6 +374,7 @@ def _calibrate(llm: Llama) -> LatencyProfile:
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MAX_TOKENS = 512
+RELOAD_AFTER_S = 30.0  # a failed model load is retried by health checks this long after
 CALIBRATION_PREFILL = 192
 CALIBRATION_DECODE = 32
 CALIBRATION_TEXT = " ".join(
