@@ -293,6 +293,51 @@ async def test_masking_covers_tool_arguments_tool_definitions_and_stop(
     assert sent.count("<EMAIL_1>") >= 4  # content, arguments, description, stop
 
 
+async def test_masking_covers_object_keys_numbers_and_the_named_tool_choice(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    router = make_router(faulty_upstream.base_url, local_ok=0.05)
+    schema = {
+        "type": "object",
+        "properties": {EMAIL: {"type": "string"}, "reach": {"type": "integer", "const": 555}},
+        "required": [EMAIL],
+    }
+    tool = {"type": "function", "function": {"name": "f", "parameters": schema}}
+    request = conversation(
+        ("user", f"Fill the form for {EMAIL}.", {}),
+        tools=(tool,),
+        tool_choice={"type": "function", "function": {"name": f"for {EMAIL}"}},
+    )
+    routed = await router.complete(request)
+    assert routed.tier == "cloud" and routed.decision.plan.kind == "masked"
+    sent = faulty_upstream.received[-1]
+    assert EMAIL not in json.dumps(sent)
+    sent_schema = sent["tools"][0]["function"]["parameters"]  # type: ignore[index]
+    # The key is masked like any value; the schema's own structure and other numbers stay.
+    assert set(sent_schema["properties"]) == {"<EMAIL_1>", "reach"}
+    assert sent_schema["required"] == ["<EMAIL_1>"] and sent_schema["type"] == "object"
+    assert sent_schema["properties"]["reach"]["const"] == 555
+    # Values only in a key or a number are seen by the routing decision as well.
+    keyed = {
+        "type": "function",
+        "function": {
+            "name": "g",
+            "parameters": {"properties": {f"My SSN is {SSN}": {"type": "string"}}},
+        },
+    }
+    numbered = {
+        "type": "function",
+        "function": {
+            "name": "h",
+            "parameters": {"properties": {"card": {"type": "integer", "const": 4111111111111111}}},
+        },
+    }
+    for tools in ((keyed,), (numbered,)):
+        decision = router.route(conversation(("user", "Fill the form.", {}), tools=tools))
+        assert decision.privacy_action == "local_only" and decision.tier == "device"
+
+
 async def test_a_value_found_late_is_masked_in_earlier_messages_too(
     make_router,
     faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]

@@ -69,7 +69,13 @@ class Request:
         return found
 
     def map_strings(self, change: Callable[[str], str]) -> Request:
-        """A copy with `change` applied to every string leaf sent upstream (not dict keys)."""
+        """A copy with `change` applied to every string sent upstream, in a fixed order.
+
+        Besides string leaves that is object keys (a tool's property may be named after a
+        value), integers (a schema's `const`/`enum` can hold a card number; a masked one
+        becomes its placeholder string) and a named `tool_choice`. Keys of the JSON Schema and
+        OpenAI vocabulary are left alone so that masking never breaks a schema's structure.
+        """
         messages = tuple(
             replace(
                 m,
@@ -83,6 +89,9 @@ class Request:
             messages=messages,
             stop=tuple(change(s) for s in self.stop),
             tools=_map_leaves(self.tools, change) if self.tools else self.tools,
+            tool_choice=_map_leaves(self.tool_choice, change)
+            if isinstance(self.tool_choice, Mapping)
+            else self.tool_choice,
             response_format=_map_leaves(self.response_format, change)
             if self.response_format
             else self.response_format,
@@ -90,14 +99,39 @@ class Request:
 
 
 def _map_leaves(node: Any, change: Callable[[str], str]) -> Any:
-    """Apply `change` to every string inside nested mappings and sequences."""
+    """Apply `change` to every string, integer and non-vocabulary key in nested JSON."""
     if isinstance(node, str):
         return change(node)
+    if isinstance(node, int) and not isinstance(node, bool):
+        text = str(node)
+        changed = change(text)
+        return node if changed == text else changed
     if isinstance(node, Mapping):
-        return {key: _map_leaves(value, change) for key, value in node.items()}
+        mapped: dict[Any, Any] = {}
+        for key, value in node.items():  # key before value: the order `strings()` relies on
+            new_key = change(key) if isinstance(key, str) and key not in VOCABULARY else key
+            mapped[new_key] = _map_leaves(value, change)
+        return mapped
     if isinstance(node, list | tuple):
         return type(node)(_map_leaves(value, change) for value in node)
     return node
+
+
+# Object keys that are structure, not data: the OpenAI wire format and JSON Schema keywords.
+VOCABULARY = frozenset(
+    {
+        *("role", "content", "name", "tool_calls", "tool_call_id", "refusal", "id", "type"),
+        *("function", "arguments", "description", "parameters", "strict", "json_schema"),
+        *("schema", "properties", "items", "prefixItems", "required", "enum", "const"),
+        *("default", "examples", "title", "format", "pattern", "minimum", "maximum"),
+        *("exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength"),
+        *("minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties"),
+        *("additionalProperties", "patternProperties", "propertyNames", "anyOf", "oneOf"),
+        *("allOf", "not", "if", "then", "else", "$ref", "$defs", "definitions", "$schema"),
+        *("$id", "$comment", "contains", "dependentRequired", "dependentSchemas", "nullable"),
+        *("text", "image_url", "url", "detail"),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
