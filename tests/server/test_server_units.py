@@ -206,6 +206,15 @@ def test_aliases_and_request_ids() -> None:
     caller = Caller(principal=OPEN_CALLER.principal)
     ctx = admit(body(), {"x-request-id": "bad id!"}, caller, tiers=["device"], aliases={}).context
     assert len(ctx.request_id) == 32
+    # A well-formed id that is a value (it would go into headers and records) is replaced too.
+    for value in ("536-22-1234", "4111111111111111"):
+        headers = {"x-request-id": value}
+        ctx = admit(body(), headers, caller, tiers=["device"], aliases={}).context
+        assert ctx.request_id != value and len(ctx.request_id) == 32
+    with pytest.raises(InvalidRequest, match="feature"):
+        admit(
+            body(hybridroute={"feature": "536-22-1234"}), {}, caller, tiers=["device"], aliases={}
+        )
 
 
 CALL = {"name": "f", "arguments": "{}"}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from hybridroute.context import Hints, Mode, Quality, RequestContext
+from hybridroute.privacy import StructuredDetector
 from hybridroute.server.auth import Caller
 from hybridroute.server.errors import InvalidRequest, ModelNotFound, PermissionDenied
 from hybridroute.server.schemas import ChatCompletionRequest, RoutingOptions
@@ -53,6 +54,9 @@ def admit(
                 f"this API key may not choose a tier; use model {AUTO!r}", param="model"
             )
     options = _options(body.hybridroute, headers)
+    if options.feature and carries_values(options.feature):
+        # The feature name is logged in decision records: it must be a name, not data.
+        raise InvalidRequest("feature: not a feature name", param="feature")
     mode = Mode(options.mode) if options.mode else None
     if mode is not None and principal.modes is not None and mode not in principal.modes:
         raise PermissionDenied(f"this API key may not use mode {mode.value!r}", param="mode")
@@ -87,9 +91,20 @@ def resolve_model(model: str, *, tiers: Collection[str], aliases: Mapping[str, s
 
 
 def request_id(headers: Mapping[str, str]) -> str:
-    """The caller's `x-request-id` when it is a safe token, else a fresh one."""
+    """The caller's `x-request-id` when it is a safe token, else a fresh one.
+
+    Safe means the token pattern and no structured value in it: an id such as `536-22-1234`
+    would otherwise go into response ids, headers and decision records unscanned.
+    """
     given = headers.get("x-request-id", "")
-    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    if _REQUEST_ID.fullmatch(given) and not carries_values(given):
+        return given
+    return uuid.uuid4().hex
+
+
+def carries_values(token: str) -> bool:
+    """Whether a caller-chosen token holds a structured value (SSN, card, e-mail...); ~10 µs."""
+    return bool(_VALUES.detect(token))
 
 
 def _options(body: RoutingOptions | None, headers: Mapping[str, str]) -> RoutingOptions:
@@ -110,6 +125,7 @@ def _options(body: RoutingOptions | None, headers: Mapping[str, str]) -> Routing
 
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_VALUES = StructuredDetector()
 
 HEADER_FIELDS = {
     "x-hybridroute-mode": "mode",
