@@ -124,3 +124,20 @@ def test_hash_key_refuses_an_empty_secret() -> None:
     for args, stdin in ((("hash-key", ""), None), (("hash-key", "-"), "")):
         result = run(*args, stdin=stdin)
         assert result.returncode == 2 and "the secret is empty" in result.stderr
+
+
+def test_tiers_shows_a_model_that_does_not_load_as_down(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\x00" * 64)  # passes the config's magic check, not llama.cpp
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"tiers:\n  - {{name: device, kind: llama_cpp, model_path: {broken}}}\n"
+        "  - {name: far, kind: openai, base_url: 'http://127.0.0.1:9/v1', model: m,\n"
+        "     location: private_cloud, trusted: true}\n"
+    )
+    result = run("tiers", "--config", str(config), "--json")
+    assert result.returncode == 0, result.stderr
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert set(rows) == {"device", "far"}
+    assert rows["device"]["health"] == "down"
+    assert rows["device"]["health_detail"].startswith("cannot load model: ValueError")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 import time
@@ -18,7 +19,7 @@ from rich.table import Table
 
 from hybridroute.config import load_config
 from hybridroute.context import Hints, Mode, RequestContext
-from hybridroute.errors import HybridRouteError
+from hybridroute.errors import HybridRouteError, TierUnavailable
 from hybridroute.router import Routed, Router
 from hybridroute.tiers.llamacpp import LlamaCppTier
 from hybridroute.types import Request
@@ -156,7 +157,10 @@ async def _tier_rows(config: Path | None) -> list[dict[str, Any]]:
     async with _router(config) as router:
         for tier in router.tiers.values():
             if isinstance(tier, LlamaCppTier):
-                await tier.load()  # measures this machine's speed
+                # Measures this machine's speed; a model that does not load is shown down
+                # below, with its reason, instead of hiding every other tier.
+                with contextlib.suppress(TierUnavailable):
+                    await tier.load()
         health = await router.health()
         rows = []
         for name, tier in router.tiers.items():
