@@ -119,18 +119,15 @@ def _map_leaves(node: Any, change: Callable[[str], str]) -> Any:
 
 # Object keys that are structure, not data: the OpenAI wire format and JSON Schema keywords.
 VOCABULARY = frozenset(
-    {
-        *("role", "content", "name", "tool_calls", "tool_call_id", "refusal", "id", "type"),
-        *("function", "arguments", "description", "parameters", "strict", "json_schema"),
-        *("schema", "properties", "items", "prefixItems", "required", "enum", "const"),
-        *("default", "examples", "title", "format", "pattern", "minimum", "maximum"),
-        *("exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength"),
-        *("minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties"),
-        *("additionalProperties", "patternProperties", "propertyNames", "anyOf", "oneOf"),
-        *("allOf", "not", "if", "then", "else", "$ref", "$defs", "definitions", "$schema"),
-        *("$id", "$comment", "contains", "dependentRequired", "dependentSchemas", "nullable"),
-        *("text", "image_url", "url", "detail"),
-    }
+    """
+    role content name tool_calls tool_call_id refusal id type function arguments description
+    parameters strict json_schema schema properties items prefixItems required enum const
+    default examples title format pattern minimum maximum exclusiveMinimum exclusiveMaximum
+    multipleOf minLength maxLength minItems maxItems uniqueItems minProperties maxProperties
+    additionalProperties patternProperties propertyNames anyOf oneOf allOf not if then else
+    $ref $defs definitions $schema $id $comment contains dependentRequired dependentSchemas
+    nullable text image_url url detail
+    """.split()
 )
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from hybridroute.evaluation.dataset import DatasetError, RoutingExample
+from hybridroute.evaluation.dataset import DatasetError, RoutingExample, unreadable
 
 ROUTELLM_LOCAL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 ROUTELLM_CLOUD = "gpt-4-1106-preview"
@@ -31,14 +31,6 @@ ROUTERBENCH_CLOUD = "gpt-4-1106-preview"
 
 # Every converter raises DatasetError naming the file and the line (never a prompt's text) for
 # input it cannot read, so `hybridroute convert` prints one line instead of a traceback.
-
-
-def _read_failure(path: Path, exc: Exception) -> DatasetError:
-    if isinstance(exc, UnicodeDecodeError):
-        return DatasetError(f"{path}: not UTF-8 text")
-    if isinstance(exc, OSError):
-        return DatasetError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})")
-    return DatasetError(f"{path}: not a CSV file ({exc})")
 
 
 def _csv_rows(path: Path, columns: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -53,8 +45,10 @@ def _csv_rows(path: Path, columns: Iterable[str]) -> Iterator[tuple[int, dict[st
                 raise DatasetError(f"{path}: no column {', '.join(map(repr, missing))}")
             for row in reader:
                 yield reader.line_num, row
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise _read_failure(path, exc) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise unreadable(path, exc) from None
+    except csv.Error as exc:
+        raise DatasetError(f"{path}: not a CSV file ({exc})") from None
 
 
 def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -72,7 +66,7 @@ def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                     raise DatasetError(f"{path}: line {number} is not a JSON object")
                 yield number, value
     except (OSError, UnicodeDecodeError) as exc:
-        raise _read_failure(path, exc) from None
+        raise unreadable(path, exc) from None
 
 
 def _field(path: Path, number: int, row: dict[str, Any], key: str) -> Any:

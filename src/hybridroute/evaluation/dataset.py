@@ -49,7 +49,7 @@ def load_dataset(path: Path) -> tuple[RoutingExample, ...]:
     try:
         lines = path.open("rb")
     except OSError as exc:
-        raise DatasetError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+        raise unreadable(path, exc) from None
     with lines:
         for number, line in _numbered(lines, path):
             if not line.strip():
@@ -62,7 +62,7 @@ def load_dataset(path: Path) -> tuple[RoutingExample, ...]:
                 ) from None
             except ValidationError as exc:
                 raise DatasetError(
-                    f"{path}: line {number} is not a routing row ({field_errors(exc)})"
+                    f"{path}: line {number} is not a routing row ({_field_errors(exc)})"
                 ) from None
             examples.append(
                 RoutingExample(
@@ -86,10 +86,17 @@ def _numbered(raw_lines: Iterable[bytes], path: Path) -> Iterator[tuple[int, str
     except UnicodeDecodeError:
         raise DatasetError(f"{path}: line {number} is not UTF-8 text") from None
     except OSError as exc:
-        raise DatasetError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+        raise unreadable(path, exc) from None
 
 
-def field_errors(exc: ValidationError) -> str:
+def unreadable(path: Path, exc: OSError | UnicodeDecodeError) -> DatasetError:
+    """The error for a file that cannot be read: the system's reason, never its contents."""
+    if isinstance(exc, UnicodeDecodeError):
+        return DatasetError(f"{path}: not UTF-8 text")
+    return DatasetError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})")
+
+
+def _field_errors(exc: ValidationError) -> str:
     """Which fields failed and why, without echoing their values (a prompt may be sensitive)."""
     return "; ".join(
         f"{'.'.join(str(part) for part in error['loc']) or 'row'}: {error['msg']}"
