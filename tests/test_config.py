@@ -8,6 +8,7 @@ import pytest
 
 from hybridroute import ConfigError, load_config
 from hybridroute.config import LlamaCppSettings, OpenAISettings
+from hybridroute.tiers.openai_compatible import DEFAULT_MAX_RESPONSE_BYTES
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -195,3 +196,29 @@ def test_an_invalid_tier_is_not_also_reported_as_a_missing_one(tmp_path: Path) -
 def test_ner_model_is_not_checked_when_ner_is_off(tmp_path: Path) -> None:
     text = "tiers:\n  - {name: a, kind: llama_cpp}\nprivacy: {ner: false, ner_model: nope}\n"
     assert load_config(write(tmp_path, text), environ={}).privacy.ner_model == "nope"
+
+
+OPENAI_TIER = "tiers:\n  - {name: c, kind: openai, base_url: 'http://127.0.0.1:9/v1', model: m,\n"
+OPENAI_TIER += "     location: private_cloud, trusted: true"
+
+
+def test_max_response_bytes_defaults_to_the_tiers_own_default(tmp_path: Path) -> None:
+    tier = load_config(write(tmp_path, OPENAI_TIER + "}\n"), environ={}).tier("c")
+    assert isinstance(tier, OpenAISettings)
+    assert tier.max_response_bytes == DEFAULT_MAX_RESPONSE_BYTES == 64 * 1024 * 1024
+    text = OPENAI_TIER + ", max_response_bytes: 4096}\n"
+    tier = load_config(write(tmp_path, text), environ={}).tier("c")
+    assert isinstance(tier, OpenAISettings) and tier.max_response_bytes == 4096
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("0", "greater than 0"), ("-1", "greater than 0"), ("1.5", "integer"), ("lots", "integer")],
+)
+def test_max_response_bytes_must_be_a_positive_integer(
+    tmp_path: Path, value: str, reason: str
+) -> None:
+    text = OPENAI_TIER + f", max_response_bytes: {value}}}\n"
+    field = r"tiers\.0\.openai\.max_response_bytes: "
+    with pytest.raises(ConfigError, match=f"{field}.*{reason}"):
+        load_config(write(tmp_path, text), environ={})

@@ -105,6 +105,9 @@ class OpenAISettings(_TierBase):
     api_key: SecretStr | None = None
     model: str
     timeouts: TimeoutSettings = TimeoutSettings()
+    # Bytes of one answer read at most (a whole stream counted, SSE framing included; after
+    # gzip/deflate decoding); a larger one fails as a bad response as soon as it passes this.
+    max_response_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
 
 
 TierSettings = Annotated[LlamaCppSettings | OpenAISettings, Field(discriminator="kind")]

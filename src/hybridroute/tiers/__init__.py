@@ -52,6 +52,7 @@ def build_openai(settings: OpenAISettings) -> Tier:
         base_url=settings.base_url,
         api_key=settings.api_key.get_secret_value() if settings.api_key else None,
         timeouts=Timeouts(connect=t.connect, read=t.read, total=t.total),
+        max_response_bytes=settings.max_response_bytes,
     )
 
 

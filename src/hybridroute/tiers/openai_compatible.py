@@ -2,11 +2,14 @@
 LM Studio, another hybridroute node) over httpx.
 
 The upstream is not trusted to be well formed: every field we read from its body is
-type-checked, and a wrong shape raises `BadResponse` naming the field, never its value."""
+type-checked, and a wrong shape raises `BadResponse` naming the field, never its value. Nor
+is it trusted to be small: bodies are counted as they are read (after any gzip/deflate
+decoding) and a larger one is a `BadResponse` as soon as it passes the cap, the rest unread."""
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -17,7 +20,7 @@ from typing import Any
 import httpx
 
 from hybridroute import errors
-from hybridroute.tiers._sse import DONE, iter_sse_data
+from hybridroute.tiers._sse import DONE, iter_lines, iter_sse_data
 from hybridroute.tiers.base import Health, HealthStatus, Tier, TierInfo
 from hybridroute.types import Completion, Delta, Request, Timings, Usage
 
@@ -25,6 +28,10 @@ from hybridroute.types import Completion, Delta, Request, Timings, Usage
 _MAX_TOOL_CALLS = 128
 # Token counts above this are not counts (and would overflow float metrics); dropped.
 _MAX_TOKENS = 10**9
+# Bytes of an answer (a whole stream included) read at most unless configured otherwise.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+# Bytes of an error answer (4xx/5xx) read at most; only a type or code label is taken from it.
+_MAX_ERROR_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,9 +71,13 @@ class OpenAICompatibleTier(Tier):
         timeouts: Timeouts = Timeouts(),
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        if max_response_bytes <= 0:
+            raise ValueError("max_response_bytes must be positive")
         self.info = info
         self._timeouts = timeouts
+        self._max_bytes = max_response_bytes
         auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -78,14 +89,20 @@ class OpenAICompatibleTier(Tier):
     async def complete(self, request: Request) -> Completion:
         started = time.perf_counter()
         deadline = _Deadline.start(self._timeouts.total)
-        body = self._body(request, stream=False)
+        outgoing = self._client.build_request(
+            "POST",
+            "/chat/completions",
+            json=self._body(request, stream=False),
+            timeout=self._timeout(),
+        )
         with self._map_errors():
             async with self._within(deadline):
-                response = await self._client.post(
-                    "/chat/completions", json=body, timeout=self._timeout()
-                )
-            self._raise_for_status(response)
-            payload = self._json(response.content)
+                response = await self._client.send(outgoing, stream=True)
+            try:
+                content = await self._read(response, deadline)
+            finally:
+                await response.aclose()
+            payload = self._json(content)
             total_ms = (time.perf_counter() - started) * 1000
             return self._completion(payload, total_ms)
 
@@ -103,10 +120,7 @@ class OpenAICompatibleTier(Tier):
             async with self._within(deadline):
                 response = await self._client.send(outgoing, stream=True)
             try:
-                if response.status_code >= 400:
-                    async with self._within(deadline):
-                        await response.aread()
-                self._raise_for_status(response)
+                await self._raise_for_status(response, deadline)
                 async for chunk in self._chunks(response, deadline):
                     for text in state.feed(chunk):
                         yield Delta(text=text)
@@ -117,11 +131,16 @@ class OpenAICompatibleTier(Tier):
 
     async def health(self) -> Health:
         started = time.perf_counter()
+        deadline = _Deadline.start(self._timeouts.connect + 2)
+        outgoing = self._client.build_request("GET", "/models", timeout=deadline.budget_s)
         try:
             with self._map_errors():
-                async with self._within(_Deadline.start(self._timeouts.connect + 2)):
-                    response = await self._client.get("/models", timeout=self._timeouts.connect + 2)
-                self._raise_for_status(response)
+                async with self._within(deadline):
+                    response = await self._client.send(outgoing, stream=True)
+                try:
+                    await self._read(response, deadline)  # the body is not used, but bounded
+                finally:
+                    await response.aclose()
         except errors.TierError as exc:
             return Health(status=HealthStatus.DOWN, detail=type(exc).__name__)
         return Health(status=HealthStatus.UP, latency_ms=(time.perf_counter() - started) * 1000)
@@ -150,11 +169,40 @@ class OpenAICompatibleTier(Tier):
                 self.name, f"no complete answer within {deadline.budget_s:g} s"
             ) from None
 
+    async def _read(self, response: httpx.Response, deadline: _Deadline) -> bytes:
+        """The body of a successful answer (at most the cap); a failed one raises its error."""
+        await self._raise_for_status(response, deadline)
+        async with self._within(deadline):
+            content = await _read_at_most(response, self._max_bytes)
+        if content is None:
+            raise self._too_large()
+        return content
+
+    def _too_large(self) -> errors.BadResponse:
+        return errors.BadResponse(
+            self.name, f"upstream response larger than {self._max_bytes} bytes"
+        )
+
+    async def _text(self, response: httpx.Response) -> AsyncIterator[str]:
+        """The decoded text of a streamed body, raising once it passes the cap in bytes.
+
+        Counted here rather than per line: a line that never ends is capped too."""
+        decoder = codecs.getincrementaldecoder(response.encoding or "utf-8")(errors="replace")
+        seen = 0
+        async for chunk in response.aiter_bytes():
+            seen += len(chunk)
+            if seen > self._max_bytes:
+                raise self._too_large()
+            if text := decoder.decode(chunk):
+                yield text
+        if text := decoder.decode(b"", final=True):
+            yield text
+
     async def _chunks(
         self, response: httpx.Response, deadline: _Deadline
     ) -> AsyncIterator[dict[str, Any]]:
         """The stream's JSON chunks up to `[DONE]`, each read bounded by `deadline`."""
-        events = iter_sse_data(response.aiter_lines())
+        events = iter_sse_data(iter_lines(self._text(response)))
         while True:
             async with self._within(deadline):
                 data = await anext(events, None)
@@ -227,11 +275,13 @@ class OpenAICompatibleTier(Tier):
             tool_calls=tool_calls,
         )
 
-    def _raise_for_status(self, response: httpx.Response) -> None:
+    async def _raise_for_status(self, response: httpx.Response, deadline: _Deadline) -> None:
+        """The error for a 4xx/5xx answer, after reading at most `_MAX_ERROR_BYTES` of it."""
         status = response.status_code
         if status < 400:
             return
-        detail = _error_detail(response)
+        async with self._within(deadline):
+            detail = _error_detail(await _read_at_most(response, _MAX_ERROR_BYTES))
         if status in (401, 403):
             raise errors.AuthFailed(self.name, f"HTTP {status} from upstream{detail}")
         if status == 429:
@@ -411,12 +461,27 @@ def _call(call_id: str | None, name: str, arguments: str) -> dict[str, Any]:
     return call
 
 
-def _error_detail(response: httpx.Response) -> str:
+async def _read_at_most(response: httpx.Response, limit: int) -> bytes | None:
+    """The (decoded) body, or None as soon as it passes `limit` bytes; the rest stays unread,
+    so closing the response then closes its connection."""
+    chunks: list[bytes] = []
+    seen = 0
+    async for chunk in response.aiter_bytes():
+        seen += len(chunk)
+        if seen > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _error_detail(content: bytes | None) -> str:
     """The upstream's error type or code, only when it is a label we know (any other field,
-    message included, may echo input or carry anything)."""
+    message included, may echo input or carry anything). None: the body was too large."""
+    if content is None:
+        return ""
     try:
-        payload = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, httpx.ResponseNotRead):
+        payload = json.loads(content)
+    except (json.JSONDecodeError, UnicodeDecodeError):
         return ""
     err = payload.get("error") if isinstance(payload, dict) else None
     if not isinstance(err, dict):
