@@ -192,6 +192,37 @@ def load_generated(count: int, seed: int) -> list[Sample]:
     return samples
 
 
+# Ways to write a structured value that read the same but break an ASCII pattern: the
+# formats the privacy audit of 2026-11-23 found missed, applied to synth_dataset_v2's values.
+STRUCTURED = ("CREDIT_CARD", "US_SSN", "IBAN_CODE", "EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS")
+VARIANTS: dict[str, Callable[[str], str]] = {
+    "full-width digits and @.-+()": lambda v: v.translate(_FULL_WIDTH),
+    "a zero-width space inside": lambda v: v[:2] + "\u200b" + v[2:],
+    "a soft hyphen inside": lambda v: v[:3] + "\u00ad" + v[3:],
+    "no-break spaces and hyphens": lambda v: v.replace(" ", "\u00a0").replace("-", "\u2011"),
+    "en dashes and thin spaces": lambda v: v.replace("-", "\u2013").replace(" ", "\u2009"),
+}
+_FULL_WIDTH = {ord(c): ord(c) + 0xFEE0 for c in "0123456789@.-+()"}
+
+
+def load_variants(samples: Sequence[Sample]) -> dict[str, list[Sample]]:
+    """synth_dataset_v2's sentences with structured values, each value rewritten."""
+    chosen = [s for s in samples if any(g in STRUCTURED for g, _, _ in s.spans)]
+    return {name: [_rewrite(s, change) for s in chosen] for name, change in VARIANTS.items()}
+
+
+def _rewrite(sample: Sample, change: Callable[[str], str]) -> Sample:
+    text, spans, shift, cursor = "", [], 0, 0
+    for gold, start, end in sorted(sample.spans, key=lambda g: g[1]):
+        value = sample.text[start:end]
+        new = change(value) if gold in STRUCTURED else value
+        text += sample.text[cursor:start] + new
+        spans.append((gold, start + shift, start + shift + len(new)))
+        shift += len(new) - len(value)
+        cursor = end
+    return Sample(text + sample.text[cursor:], spans)
+
+
 def load_no_pii() -> dict[str, list[str]]:
     task = DATA / "task_type"
     mt = [json.loads(line) for line in (task / "mt_bench_question.jsonl").open()]
@@ -265,12 +296,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if not args.no_presidio:
         systems["stock Presidio"] = PrivacyScanner(
-            PrivacySettings(), detectors=[PresidioDetector()]
+            PrivacySettings(), detectors=[PresidioDetector()], folding=False
         )
     datasets = {
         "synth_dataset_v2": load_synth(),
         "generated": load_generated(args.generated, args.seed),
     }
+    variants = load_variants(datasets["synth_dataset_v2"])
+    datasets.update({f"variant:{name}": rows for name, rows in variants.items()})
     no_pii = load_no_pii()
     labels = json.loads((DATA / "pii/vllm_semantic_router/privacy_labels.json").read_text())[
         "labels"
@@ -329,6 +362,20 @@ def print_table(report: dict[str, object]) -> None:
         print("| PERSON precision | | " + " | ".join(cells) + " |")
         cells = [f"{systems[n][dname]['seconds']:.1f}" for n in names]
         print("| seconds | | " + " | ".join(cells) + " |")
+    print("\n### recall of structured values written with look-alike characters\n")
+    print("| synth_dataset_v2 values written with | n | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for key in [k for k in systems[names[0]] if k.startswith("variant:")]:
+        cells, total = [], 0
+        for name in names:
+            result = systems[name][key]
+            total = sum(result["n"].get(g, 0) for g in STRUCTURED)  # type: ignore[union-attr]
+            hits = sum(
+                result["recall"].get(g, 0) * result["n"].get(g, 0)  # type: ignore[union-attr]
+                for g in STRUCTURED
+            )
+            cells.append(f"{hits / max(1, total):.3f}")
+        print(f"| {key[8:]} | {total} | " + " | ".join(cells) + " |")
     print("\n### false local_only/mask on prompts without personal data\n")
     print("| set | n | " + " | ".join(names) + " |")
     print("|---|---|" + "---|" * len(names))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -18,7 +19,9 @@ from hybridroute import (
 )
 from hybridroute.capability import CapabilityScorer, CapabilitySettings
 from hybridroute.config import RoutingSettings
-from hybridroute.privacy import PrivacyScanner, PrivacySettings
+from hybridroute.executor.run import _restore_calls
+from hybridroute.privacy import MaskSession, PrivacyScanner, PrivacySettings
+from hybridroute.privacy.entities import Entity
 from hybridroute.telemetry import DecisionRecord
 from hybridroute.tiers.base import LatencyProfile, TierInfo
 from hybridroute.tiers.llamacpp import LlamaCppTier
@@ -336,6 +339,39 @@ async def test_masking_covers_object_keys_numbers_and_the_named_tool_choice(
     for tools in ((keyed,), (numbered,)):
         decision = router.route(conversation(("user", "Fill the form.", {}), tools=tools))
         assert decision.privacy_action == "local_only" and decision.tier == "device"
+
+
+async def test_masked_names_stay_valid_identifiers(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    # OpenAI refuses "<" and ">" in a message's `name` and in function names ('^[^\s<|\\/>]+$',
+    # '^[a-zA-Z0-9_-]+$'): there a placeholder goes without its brackets.
+    router = make_router(faulty_upstream.base_url, local_ok=0.05)
+    tool = {"type": "function", "function": {"name": "mail_Derek_Holt", "parameters": {}}}
+    request = conversation(
+        ("user", f"Write to Derek Holt at {EMAIL}.", {"name": "Derek_Holt"}),
+        tools=(tool,),
+    )
+    routed = await router.complete(request)
+    assert routed.tier == "cloud" and routed.decision.plan.kind == "masked"
+    sent = faulty_upstream.received[-1]
+    assert "Derek" not in json.dumps(sent) and EMAIL not in json.dumps(sent)
+    name = sent["messages"][0]["name"]  # type: ignore[index]
+    function = sent["tools"][0]["function"]["name"]  # type: ignore[index]
+    assert re.fullmatch(r"[a-zA-Z0-9_-]+", name) and re.fullmatch(r"[a-zA-Z0-9_-]+", function)
+    assert name.startswith("PERSON_") and function == f"mail_{name}"
+
+
+def test_a_tool_call_to_a_masked_function_name_is_restored() -> None:
+    session = MaskSession()
+    session.mask("Derek_Holt", [Entity(type="PERSON", start=0, end=10, score=0.9)])
+    call = {"id": "c", "type": "function", "function": {"name": "mail_PERSON_1", "arguments": "{}"}}
+    restored = _restore_calls([call], session)
+    assert restored is not None and restored[0]["function"]["name"] == "mail_Derek_Holt"
+    # Only placeholders this session issued; a similar name of the tool's own stays.
+    other = {**call, "function": {"name": "get_PERSON_2", "arguments": "{}"}}
+    assert _restore_calls([other], session)[0]["function"]["name"] == "get_PERSON_2"  # type: ignore[index]
 
 
 async def test_a_value_found_late_is_masked_in_earlier_messages_too(

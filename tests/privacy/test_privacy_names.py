@@ -157,7 +157,31 @@ def reference_people(detector: NameDetector, names: NameList, text: str) -> list
             found.extend(detector._names_in_run(names, run))
         elif names.is_single_name(run[0][2]):
             found.append(detector._entity(run[0][0], run[0][1], detector.lone_score))
+    # In a joined chunk, "_" separates words: each run of capitalised parts is read from the
+    # left in groups of up to four, like a run of words.
+    for chunk in re.finditer(r"[\w'\u2019-]+", text):
+        offset, sequence = chunk.start(), []
+        for part in [*chunk.group().split("_"), ""]:
+            if word_re.fullmatch(part):
+                sequence.append((offset, offset + len(part), part))
+            else:
+                for i in range(0, len(sequence) - 1, 4):
+                    group = sequence[i : i + 4]
+                    if len(group) > 1:
+                        found.extend(_first_longest(detector, names, group))
+                sequence = []
+            offset += len(part) + 1
     return found
+
+
+def _first_longest(
+    detector: NameDetector, names: NameList, tokens: list[tuple[int, int, str]]
+) -> list[Entity]:
+    for i in range(len(tokens)):
+        for j in range(len(tokens) - 1, i, -1):
+            if names.is_full_name([t[2] for t in tokens[i : j + 1]]):
+                return [detector._entity(tokens[i][0], tokens[j][1], detector.score)]
+    return []
 
 
 WORDS = st.sampled_from(

@@ -15,6 +15,7 @@ from hybridroute import errors
 from hybridroute.executor.breaker import Breaker
 from hybridroute.plans import Decision, Refuse
 from hybridroute.privacy import MaskSession, PrivacyScanner, StreamRestorer
+from hybridroute.privacy.masking import bare_placeholders
 from hybridroute.tiers.base import Tier
 from hybridroute.types import Completion, Delta, Request
 
@@ -126,7 +127,7 @@ class Executor:
         # Second pass: each part masked with every value known, wherever it was found.
         entities = iter(assessments[1:])
         masked = request.map_strings(lambda text: session.mask(text, next(entities).entities))
-        return masked, session
+        return _identifiers_bare(masked), session
 
     async def _call(self, name: str, request: Request) -> Completion:
         probe = self._admit(name)
@@ -281,8 +282,38 @@ def _restore_calls(calls: Any, session: MaskSession) -> tuple[Mapping[str, Any],
         fn = dict(call.get("function") or {})
         if isinstance(fn.get("arguments"), str):
             fn["arguments"] = session.restore_json_args(fn["arguments"])
+        if isinstance(fn.get("name"), str):
+            fn["name"] = session.restore_identifier(fn["name"])
         restored.append({**call, "function": fn})
     return tuple(restored)
+
+
+def _identifiers_bare(request: Request) -> Request:
+    """Placeholders without their brackets where the wire format wants an identifier: a
+    message's `name`, function names in tools, tool calls and a named `tool_choice`."""
+
+    def named(node: Any) -> Any:
+        if isinstance(node, Mapping) and isinstance(node.get("name"), str):
+            return {**node, "name": bare_placeholders(node["name"])}
+        return node
+
+    def with_function(node: Any) -> Any:
+        if isinstance(node, Mapping) and isinstance(node.get("function"), Mapping):
+            return {**node, "function": named(node["function"])}
+        return node
+
+    messages = []
+    for message in request.messages:
+        extra = named(message.extra)
+        if isinstance(extra.get("tool_calls"), list | tuple):
+            extra = {**extra, "tool_calls": [with_function(c) for c in extra["tool_calls"]]}
+        messages.append(dataclasses.replace(message, extra=extra))
+    return dataclasses.replace(
+        request,
+        messages=tuple(messages),
+        tools=tuple(with_function(t) for t in request.tools) if request.tools else request.tools,
+        tool_choice=with_function(request.tool_choice),
+    )
 
 
 __all__ = ["Attempt", "Executor", "RoutedDeltas", "Served"]

@@ -63,6 +63,10 @@ def ssn(match: re.Match[str], text: str, lowered: str) -> float | None:
     return 1.0 if in_context else None
 
 
+def ssn_after_keyword(match: re.Match[str], text: str, lowered: str) -> float | None:
+    return 1.0 if checksums.ssn_valid(match["area"], match["group"], match["serial"]) else None
+
+
 def iban(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
     # The pattern starts at the check digits; the two country letters come before them.
     start = match.start() - 2
@@ -105,11 +109,34 @@ def ipv6(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int
 
 
 def email(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
-    # The pattern starts at "@": take in the local part before it.
-    start = match.start()
+    # The pattern starts at "@" (or " @ ", spaced out): take in the local part before it.
+    at = match.start()
+    if at > 0 and text[at - 1] == " " and match.group(0).startswith("@ "):
+        at -= 1
+    start = at
     while start > 0 and _EMAIL_LOCAL.match(text, start - 1):
         start -= 1
-    return (1.0, start, match.end()) if start < match.start() else None
+    return (1.0, start, match.end()) if start < at else None
+
+
+def written_out_email(
+    match: re.Match[str], text: str, lowered: str
+) -> tuple[float, int, int] | None:
+    """The local part before "(at)" or " at "; the bare-word form only with a dot,
+    underscore or digit in it ("look at the dot product" is English)."""
+    start = match.start()
+    bare = match.group(0).startswith("at ")
+    if start > 0 and lowered[start - 1] == " ":
+        start -= 1
+    elif bare:
+        return None  # "that example dot com": "at" inside a word
+    local_end = start
+    while start > 0 and _EMAIL_LOCAL.match(lowered, start - 1):
+        start -= 1
+    local = lowered[start:local_end]
+    if not local or not local[0].isalnum() or (bare and not _MARKED_LOCAL.search(local)):
+        return None
+    return 0.9, start, match.end()
 
 
 def phone(match: re.Match[str], text: str, lowered: str) -> float | None:
@@ -132,6 +159,44 @@ def phone(match: re.Match[str], text: str, lowered: str) -> float | None:
     if in_context:
         return 0.85
     return None
+
+
+def password(match: re.Match[str], text: str, lowered: str) -> float | None:
+    """A value after a password keyword, unless it is a placeholder, a type or code, or an
+    English word describing the password ("the password is incorrect"). Without a digit a
+    value counts only in prose shapes: quoted, after a colon on the same line, or ending the
+    sentence after "is"; `password = auth` and `if password:` are code."""
+    quoted = match["q"] is not None
+    value = match["q"] if quoted else match["v"]
+    sep = match["sep"]
+    if _TEMPLATE.match(value) or len(set(value)) == 1:  # "<password>", "${PW}", "****"
+        return None
+    if any(ch.isdigit() for ch in value):  # "password1" is a (weak) password
+        return None if match["key"] in ("pass", "pw") and sep.strip() not in (":", "=") else 0.95
+    if _PASSWORD_PLACEHOLDER.search(value):
+        return None
+    if match["key"] in ("pass", "pw"):  # "first pass: look at..."
+        return None
+    if quoted:
+        words = value.split()
+        if len(words) > 4 or any(w in _PASSWORD_PROMPT_WORDS for w in words):
+            return None
+        return 0.9
+    raw = text[match.start("v") : match.end("v")]
+    if (
+        "\n" in sep
+        or "=" in sep
+        or value.rstrip(":") in _PASSWORD_NOT_VALUES
+        or _CODE_IDENTIFIER.fullmatch(value)
+        or _CAMEL_CASE.search(raw)
+    ):
+        return None
+    # Only a value that ends its line or sentence: after "is" English usually goes on ("is
+    # stored hashed"), and after a colon so do docstrings ("password: HTTP Basic Auth
+    # password.") and code (`password: str | None`).
+    if not _SENTENCE_END.match(lowered, match.end()):
+        return None
+    return 0.9 if ":" in sep else 0.85
 
 
 def has_digits(minimum: int) -> Check:
@@ -188,14 +253,40 @@ _HEX_LETTERS = re.compile(r"[a-f]+")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _LETTERS_BEFORE = re.compile(r"[^\W\d_]+$")
 _EMAIL_LOCAL = re.compile(r"[\w.%+-]")
+_MARKED_LOCAL = re.compile(r"[._0-9]")
 _WORD = re.compile(r"[^\s.,;:!?]+")
 _PHONE_SEP = re.compile(r"[ .-]")
 _NANP = re.compile(r"(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}")
 # Dates, SSN-shaped and dotted-quad numbers are not phones (other recognizers own them).
 _NOT_PHONE = re.compile(
     r"\d{4}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}[-.]\d{1,2}[-.]\d{4}|\d{3}-\d{2}-\d{4}"
-    r"|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"
+    r"|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|\d+\.\d+"  # and decimals ("0.998638")
 )
+
+# Password values that are templates or placeholders, not secrets.
+_TEMPLATE = re.compile(r"[<{$%*]")
+_PASSWORD_PLACEHOLDER = re.compile(
+    r"^(?:your|my|the|new|old|user|db|admin)?[_-]?pass|^x+$|\.\.\.|^(?:none|null|nil)$"
+)
+# Unquoted words after a password keyword that describe it or are code, not a value.
+_PASSWORD_NOT_VALUES = frozenset(
+    """
+    str string text char varchar bytes int integer bool boolean any number object optional
+    required true false undefined hidden secret field input value type entered provided
+    incorrect wrong invalid expired correct weak strong empty blank missing encrypted hashed
+    stored saved changed reset set needed mandatory visible unknown forgotten lost compromised
+    leaked protected different same secure insecure long short too not case-sensitive also
+    still now always never only usually what which this that here there below above enter
+    confirm please must should will can your the and for with
+    """.split()
+)
+# Quoted text after a password keyword that is a form's prompt ("Enter your password").
+_PASSWORD_PROMPT_WORDS = frozenset(
+    "enter your type confirm new please here password passphrase required invalid".split()
+)
+_CODE_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+|[a-z]+_[a-z_]+|[a-z]+:")
+_CAMEL_CASE = re.compile(r"[a-z][A-Z]")
+_SENTENCE_END = re.compile(r"[ \t]*(?:[.!?,;](?:\s|$)|\n|$)")
 
 CARD_WORDS = ("card", "cc", "visa", "mastercard", "amex", "credit", "debit", "payment", "pan")
 SSN_WORDS = ("ssn", "social security", "social sec", "ss#", "taxpayer", "tin")

@@ -65,6 +65,14 @@ class MaskSession:
 
         return _JSON_PLACEHOLDER.sub(replace, arguments)
 
+    def restore_identifier(self, name: str) -> str:
+        """Restore a name field that was sent with bare placeholders (`bare_placeholders`)."""
+        if not self._value_of or "_" not in name:
+            return name
+        return _BARE_PLACEHOLDER.sub(
+            lambda m: self._value_of.get(f"<{m.group(0)}>", m.group(0)), name
+        )
+
     def stream_restorer(self) -> StreamRestorer:
         """A restorer for one streamed answer."""
         return StreamRestorer(self)
@@ -97,8 +105,9 @@ class MaskSession:
         values = [v for v in self._placeholder_of if len(v) >= MIN_SWEEP_CHARS and v in text]
         found: list[tuple[int, int, str]] = []
         for value in sorted(values, key=len, reverse=True):
-            left = r"(?<!\w)" if value[0].isalnum() or value[0] == "_" else ""
-            right = r"(?!\w)" if value[-1].isalnum() or value[-1] == "_" else ""
+            # "_" is a boundary too: "mail_Derek_Holt" holds a masked "Derek_Holt".
+            left = r"(?<![^\W_])" if value[0].isalnum() or value[0] == "_" else ""
+            right = r"(?![^\W_])" if value[-1].isalnum() or value[-1] == "_" else ""
             for match in re.finditer(left + re.escape(value) + right, text):
                 found.append((match.start(), match.end(), "ENTITY"))
         return found
@@ -135,7 +144,14 @@ class StreamRestorer:
         return last if self._session.holds_prefix(buffer[last:]) else len(buffer)
 
 
+def bare_placeholders(value: str) -> str:
+    """`<PERSON_1>` as `PERSON_1`, for fields that must be identifiers: OpenAI refuses "<" and
+    ">" in a message's `name` and a function name."""
+    return _PLACEHOLDER.sub(lambda m: m.group(0)[1:-1], value) if "<" in value else value
+
+
 MIN_SWEEP_CHARS = 3
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
 _JSON_PLACEHOLDER = re.compile(r"(?:<|\\u003[cC])(?P<name>[A-Z][A-Z0-9_]*_\d+)(?:>|\\u003[eE])")
+_BARE_PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9_]*_\d+(?!\d)")
 _LABEL_CHARS = re.compile(r"[^A-Z0-9_]+")

@@ -192,8 +192,31 @@ class NameDetector:
                     break
                 run.append((token.start(), end, word))
             found.extend(self._names_in_run(names, run))
+        if "_" in text:
+            found.extend(self._underscored_names(names, text))
         if self.lowercase:
             found.extend(self._lowercase_names(text))
+        return found
+
+    def _underscored_names(self, names: NameList, text: str) -> list[Entity]:
+        """Full names written as one identifier ("Derek_Holt", a message's `name` field).
+        Only the identifiers holding "_" before a capital are searched (a search from every
+        capital costs ~0.1 ms per 1,000 tokens of code-heavy prose)."""
+        found = []
+        done = 0
+        for hit in _UNDERSCORE_CAPITAL.finditer(text):
+            if hit.start() < done:
+                continue  # in the identifier just read
+            before = _JOINED_BEFORE.search(text, max(0, hit.start() - 64), hit.start())
+            start = before.start() if before else hit.start()
+            joined = _JOINED.match(text, start)
+            done = joined.end() if joined else hit.end()
+            for match in matches(_UNDERSCORED, text, _PART_JOINER, start, done):
+                tokens = [(w.start(), w.end(), w.group()) for w in _PART.finditer(match.group())]
+                span = _best_name(names, tokens)
+                if span is not None:
+                    at = match.start()
+                    found.append(self._entity(at + span[0], at + span[1], self.score))
         return found
 
     def _names_in_run(self, names: NameList, run: list[tuple[int, int, str]]) -> list[Entity]:
@@ -321,6 +344,12 @@ _TOKEN = re.compile(rf"[{_UPPER}]\.?(?![\w'\u2019-])|{_WORD}")
 # dropped in Python (`_NAME_JOINER` before it), which a look-behind would do 2-3x slower.
 _RUN = re.compile(rf"(?:{_TOKEN.pattern})(?:[ \t]+(?:{_TOKEN.pattern})){{0,3}}")
 _JOINED = re.compile(r"[\w'\u2019-]+")
+# In an identifier "_" separates words: "send_to_Derek_Holt" holds a name.
+_PART_JOINER = re.compile(r"[^\W_]|['\u2019-]")
+_UNDERSCORED = re.compile(rf"{_WORD}(?:_{_WORD}){{1,3}}(?![^\W_]|['\u2019-])")
+_PART = re.compile(r"[^_]+")
+_JOINED_BEFORE = re.compile(r"[\w'\u2019-]+$")
+_UNDERSCORE_CAPITAL = re.compile(rf"_[{_UPPER}]")
 _RUN_WORD = re.compile(r"[^ \t]+")
 _JOIN = r"(?:,[ \t]*(?:and[ \t]+|or[ \t]+|&[ \t]*)?|[ \t]+(?:and|or|&)[ \t]+)"
 _LISTED_AFTER = re.compile(rf"{_JOIN}(?P<w>{_WORD})(?![\w'\u2019-])")

@@ -72,9 +72,22 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
     return (
         PatternRecognizer(
             entity=EntityType.EMAIL,
-            pattern=re.compile(r"@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![\w-])"),
+            pattern=re.compile(r"@ ?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![\w-])"),
             score=1.0,
             check=checks.email,
+            lowered=True,
+        ),
+        PatternRecognizer(
+            entity=EntityType.EMAIL,
+            # Written out against harvesters: "jo.smith (at) example (dot) com", "jo[at]x.io",
+            # "jo.smith at example dot com". The pattern starts at the "at" (a literal start
+            # keeps `re` fast); the check takes in the local part before it.
+            pattern=re.compile(
+                r"(?:[(\[{]at[)\]}] ?[a-z0-9-]+(?:(?: ?[(\[{]dot[)\]}] ?|\.)[a-z0-9-]+)+"
+                r"|at [a-z0-9-]+(?: dot [a-z0-9-]+)+)(?![\w-])"
+            ),
+            score=0.9,
+            check=checks.written_out_email,
             lowered=True,
         ),
         PatternRecognizer(
@@ -88,9 +101,22 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
             min_digits=12,
         ),
         PatternRecognizer(
+            entity=EntityType.CREDIT_CARD,
+            # Dotted groups ("4111.1111.1111.1111") only in a card's grouping, since a run of
+            # digits and dots is otherwise a decimal or a version.
+            pattern=re.compile(
+                r"(?:\d{4}(?:\.\d{4}){3}(?:\.\d{1,3})?|\d{4}\.\d{6}\.\d{4,5})(?![\d_]|[.-]\d)"
+            ),
+            score=1.0,
+            check=checks.card,
+            needs_digit=True,
+            not_after=_DIGIT_JOINER,
+            min_digits=12,
+        ),
+        PatternRecognizer(
             entity=EntityType.US_SSN,
             pattern=re.compile(
-                r"(?P<area>\d{3})(?P<sep>[- ]?)(?P<group>\d{2})(?P=sep)"
+                r"(?P<area>\d{3})(?P<sep>[- .]?)(?P<group>\d{2})(?P=sep)"
                 r"(?P<serial>\d{4})(?![\w]|[.-]\d)"
             ),
             score=1.0,
@@ -134,7 +160,7 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
                 # runs are possessive, since splitting one can never end a valid match.
                 r"(?=[+(]?(?:[ .()-]{0,3}\d){7})"
                 r"(?P<num>(?:\+\d{1,3}+[ .-]?)?(?:\(0\)[ ]?)?(?:\(\d{1,5}+\)[ .-]?)?"
-                r"\d{1,12}+(?:[ .-]\d{1,5}+){0,5})"
+                r"\d{1,12}+(?:[ .-]\d{1,10}+){0,5})"
                 r"(?P<ext>[ ]?(?:x|ext\.?|extension)[ ]?\d{1,5})?(?![\w]|[.-]\d)"
             ),
             score=1.0,
@@ -284,12 +310,25 @@ def _secret_recognizers() -> tuple[PatternRecognizer, ...]:
         PatternRecognizer(
             entity=EntityType.PASSWORD,
             pattern=re.compile(
-                r"(?:password|passwd|pwd|passphrase|passcode)[\"']?"
-                r"(?:\s*[:=]\s*|\s+(?:is|was)\s+)"
-                r"(?:[\"'](?P<q>[^\s\"']{4,64})[\"']|(?P<v>(?=[^\s\"'`,;()\[\]{}]*\d)"
-                r"[^\s\"'`,;()\[\]{}]{4,64}(?<![.!?])))"
+                rf"(?P<key>{_PASSWORD_WORDS})[\"']?(?:\s+for\s+[^\n:=\"']{{1,30}}?)?"
+                r"(?P<sep>\s*[:=]\s*|\s+(?:is|was)\s+)"
+                r"(?:[\"'](?P<q>[^\"'\n]{4,64})[\"']"
+                r"|(?P<v>[^\s\"'`,;()\[\]{}]{4,64}(?<![.!?])))"
             ),
             score=0.95,
+            check=checks.password,
+            lowered=True,
+            not_after=WORD_CHAR,
+        ),
+        PatternRecognizer(
+            entity=EntityType.PASSWORD,
+            # A PIN: "my pin is 4821", "PIN: 482913", "passcode 4821".
+            pattern=re.compile(
+                r"(?:pin|pin\s*(?:code|number|no\.?)|passcode)"
+                r"(?:\s*[:=#]\s*|\s+(?:is|was)\s+|\s+)(?P<v>\d{4,8})(?![\w]|[.,-]\d)"
+            ),
+            score=0.9,
+            needs_digit=True,
             lowered=True,
             not_after=WORD_CHAR,
         ),
@@ -305,6 +344,17 @@ def _secret_recognizers() -> tuple[PatternRecognizer, ...]:
 def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
     """Identifiers recognisable only by a keyword before them, and names after a cue."""
     return (
+        # After an SSN keyword any separators will do ("536 - 22 - 1234", "536/22/1234"),
+        # even a line break: the parts of a request are scanned joined by one, so a number
+        # split across two messages is still seen whole there.
+        _keyed_recognizer(
+            EntityType.US_SSN,
+            r"ssn|social\s*security(?:\s*(?:number|no\.?|#))?|social",
+            r"(?P<area>\d{3})\s?[-./_ ]?\s?(?P<group>\d{2})\s?[-./_ ]?\s?(?P<serial>\d{4})"
+            r"(?![\w]|[.-]\d)",
+            score=1.0,
+            check=checks.ssn_after_keyword,
+        ),
         _keyed_recognizer(EntityType.PASSPORT, r"passport", _PASSPORT_VALUE, score=0.95),
         _keyed_recognizer(
             EntityType.DRIVER_LICENSE,
@@ -390,6 +440,11 @@ def _keyed_recognizer(
     )
 
 
+# Words that introduce a password; "pass" and "pw" only before ":" or "=" (`checks.password`).
+_PASSWORD_WORDS = (
+    r"password|passwd|pwd|passphrase|passcode|passwort|kennwort|mot\s+de\s+passe|contraseña"
+    r"|contrasena|senha|wachtwoord|lösenord|salasana|hasło|haslo|pass|pw"
+)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = (
     r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol, cast, runtime_checkable
 
 from hybridroute.privacy.assessment import Action, Assessment
 from hybridroute.privacy.calibration import calibrate
 from hybridroute.privacy.categories import detect_categories
 from hybridroute.privacy.entities import Entity
+from hybridroute.privacy.folding import FoldedText, fold
 from hybridroute.privacy.names import NameDetector
 from hybridroute.privacy.ner import DetectorTimeout, SpacyNer
 from hybridroute.privacy.presidio import PresidioDetector
@@ -53,8 +55,11 @@ class PrivacyScanner:
         settings: PrivacySettings | None = None,
         *,
         detectors: Sequence[Detector] | None = None,
+        folding: bool = True,
     ) -> None:
         self.settings = settings if settings is not None else PrivacySettings()
+        # Off only to measure a detector on the raw text (the benchmark's stock Presidio).
+        self.folding = folding
         self.detectors = (
             tuple(detectors) if detectors is not None else default_detectors(self.settings)
         )
@@ -84,12 +89,18 @@ class PrivacyScanner:
         for index in oversized:
             failures[index].append("too_long")
         todo = [i for i in range(len(texts)) if i not in oversized]
+        # Detectors read the folded view (full-width digits as ASCII...); spans map back.
+        views = [
+            fold(t) if self.folding and i not in oversized else FoldedText(t, t)
+            for i, t in enumerate(texts)
+        ]
         for detector, (batch, guided) in zip(self.detectors, self._kinds, strict=True):
-            subset = [texts[i] for i in todo]
+            subset = [views[i].text for i in todo]
             _run_detector(detector, subset, todo, found, failures, batch=batch, guided=guided)
-        return [self._verdict(texts[i], found[i], failures[i]) for i in range(len(texts))]
+        return [self._verdict(views[i], found[i], failures[i]) for i in range(len(texts))]
 
-    def _verdict(self, text: str, entities: list[Entity], failures: list[str]) -> Assessment:
+    def _verdict(self, view: FoldedText, entities: list[Entity], failures: list[str]) -> Assessment:
+        text = view.text
         try:
             settings = self.settings
             categories = detect_categories(text) if settings.categories and not failures else ()
@@ -100,6 +111,8 @@ class PrivacyScanner:
             kept = resolve_overlaps(kept, settings)
             values = [text[e.start : e.end] for e in kept]
             score = score_request(kept, categories, settings, values)
+            if view.changed:
+                kept = [_in_original(e, view) for e in kept]
         except Exception:  # a bug here must not let data out: fail closed
             failures = [*failures, "scoring"]
             kept, categories, score = [], (), None
@@ -153,6 +166,11 @@ def _run_detector(
             found[index].extend(detector.detect(text))
         except Exception:  # any detector error means we cannot vouch for the text
             failures[index].append(getattr(detector, "name", type(detector).__name__))
+
+
+def _in_original(entity: Entity, view: FoldedText) -> Entity:
+    start, end = view.span(entity.start, entity.end)
+    return replace(entity, start=start, end=end)
 
 
 def _allowed() -> Assessment:

@@ -1,0 +1,225 @@
+"""The detection view of a text: characters that only look like the ASCII the recognizers read
+are folded to it, and every span found in the view maps back to the original text.
+
+Full-width digits ("\uff15\uff13\uff16" for "536"), other scripts' digits, non-breaking and
+thin spaces, en dashes, zero-width and other invisible characters, and Cyrillic or Greek
+look-alikes inside a Latin word ("ex\u0430mple.com" with a Cyrillic a) all break a pattern for
+ASCII while reading the same to a person and to an LLM. Masking still replaces the original
+characters.
+
+Plain-ASCII text (nearly every prompt) is returned as it is, after one C-speed check.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Look-alikes folded only inside a word that also has ASCII letters: a homoglyph in an
+# address or a name, not Russian or Greek prose.
+_CONFUSABLE = dict(
+    zip(
+        "аеорсухіјѕԁһӏԛԝвкмнтАВЕКМНОРСТХІЈЅοαικνρτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+        "aeopcyxijsdhlqwbkmhtABEKMHOPCTXIJSoaiKvptuxABEZHIKMNOPTYX",
+        strict=True,
+    )
+)
+_MIXED_WORD = re.compile(r"[\w.@+-]+")
+_WORD_CHAR = re.compile(r"[\w.@+-]")
+_ASCII_LETTER_RUN = re.compile(r"[A-Za-z]+")
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# Compatibility blocks whose NFKC form is plain ASCII: full-width and small forms (U+FF20
+# and U+FE6B are "@") and mathematical letters and digits (U+1D7D3 is "5").
+_COMPAT_BLOCKS = ((0xFE50, 0xFE6F), (0xFF00, 0xFFEF), (0x1D400, 0x1D7FF))
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str | None:
+    """What a non-ASCII character reads as for detection; None when it stays as it is."""
+    category = unicodedata.category(char)
+    if category == "Cf":  # zero-width space and joiners, soft hyphen, bidi controls, BOM
+        return ""
+    if category == "Zs":
+        return " "
+    if category == "Pd" or char == "\u2212":  # hyphens, en and em dashes, minus sign
+        return "-"
+    if category == "Nd":
+        return str(unicodedata.decimal(char))
+    code = ord(char)
+    if any(low <= code <= high for low, high in _COMPAT_BLOCKS):
+        folded = unicodedata.normalize("NFKC", char)
+        # Letters, digits and identifier punctuation; not the full-width comma of Chinese.
+        if len(folded) == 1 and folded.isascii() and (folded.isalnum() or folded in "@.-+()/:_#"):
+            return folded
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class FoldedText:
+    """`text` as the detectors read it, with the way back to `original`."""
+
+    text: str
+    original: str
+    # Where each piece of `text` starts, and where its source starts in `original`; a piece
+    # is either copied (same length) or one original character folded to `text` characters.
+    _starts: tuple[int, ...] = ()
+    _sources: tuple[int, ...] = ()
+    _copied: tuple[bool, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self._starts)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of `text[start:end]` (non-empty), invisible characters inside
+        it included. Each folded character stands for exactly one original character."""
+        if not self._starts:
+            return start, end
+        return self._position(start), self._position(end - 1) + 1
+
+    def _piece(self, index: int) -> int:
+        return bisect_right(self._starts, index) - 1
+
+    def _position(self, index: int) -> int:
+        piece = self._piece(index)
+        if self._copied[piece]:
+            return self._sources[piece] + index - self._starts[piece]
+        return self._sources[piece]
+
+
+def fold(text: str) -> FoldedText:
+    """The detection view of `text`; the text itself when nothing needs folding."""
+    if text.isascii():
+        return FoldedText(text, text)
+    # Set operations run in C; the regexes below then search only for characters present.
+    present = set(text)
+    replacements: dict[int, str] = {}
+    foldable = present & _FOLDABLE
+    if foldable:
+        for match in _any_of(frozenset(foldable)).finditer(text):
+            folded = _fold_char(match.group())
+            if folded is not None:
+                replacements[match.start()] = folded
+    look_alikes = present & _CONFUSABLE.keys()
+    if look_alikes and not present.isdisjoint(_ASCII_LETTERS):
+        _fold_mixed_words(text, frozenset(look_alikes), replacements)
+    if not replacements:
+        return FoldedText(text, text)
+    return _view(text, replacements)
+
+
+def _view(text: str, replacements: dict[int, str]) -> FoldedText:
+    pieces: list[str] = []
+    starts: list[int] = []
+    sources: list[int] = []
+    copied: list[bool] = []
+    length = 0
+    cursor = 0
+    for index in sorted(replacements):
+        if index > cursor:
+            starts.append(length)
+            sources.append(cursor)
+            copied.append(True)
+            pieces.append(text[cursor:index])
+            length += index - cursor
+        folded = replacements[index]
+        if folded:
+            starts.append(length)
+            sources.append(index)
+            copied.append(False)
+            pieces.append(folded)
+            length += len(folded)
+        cursor = index + 1
+    if cursor < len(text):
+        starts.append(length)
+        sources.append(cursor)
+        copied.append(True)
+        pieces.append(text[cursor:])
+    return FoldedText("".join(pieces), text, tuple(starts), tuple(sources), tuple(copied))
+
+
+@lru_cache(maxsize=256)
+def _any_of(chars: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+
+
+def _fold_mixed_words(text: str, look_alikes: frozenset[str], replacements: dict[int, str]) -> None:
+    """Fold the look-alikes of every word that also holds an ASCII letter. The search walks
+    the rarer side: look-alikes in Latin text, ASCII letters in Cyrillic or Greek text."""
+    seen = sum(text.count(c) for c in look_alikes)
+    ascii_chars = len(text.encode("ascii", "ignore"))
+    hits = _any_of(look_alikes) if seen <= ascii_chars else _ASCII_LETTER_RUN
+    end = 0
+    for hit in hits.finditer(text):
+        if hit.start() < end:
+            continue  # inside the word just read
+        start = hit.start()
+        while start > 0 and _WORD_CHAR.match(text, start - 1):
+            start -= 1
+        word = _MIXED_WORD.match(text, start)
+        end = word.end() if word else hit.end()
+        value = text[start:end]
+        if _ASCII_LETTERS.isdisjoint(value) or look_alikes.isdisjoint(value):
+            continue
+        for offset, char in enumerate(value):
+            latin = _CONFUSABLE.get(char)
+            if latin is not None:
+                replacements[start + offset] = latin
+
+
+# Every character `_fold_char` may change, kept as a set so that a text's characters are
+# matched against it in C. The ranges are Python 3.11's Unicode database (14.0); a test
+# checks they still cover every character `_fold_char` changes.
+# Format characters (Cf): zero-width space and joiners, soft hyphen, bidi controls, BOM.
+_FORMAT = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+)
+# Space separators (Zs) other than the ASCII space.
+_SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+# Dashes (Pd) and the minus sign.
+_DASHES = (
+    "\u058a\u05be\u1400\u1806\u2010-\u2015\u2212\u2e17\u2e1a\u2e3a-\u2e3b\u2e40\u2e5d"
+    "\u301c\u3030\u30a0\ufe31-\ufe32\ufe58\ufe63\uff0d\U00010ead"
+)
+# Decimal digits (Nd) of other scripts.
+_DIGITS = (
+    "\u0660-\u0669\u06f0-\u06f9\u07c0-\u07c9\u0966-\u096f\u09e6-\u09ef\u0a66-\u0a6f"
+    "\u0ae6-\u0aef\u0b66-\u0b6f\u0be6-\u0bef\u0c66-\u0c6f\u0ce6-\u0cef\u0d66-\u0d6f"
+    "\u0de6-\u0def\u0e50-\u0e59\u0ed0-\u0ed9\u0f20-\u0f29\u1040-\u1049\u1090-\u1099"
+    "\u17e0-\u17e9\u1810-\u1819\u1946-\u194f\u19d0-\u19d9\u1a80-\u1a89\u1a90-\u1a99"
+    "\u1b50-\u1b59\u1bb0-\u1bb9\u1c40-\u1c49\u1c50-\u1c59\ua620-\ua629\ua8d0-\ua8d9"
+    "\ua900-\ua909\ua9d0-\ua9d9\ua9f0-\ua9f9\uaa50-\uaa59\uabf0-\uabf9\uff10-\uff19"
+    "\U000104a0-\U000104a9\U00010d30-\U00010d39\U00011066-\U0001106f"
+    "\U000110f0-\U000110f9\U00011136-\U0001113f\U000111d0-\U000111d9"
+    "\U000112f0-\U000112f9\U00011450-\U00011459\U000114d0-\U000114d9"
+    "\U00011650-\U00011659\U000116c0-\U000116c9\U00011730-\U00011739"
+    "\U000118e0-\U000118e9\U00011950-\U00011959\U00011c50-\U00011c59"
+    "\U00011d50-\U00011d59\U00011da0-\U00011da9\U00016a60-\U00016a69"
+    "\U00016ac0-\U00016ac9\U00016b50-\U00016b59\U0001d7ce-\U0001d7ff"
+    "\U0001e140-\U0001e149\U0001e2f0-\U0001e2f9\U0001e950-\U0001e959"
+    "\U0001fbf0-\U0001fbf9"
+)
+_COMPAT = "\ufe50-\ufe6f\uff00-\uffef\U0001d400-\U0001d7ff"
+
+
+def _characters(ranges: str) -> frozenset[str]:
+    """The characters of a regex class body made of single characters and `a-z` ranges."""
+    found: set[str] = set()
+    index = 0
+    while index < len(ranges):
+        if index + 2 < len(ranges) and ranges[index + 1] == "-":
+            found.update(map(chr, range(ord(ranges[index]), ord(ranges[index + 2]) + 1)))
+            index += 3
+        else:
+            found.add(ranges[index])
+            index += 1
+    return frozenset(found)
+
+
+_FOLDABLE = _characters(_FORMAT + _SPACES + _DASHES + _DIGITS + _COMPAT)

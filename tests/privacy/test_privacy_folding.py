@@ -1,0 +1,111 @@
+"""The detection view: look-alike characters folded to ASCII, spans mapped back."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hybridroute.privacy import MaskSession, PrivacyScanner, PrivacySettings
+from hybridroute.privacy.folding import _CONFUSABLE, _FOLDABLE, _fold_char, fold
+
+FULL_WIDTH_SSN = "\uff15\uff13\uff16-\uff12\uff12-\uff11\uff12\uff13\uff14"
+
+
+def test_ascii_text_is_the_view_itself() -> None:
+    view = fold("My SSN is 536-22-1234")
+    assert view.text == "My SSN is 536-22-1234" and not view.changed
+    assert view.span(10, 21) == (10, 21)
+
+
+@pytest.mark.parametrize(
+    ("original", "folded"),
+    [
+        (FULL_WIDTH_SSN, "536-22-1234"),
+        ("536\u200b-22-1234", "536-22-1234"),  # zero-width space
+        ("536\u00ad-22-1234", "536-22-1234"),  # soft hyphen
+        ("536\u201322\u20131234", "536-22-1234"),  # en dashes
+        ("4111\u20091111\u00a01111 1111", "4111 1111 1111 1111"),  # thin, no-break spaces
+        ("\u0665\u0663\u0666", "536"),  # Arabic-Indic digits
+        ("john.smith\uff20example.com", "john.smith@example.com"),
+        ("john.smith@ex\u0430mple.com", "john.smith@example.com"),  # Cyrillic a
+    ],
+)
+def test_look_alikes_read_as_ascii(original: str, folded: str) -> None:
+    assert fold(original).text == folded
+
+
+def test_words_of_another_script_stay_as_they_are() -> None:
+    # Only a word that mixes Latin letters with look-alikes is folded: not Russian prose.
+    text = "\u041f\u0440\u0438\u0432\u0435\u0442 \u0441\u043e\u0441\u0435\u0434, John"
+    assert fold(text).text == text
+
+
+def test_a_span_maps_back_over_invisible_characters() -> None:
+    original = "SSN 5\u200b36-22-1234 ok"
+    view = fold(original)
+    start = view.text.index("536")
+    begin, end = view.span(start, start + len("536-22-1234"))
+    assert original[begin:end] == "5\u200b36-22-1234"
+
+
+PIECES = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "5",
+            " ",
+            "-",
+            "\u200b",
+            "\u00a0",
+            "\u2013",
+            "\uff15",
+            "\u0430",
+            "\u0665",
+            "@",
+            "\u00e9",
+        ]
+    ),
+    max_size=30,
+)
+
+
+@given(PIECES)
+def test_every_folded_character_comes_from_its_original(pieces: list[str]) -> None:
+    original = "".join(pieces)
+    view = fold(original)
+    covered = set()
+    for index, char in enumerate(view.text):
+        begin, end = view.span(index, index + 1)
+        assert end == begin + 1
+        source = original[begin]
+        assert char in (source, _fold_char(source), _CONFUSABLE.get(source))
+        covered.add(begin)
+    # What the view leaves out is only invisible characters.
+    assert all(_fold_char(original[i]) == "" for i in set(range(len(original))) - covered)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (f"My SSN is {FULL_WIDTH_SSN}", FULL_WIDTH_SSN),
+        ("My SSN is 536\u200b-22-1234", "536\u200b-22-1234"),
+        ("card 4111\u20091111\u20091111\u20091111", "4111\u20091111\u20091111\u20091111"),
+        ("mail john\u200b.smith@example.com", "john\u200b.smith@example.com"),
+        ("mail john.smith@ex\u0430mple.com", "john.smith@ex\u0430mple.com"),
+    ],
+)
+def test_the_scanner_finds_and_masks_the_original_characters(text: str, value: str) -> None:
+    assessment = PrivacyScanner(PrivacySettings(ner=False)).assess(text)
+    assert value in [text[e.start : e.end] for e in assessment.entities]
+    masked = MaskSession().mask(text, assessment.entities)
+    assert value not in masked and ">" in masked
+    # Nothing of the value survives next to the placeholder (the invisible characters too).
+    assert not any(ch in masked for ch in "\u200b\uff15\u0430\u2009")
+
+
+def test_the_candidate_set_covers_every_character_that_folds() -> None:
+    # The ranges are written out for speed; a newer Unicode database must not slip past them.
+    planes = [*range(0x80, 0x20000), *range(0xE0000, 0xE0080)]
+    missing = [hex(c) for c in planes if _fold_char(chr(c)) is not None and chr(c) not in _FOLDABLE]
+    assert missing == []
