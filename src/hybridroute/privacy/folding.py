@@ -31,9 +31,6 @@ _MIXED_WORD = re.compile(r"[\w.@+-]+")
 _WORD_CHAR = re.compile(r"[\w.@+-]")
 _ASCII_LETTER_RUN = re.compile(r"[A-Za-z]+")
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-# Compatibility blocks whose NFKC form is plain ASCII: full-width and small forms (U+FF20
-# and U+FE6B are "@") and mathematical letters and digits (U+1D7D3 is "5").
-_COMPAT_BLOCKS = ((0xFE50, 0xFE6F), (0xFF00, 0xFFEF), (0x1D400, 0x1D7FF))
 
 
 @lru_cache(maxsize=4096)
@@ -48,8 +45,7 @@ def _fold_char(char: str) -> str | None:
         return "-"
     if category == "Nd":
         return str(unicodedata.decimal(char))
-    code = ord(char)
-    if any(low <= code <= high for low, high in _COMPAT_BLOCKS):
+    if char in _COMPAT_CHARS:
         folded = unicodedata.normalize("NFKC", char)
         # Letters, digits and identifier punctuation; not the full-width comma of Chinese.
         if len(folded) == 1 and folded.isascii() and (folded.isalnum() or folded in "@.-+()/:_#"):
@@ -205,6 +201,8 @@ _DIGITS = (
     "\U0001e140-\U0001e149\U0001e2f0-\U0001e2f9\U0001e950-\U0001e959"
     "\U0001fbf0-\U0001fbf9"
 )
+# Compatibility blocks whose NFKC form may be plain ASCII: full-width and small forms (U+FF20
+# and U+FE6B are "@") and mathematical letters and digits (U+1D7D3 is "5").
 _COMPAT = "\ufe50-\ufe6f\uff00-\uffef\U0001d400-\U0001d7ff"
 
 
@@ -222,4 +220,5 @@ def _characters(ranges: str) -> frozenset[str]:
     return frozenset(found)
 
 
-_FOLDABLE = _characters(_FORMAT + _SPACES + _DASHES + _DIGITS + _COMPAT)
+_COMPAT_CHARS = _characters(_COMPAT)
+_FOLDABLE = _characters(_FORMAT + _SPACES + _DASHES + _DIGITS) | _COMPAT_CHARS

@@ -207,8 +207,9 @@ class NameDetector:
         for hit in _UNDERSCORE_CAPITAL.finditer(text):
             if hit.start() < done:
                 continue  # in the identifier just read
-            before = _JOINED_BEFORE.search(text, max(0, hit.start() - 64), hit.start())
-            start = before.start() if before else hit.start()
+            start = hit.start()
+            while start > 0 and _NAME_JOINER.match(text, start - 1):
+                start -= 1
             joined = _JOINED.match(text, start)
             done = joined.end() if joined else hit.end()
             for match in matches(_UNDERSCORED, text, _PART_JOINER, start, done):
@@ -348,7 +349,6 @@ _JOINED = re.compile(r"[\w'\u2019-]+")
 _PART_JOINER = re.compile(r"[^\W_]|['\u2019-]")
 _UNDERSCORED = re.compile(rf"{_WORD}(?:_{_WORD}){{1,3}}(?![^\W_]|['\u2019-])")
 _PART = re.compile(r"[^_]+")
-_JOINED_BEFORE = re.compile(r"[\w'\u2019-]+$")
 _UNDERSCORE_CAPITAL = re.compile(rf"_[{_UPPER}]")
 _RUN_WORD = re.compile(r"[^ \t]+")
 _JOIN = r"(?:,[ \t]*(?:and[ \t]+|or[ \t]+|&[ \t]*)?|[ \t]+(?:and|or|&)[ \t]+)"

@@ -59,6 +59,14 @@ class _Malformed(Exception):
     """The upstream body has the wrong shape; the message names the field, never its value."""
 
 
+class _TooLarge(Exception):
+    """The upstream body passed `limit` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
 class OpenAICompatibleTier(Tier):
     """Chat completions against `base_url` (which includes the `/v1` part)."""
 
@@ -89,15 +97,8 @@ class OpenAICompatibleTier(Tier):
     async def complete(self, request: Request) -> Completion:
         started = time.perf_counter()
         deadline = _Deadline.start(self._timeouts.total)
-        outgoing = self._client.build_request(
-            "POST",
-            "/chat/completions",
-            json=self._body(request, stream=False),
-            timeout=self._timeout(),
-        )
         with self._map_errors():
-            async with self._within(deadline):
-                response = await self._client.send(outgoing, stream=True)
+            response = await self._post(self._body(request, stream=False), deadline)
             try:
                 content = await self._read(response, deadline)
             finally:
@@ -110,15 +111,8 @@ class OpenAICompatibleTier(Tier):
         started = time.perf_counter()
         deadline = _Deadline.start(self._timeouts.total)
         state = _StreamState()
-        outgoing = self._client.build_request(
-            "POST",
-            "/chat/completions",
-            json=self._body(request, stream=True),
-            timeout=self._timeout(),
-        )
         with self._map_errors():
-            async with self._within(deadline):
-                response = await self._client.send(outgoing, stream=True)
+            response = await self._post(self._body(request, stream=True), deadline)
             try:
                 await self._raise_for_status(response, deadline)
                 async for chunk in self._chunks(response, deadline):
@@ -135,8 +129,7 @@ class OpenAICompatibleTier(Tier):
         outgoing = self._client.build_request("GET", "/models", timeout=deadline.budget_s)
         try:
             with self._map_errors():
-                async with self._within(deadline):
-                    response = await self._client.send(outgoing, stream=True)
+                response = await self._send(outgoing, deadline)
                 try:
                     await self._read(response, deadline)  # the body is not used, but bounded
                 finally:
@@ -152,6 +145,18 @@ class OpenAICompatibleTier(Tier):
         # Per-phase limits only; `_within` bounds the whole request by `total`.
         t = self._timeouts
         return httpx.Timeout(t.read, connect=t.connect, pool=t.total)
+
+    async def _post(self, body: dict[str, Any], deadline: _Deadline) -> httpx.Response:
+        outgoing = self._client.build_request(
+            "POST", "/chat/completions", json=body, timeout=self._timeout()
+        )
+        return await self._send(outgoing, deadline)
+
+    async def _send(self, outgoing: httpx.Request, deadline: _Deadline) -> httpx.Response:
+        """The response with its headers read and its body not yet: the caller reads that
+        bounded (`_read`, `_text`) and closes the response."""
+        async with self._within(deadline):
+            return await self._client.send(outgoing, stream=True)
 
     @asynccontextmanager
     async def _within(self, deadline: _Deadline) -> AsyncIterator[None]:
@@ -173,26 +178,14 @@ class OpenAICompatibleTier(Tier):
         """The body of a successful answer (at most the cap); a failed one raises its error."""
         await self._raise_for_status(response, deadline)
         async with self._within(deadline):
-            content = await _read_at_most(response, self._max_bytes)
-        if content is None:
-            raise self._too_large()
-        return content
-
-    def _too_large(self) -> errors.BadResponse:
-        return errors.BadResponse(
-            self.name, f"upstream response larger than {self._max_bytes} bytes"
-        )
+            return b"".join([chunk async for chunk in _counted(response, self._max_bytes)])
 
     async def _text(self, response: httpx.Response) -> AsyncIterator[str]:
         """The decoded text of a streamed body, raising once it passes the cap in bytes.
 
         Counted here rather than per line: a line that never ends is capped too."""
         decoder = codecs.getincrementaldecoder(response.encoding or "utf-8")(errors="replace")
-        seen = 0
-        async for chunk in response.aiter_bytes():
-            seen += len(chunk)
-            if seen > self._max_bytes:
-                raise self._too_large()
+        async for chunk in _counted(response, self._max_bytes):
             if text := decoder.decode(chunk):
                 yield text
         if text := decoder.decode(b"", final=True):
@@ -305,6 +298,10 @@ class OpenAICompatibleTier(Tier):
             raise map_httpx_error(self.name, exc) from exc
         except _Malformed as exc:
             raise errors.BadResponse(self.name, str(exc)) from None
+        except _TooLarge as exc:
+            raise errors.BadResponse(
+                self.name, f"upstream response larger than {exc.limit} bytes"
+            ) from None
 
 
 def map_httpx_error(tier: str, exc: httpx.HTTPError) -> errors.TierError:
@@ -461,17 +458,23 @@ def _call(call_id: str | None, name: str, arguments: str) -> dict[str, Any]:
     return call
 
 
-async def _read_at_most(response: httpx.Response, limit: int) -> bytes | None:
-    """The (decoded) body, or None as soon as it passes `limit` bytes; the rest stays unread,
-    so closing the response then closes its connection."""
-    chunks: list[bytes] = []
+async def _counted(response: httpx.Response, limit: int) -> AsyncIterator[bytes]:
+    """The (decoded) body's chunks, raising `_TooLarge` as soon as they pass `limit` bytes;
+    the rest stays unread, so closing the response then closes its connection."""
     seen = 0
     async for chunk in response.aiter_bytes():
         seen += len(chunk)
         if seen > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+            raise _TooLarge(limit)
+        yield chunk
+
+
+async def _read_at_most(response: httpx.Response, limit: int) -> bytes | None:
+    """The body, or None when it passes `limit` bytes."""
+    try:
+        return b"".join([chunk async for chunk in _counted(response, limit)])
+    except _TooLarge:
+        return None
 
 
 def _error_detail(content: bytes | None) -> str:
