@@ -158,11 +158,46 @@ _BAD_CHUNKS: dict[str, list[dict[str, object]]] = {
     "delta-string": [{"choices": [_choice("ok", "stop")]}],
     "choices-dict": [{"choices": {"0": _choice({"content": "ok"}, "stop")}}],
     "index-string": [{"choices": [_choice({"tool_calls": [_tool_part("0")]}, "tool_calls")]}],
-    # The audit sent 2,000,000; 1,000 keeps the old code's placeholders small.
-    "index-far": [{"choices": [_choice({"tool_calls": [_tool_part(1000)]}, "tool_calls")]}],
+    "index-negative": [{"choices": [_choice({"tool_calls": [_tool_part(-1)]}, "tool_calls")]}],
     "usage-negative": [
         {"choices": [_choice({"content": "ok"}, "stop")]},
         {"choices": [], "usage": {"prompt_tokens": -5, "completion_tokens": -3}},
+    ],
+}
+
+
+def _tool_chunk(index: int, call_id: str | None, name: str, arguments: str) -> dict[str, object]:
+    """A chunk with one tool-call fragment; with an id it opens the call and names it."""
+    part: dict[str, object] = {"index": index, "function": {"arguments": arguments}}
+    if call_id:
+        part |= {"id": call_id, "type": "function"}
+        part["function"] = {"name": name, "arguments": arguments}
+    return {"choices": [_choice({"tool_calls": [part]})]}
+
+
+# Streamed tool calls numbered as real upstreams number them (well formed otherwise).
+_TOOL_CHUNKS: dict[str, list[dict[str, object]]] = {
+    # Claude behind an OpenAI-compatible proxy: text first, then calls at the Anthropic
+    # content-block indexes 1, 2 (router-for-me/CLIProxyAPI#5229, bedrock-access-gateway#134).
+    "tools-claude": [
+        {"choices": [_choice({"role": "assistant", "content": "Let me check."})]},
+        _tool_chunk(1, "toolu_01", "get_weather", ""),
+        _tool_chunk(1, None, "", '{"city": '),
+        _tool_chunk(1, None, "", '"Paris"}'),
+        _tool_chunk(2, "toolu_02", "get_time", ""),
+        _tool_chunk(2, None, "", '{"city": "Tokyo"}'),
+        {"choices": [_choice({}, "tool_calls")]},
+    ],
+    # Ollama: each call whole, every one at index 0 with a new id (ollama/ollama#15457).
+    "tools-ollama": [
+        _tool_chunk(0, "call_a", "file_write", '{"filePath": "hello.py"}'),
+        _tool_chunk(0, "call_b", "file_write", '{"filePath": "world.py"}'),
+        {"choices": [_choice({}, "tool_calls")]},
+    ],
+    # An index far past the calls so far (the audit sent 2,000,000) is only a number.
+    "index-far": [
+        _tool_chunk(2_000_000, "call_1", "f", "{}"),
+        {"choices": [_choice({}, "tool_calls")]},
     ],
 }
 
@@ -187,8 +222,9 @@ def _hostile(request: Request, fault: str, stream: bool) -> Response | None:
         return _drip(request, stream)
     if fault in _ERROR_BODIES:
         return JSONResponse({"error": _ERROR_BODIES[fault]}, 400)
-    if stream and fault in _BAD_CHUNKS:
-        chunks = [{"id": "x", "object": "chat.completion.chunk", **c} for c in _BAD_CHUNKS[fault]]
+    if stream and fault in _BAD_CHUNKS | _TOOL_CHUNKS:
+        parts = _BAD_CHUNKS.get(fault) or _TOOL_CHUNKS[fault]
+        chunks = [{"id": "x", "object": "chat.completion.chunk", **c} for c in parts]
         events = [f"data: {json.dumps(c)}\n\n" for c in chunks] + ["data: [DONE]\n\n"]
         return Response("".join(events), media_type="text/event-stream")
     if not stream and fault in _BAD_MESSAGES | _BAD_ANSWERS:

@@ -9,14 +9,20 @@ import json
 import re
 import time
 import tracemalloc
+import zlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
+import openai
 import pytest
 
 from hybridroute import errors
 from hybridroute.config import OpenAISettings
+from hybridroute.router import Router
+from hybridroute.server.app import create_app
+from hybridroute.server.settings import ServerSettings
 from hybridroute.tiers import build_tier
 from hybridroute.tiers.base import HealthStatus, LatencyProfile, TierInfo
 from hybridroute.tiers.openai_compatible import (
@@ -33,6 +39,8 @@ def remote(
     base_url: str,
     model: str = "smollm2",
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    transport: httpx.AsyncBaseTransport | None = None,
+    headers: dict[str, str] | None = None,
     **timeouts: float,
 ) -> OpenAICompatibleTier:
     info = TierInfo(
@@ -48,6 +56,8 @@ def remote(
         api_key="sk-test",
         timeouts=Timeouts(**timeouts),
         max_response_bytes=max_response_bytes,
+        transport=transport,
+        headers=headers,
     )
 
 
@@ -234,7 +244,7 @@ async def test_health_is_bounded_against_a_dripping_upstream(
         ("delta-string", "choices[].delta"),
         ("choices-dict", "choices"),
         ("index-string", "tool_calls[].index"),
-        ("index-far", "tool_calls[].index out of order"),
+        ("index-negative", "tool_calls[].index is negative"),
     ],
 )
 async def test_malformed_streams_are_bad_responses(
@@ -253,6 +263,232 @@ async def test_malformed_answers_are_bad_responses(
     async with remote(faulty_upstream.base_url, model=fault) as tier:
         with pytest.raises(errors.BadResponse, match=re.escape("message.tool_calls")):
             await tier.complete(greedy())
+
+
+# --- streamed tool calls, numbered as real upstreams number them --------------------------
+
+
+def fragment(
+    index: int | None, call_id: str | None = None, name: str = "", args: str = ""
+) -> dict[str, Any]:
+    """One streamed tool-call fragment; `name` and `id` only when given, as upstreams send."""
+    function: dict[str, Any] = {"arguments": args} | ({"name": name} if name else {})
+    part: dict[str, Any] = {"function": function}
+    if index is not None:
+        part["index"] = index
+    if call_id is not None:
+        part |= {"id": call_id, "type": "function"}
+    return part
+
+
+def call(call_id: str | None, name: str, args: str) -> dict[str, Any]:
+    """A whole tool call as the tier reports it."""
+    whole: dict[str, Any] = {"type": "function", "function": {"name": name, "arguments": args}}
+    return whole | ({"id": call_id} if call_id else {})
+
+
+def sse(chunks: list[dict[str, Any]]) -> bytes:
+    events = [f"data: {json.dumps(chunk)}\n\n" for chunk in chunks] + ["data: [DONE]\n\n"]
+    return "".join(events).encode()
+
+
+def tool_stream(fragments: list[list[dict[str, Any]]]) -> bytes:
+    """An SSE body with one chunk per list of fragments, then finish_reason tool_calls."""
+    chunks = [
+        {"choices": [{"index": 0, "delta": {"tool_calls": parts}, "finish_reason": None}]}
+        for parts in fragments
+    ]
+    return sse([*chunks, {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}])
+
+
+def mocked(
+    body: bytes, headers: dict[str, str] | None = None, max_response_bytes: int = 1024 * 1024
+) -> OpenAICompatibleTier:
+    """The tier over an httpx MockTransport that answers every request with `body`."""
+    transport = httpx.MockTransport(lambda _: httpx.Response(200, content=body, headers=headers))
+    return remote(
+        "http://upstream.test/v1", transport=transport, max_response_bytes=max_response_bytes
+    )
+
+
+@pytest.mark.parametrize(
+    ("fragments", "calls"),
+    [
+        pytest.param(
+            [
+                [fragment(0, "a", "f")],
+                [fragment(0, args='{"x":')],
+                [fragment(0, args="1}")],
+                [fragment(1, "b", "g", "{}")],
+            ],
+            [call("a", "f", '{"x":1}'), call("b", "g", "{}")],
+            id="openai-dense",
+        ),
+        pytest.param(
+            [
+                [fragment(1, "a", "f")],
+                [fragment(1, args="{}")],
+                [fragment(2, "b", "g")],
+                [fragment(2, args="[]")],
+                [fragment(3, "c", "h", "{}")],
+            ],
+            [call("a", "f", "{}"), call("b", "g", "[]"), call("c", "h", "{}")],
+            id="claude-from-1",
+        ),
+        pytest.param(
+            [
+                [fragment(7, "a", "f"), fragment(3, "b", "g")],
+                [fragment(3, args="[]")],
+                [fragment(7, args="{}")],
+            ],
+            [call("a", "f", "{}"), call("b", "g", "[]")],
+            id="gaps-interleaved-in-order-of-first-appearance",
+        ),
+        pytest.param(
+            [[fragment(0, "a", "f", "{}")], [fragment(0, "b", "f", "[]")], [fragment(0, "c", "g")]],
+            [call("a", "f", "{}"), call("b", "f", "[]"), call("c", "g", "")],
+            id="ollama-same-index-new-ids",
+        ),
+        pytest.param(
+            [[fragment(0, "a", "f", "{}"), fragment(0, "b", "g", "[]")]],
+            [call("a", "f", "{}"), call("b", "g", "[]")],
+            id="ollama-two-calls-in-one-chunk",
+        ),
+        pytest.param(
+            [
+                [fragment(0, "a", "f")],
+                [fragment(0, args="{}")],
+                [fragment(0, "b", "g")],
+                [fragment(0, args="[]")],
+            ],
+            [call("a", "f", "{}"), call("b", "g", "[]")],
+            id="id-less-fragments-go-to-the-newest-call-at-their-index",
+        ),
+        pytest.param(
+            [[fragment(0, "a", "f")], [fragment(0, "a", args="{}")]],
+            [call("a", "f", "{}")],
+            id="same-id-repeated-on-every-fragment",
+        ),
+        pytest.param(
+            [[fragment(0, None, "f")], [fragment(0, "a", args="{}")]],
+            [call("a", "f", "{}")],
+            id="id-after-the-first-fragment",
+        ),
+        pytest.param(
+            [[fragment(None, "a", "f", "{}")], [fragment(None, "b", "g", "[]")]],
+            [call("a", "f", "{}"), call("b", "g", "[]")],
+            id="no-index-each-a-new-call",
+        ),
+        pytest.param(
+            [[fragment(10**18, "a", "f")], [fragment(10**18, args="{}")]],
+            [call("a", "f", "{}")],
+            id="huge-index-is-only-a-key",
+        ),
+    ],
+)
+async def test_streamed_tool_calls_are_assembled_in_order_of_first_appearance(
+    fragments: list[list[dict[str, Any]]], calls: list[dict[str, Any]]
+) -> None:
+    async with mocked(tool_stream(fragments)) as tier:
+        final = (await ask(tier, streamed=True))[-1]
+    assert final.finish_reason == "tool_calls"
+    assert final.tool_calls == tuple(calls)
+
+
+@pytest.mark.parametrize(
+    ("fragments", "message"),
+    [
+        ([[fragment(-1, "a", "f")]], "tool_calls[].index is negative"),
+        ([[fragment(i, f"c{i}", "f")] for i in range(129)], "more than 128 tool calls"),
+        ([[fragment(0, f"c{i}", "f")] for i in range(129)], "more than 128 tool calls"),
+        ([[fragment(None, f"c{i}", "f") for i in range(129)]], "more than 128 tool calls"),
+    ],
+    ids=["negative", "129-indexes", "129-ids-at-one-index", "129-without-index"],
+)
+async def test_malformed_tool_call_streams_are_bad_responses(
+    fragments: list[list[dict[str, Any]]], message: str
+) -> None:
+    async with mocked(tool_stream(fragments)) as tier:
+        with pytest.raises(errors.BadResponse, match=re.escape(message)):
+            await ask(tier, streamed=True)
+
+
+async def test_128_streamed_tool_calls_are_allowed() -> None:
+    fragments = [[fragment(2 * i + 1, f"c{i}", "f", "{}")] for i in range(128)]
+    async with mocked(tool_stream(fragments)) as tier:
+        final = (await ask(tier, streamed=True))[-1]
+    assert final.tool_calls is not None and len(final.tool_calls) == 128
+
+
+CLAUDE_CALLS = (
+    call("toolu_01", "get_weather", '{"city": "Paris"}'),
+    call("toolu_02", "get_time", '{"city": "Tokyo"}'),
+)
+OLLAMA_CALLS = (
+    call("call_a", "file_write", '{"filePath": "hello.py"}'),
+    call("call_b", "file_write", '{"filePath": "world.py"}'),
+)
+
+
+@pytest.mark.parametrize(
+    ("fault", "text", "calls"),
+    [
+        ("tools-claude", "Let me check.", CLAUDE_CALLS),
+        ("tools-ollama", "", OLLAMA_CALLS),
+        ("index-far", "", (call("call_1", "f", "{}"),)),
+    ],
+)
+async def test_real_upstreams_tool_call_numbering_over_loopback(
+    faulty_upstream: FaultyUpstream, fault: str, text: str, calls: tuple[dict[str, Any], ...]
+) -> None:
+    async with remote(faulty_upstream.base_url, model=fault) as tier:
+        deltas = await ask(tier, streamed=True)
+    assert "".join(d.text for d in deltas) == text
+    assert deltas[-1].finish_reason == "tool_calls"
+    assert deltas[-1].tool_calls == calls
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}},
+}
+
+
+@pytest.mark.parametrize(
+    ("fault", "calls"), [("tools-claude", CLAUDE_CALLS), ("tools-ollama", OLLAMA_CALLS)]
+)
+async def test_the_gateway_streams_them_to_the_openai_sdk_as_0_to_n(
+    faulty_upstream: FaultyUpstream, fault: str, calls: tuple[dict[str, Any], ...]
+) -> None:
+    """The SDK's stream helper files each call under its index (an index past the calls so
+    far raises IndexError there), so the assembled message shows the indexes were 0..n-1."""
+    router = Router(tiers={"private": remote(faulty_upstream.base_url, model=fault)})
+    app = create_app(router, ServerSettings(warm_up=False))
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
+    sdk = openai.AsyncOpenAI(
+        base_url="http://gateway.test/v1", api_key="sk-x", http_client=http, max_retries=0
+    )
+    try:
+        async with sdk.chat.completions.stream(
+            model="private",
+            messages=[{"role": "user", "content": "Weather in Paris, time in Tokyo?"}],
+            tools=[WEATHER_TOOL],
+        ) as stream:
+            indexes = [
+                part.index
+                async for event in stream
+                if event.type == "chunk" and event.chunk.choices
+                for part in event.chunk.choices[0].delta.tool_calls or []
+            ]
+            completion = await stream.get_final_completion()
+    finally:
+        await sdk.close()
+        await router.aclose()
+    assert indexes == list(range(len(calls)))
+    message = completion.choices[0].message
+    assert completion.choices[0].finish_reason == "tool_calls"
+    got = [(c.id, c.function.name, c.function.arguments) for c in message.tool_calls or []]
+    assert got == [(c["id"], c["function"]["name"], c["function"]["arguments"]) for c in calls]
 
 
 async def test_negative_usage_is_dropped(faulty_upstream: FaultyUpstream) -> None:
@@ -287,10 +523,12 @@ Send = Callable[[bytes], Awaitable[None]]
 
 class RawUpstream:
     """Answers every request on 127.0.0.1 with `answer(send)`, status line and headers
-    included, in the test's own event loop; counts the bytes sent and notes a hang-up."""
+    included, in the test's own event loop; keeps the request heads, counts the bytes sent
+    and notes a hang-up."""
 
     def __init__(self, answer: Callable[[Send], Awaitable[None]]) -> None:
         self._answer = answer
+        self.heads: list[bytes] = []
         self.sent = 0
         self.hung_up = asyncio.Event()
 
@@ -312,6 +550,7 @@ class RawUpstream:
 
         try:
             head = await reader.readuntil(b"\r\n\r\n")
+            self.heads.append(head)
             length = re.search(rb"(?i)content-length: *(\d+)", head)
             await reader.readexactly(int(length.group(1)) if length else 0)
             await self._answer(send)
@@ -557,3 +796,200 @@ async def test_the_configured_cap_reaches_the_tier() -> None:
 def test_the_cap_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_response_bytes"):
         remote("http://127.0.0.1:9/v1", max_response_bytes=0)
+
+
+# --- compressed answers: undone here, never more than the cap has left per read ------------
+
+ZEROS = bytes(1024 * 1024)
+
+
+async def gzip_bomb(send: Send, *, sse: bool) -> None:
+    """1 GiB of zeros, gzipped (~1 MB) as it is sent, in 64 KiB HTTP chunks (each ~64 MB
+    decoded) until the client hangs up."""
+    kind = "text/event-stream" if sse else "application/json"
+    await send(head(extra=f"Content-Type: {kind}\r\nContent-Encoding: gzip\r\n"))
+    squeeze = zlib.compressobj(wbits=31)
+    pending = b""
+    for _ in range(1024):
+        pending += squeeze.compress(ZEROS)
+        if len(pending) >= len(BLOCK):
+            await send(chunked(pending))
+            pending = b""
+        await asyncio.sleep(0)  # the client runs between megabytes (same event loop)
+    await send(chunked(pending + squeeze.flush()) + chunked(b""))
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_a_gzip_bomb_fails_at_the_cap_in_bounded_memory(streamed: bool) -> None:
+    cap = 1024 * 1024
+
+    async def answer(send: Send) -> None:
+        await gzip_bomb(send, sse=streamed)
+
+    async with RawUpstream(answer) as upstream:
+        async with remote(upstream.base_url, max_response_bytes=cap, total=10) as tier:
+            tracemalloc.start()
+            try:
+                started = time.monotonic()
+                with pytest.raises(errors.BadResponse, match=f"larger than {cap} bytes$"):
+                    await asyncio.wait_for(ask(tier, streamed=streamed), timeout=30)
+                elapsed = time.monotonic() - started
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+        await upstream.wait_hang_up()
+    assert elapsed < 2
+    assert peak < 2 * cap + 3 * 1024 * 1024, f"peak {peak} bytes while decoding"
+
+
+def compress(data: bytes, encoding: str) -> bytes:
+    wbits = {"gzip": 31, "x-gzip": 31, "deflate": 15, "raw-deflate": -15}[encoding]
+    squeeze = zlib.compressobj(wbits=wbits)
+    return squeeze.compress(data) + squeeze.flush()
+
+
+async def dribble(send: Send, body: bytes) -> None:
+    """`body` as one HTTP chunk per byte, each its own read (a split gzip header included)."""
+    for byte in body:
+        await send(chunked(bytes([byte])))
+        await asyncio.sleep(0.001)
+    await send(chunked(b""))
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "x-gzip", "deflate", "raw-deflate", "identity"])
+async def test_compressed_answers_are_decoded(encoding: str) -> None:
+    body = answer_json(300) if encoding == "identity" else compress(answer_json(300), encoding)
+    name = encoding.removeprefix("raw-")
+
+    async def answer(send: Send) -> None:
+        await send(head(extra=f"Content-Encoding: {name}\r\n"))
+        await dribble(send, body)
+
+    async with RawUpstream(answer) as upstream:
+        async with remote(upstream.base_url, max_response_bytes=CAP) as tier:
+            assert (await tier.complete(greedy())).text == "ok"
+
+
+async def test_a_gzip_stream_is_decoded_event_by_event() -> None:
+    pieces = [{"content": "a"}, {"content": "b"}, {}]
+    squeeze = zlib.compressobj(wbits=31)
+    frames = []
+    for i, delta in enumerate(pieces):
+        chunk = {"choices": [{"delta": delta, "finish_reason": "stop" if i == 2 else None}]}
+        event = f"data: {json.dumps(chunk)}\n\n".encode()
+        frames.append(squeeze.compress(event) + squeeze.flush(zlib.Z_SYNC_FLUSH))
+    frames.append(squeeze.compress(b"data: [DONE]\n\n") + squeeze.flush())
+
+    async def answer(send: Send) -> None:
+        await send(head(extra="Content-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"))
+        for frame in frames:
+            await send(chunked(frame))
+            await asyncio.sleep(0.01)
+        await send(chunked(b""))
+
+    async with RawUpstream(answer) as upstream:
+        async with remote(upstream.base_url, max_response_bytes=CAP) as tier:
+            deltas = await ask(tier, streamed=True)
+    assert [d.text for d in deltas] == ["a", "b", ""]
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+@pytest.mark.parametrize(("size", "works"), [(CAP, True), (CAP + 1, False)])
+async def test_the_cap_is_inclusive_after_decoding(streamed: bool, size: int, works: bool) -> None:
+    body = compress(stream_events(size) if streamed else answer_json(size), "gzip")
+
+    async def answer(send: Send) -> None:
+        await send(head(length=len(body), extra="Content-Encoding: gzip\r\n") + body)
+
+    async with RawUpstream(answer) as upstream:
+        async with remote(upstream.base_url, max_response_bytes=CAP) as tier:
+            if works:
+                assert "".join(d.text for d in await ask(tier, streamed=streamed)) == "ok"
+            else:
+                await timed(ask(tier, streamed=streamed))
+
+
+@pytest.mark.parametrize(
+    ("encoding", "named"),
+    [
+        ("br", "br"),
+        ("zstd", "zstd"),
+        ("compress", "compress"),
+        ("gzip, br", "gzip, br"),
+        ("gzip, gzip", "gzip, gzip"),
+        ("536-22-1234", "(unreadable)"),
+        ("gzip, x-" + "a" * 40, "(unreadable)"),
+    ],
+)
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_other_encodings_are_bad_responses(streamed: bool, encoding: str, named: str) -> None:
+    body = answer_json(100)
+
+    async def answer(send: Send) -> None:
+        await send(head(length=len(body), extra=f"Content-Encoding: {encoding}\r\n") + body)
+
+    async with RawUpstream(answer) as upstream:
+        async with remote(upstream.base_url) as tier:
+            message = re.escape(f"Content-Encoding {named} is not supported") + "$"
+            with pytest.raises(errors.BadResponse, match=message):
+                await ask(tier, streamed=streamed)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"\x1f\x8b\x08\x00garbage" * 10, "gzip body is corrupt"),
+        (compress(answer_json(100), "gzip")[:-30] + b"x" * 30, "gzip body is corrupt"),
+        (compress(answer_json(100), "gzip") + b"trailing", "data after the end of the gzip body"),
+    ],
+    ids=["not-gzip", "corrupt-tail", "trailing-data"],
+)
+async def test_broken_gzip_is_a_bad_response(body: bytes, message: str) -> None:
+    async def answer(send: Send) -> None:
+        await send(head(length=len(body), extra="Content-Encoding: gzip\r\n") + body)
+
+    async with RawUpstream(answer) as upstream:
+        async with remote(upstream.base_url) as tier:
+            with pytest.raises(errors.BadResponse, match=f"{message}$"):
+                await tier.complete(greedy())
+
+
+async def test_an_undecodable_error_body_keeps_its_status() -> None:
+    body = b"\x0b\x02\x80{}\x03"  # br, not decoded here
+
+    async def answer(send: Send) -> None:
+        extra = "Content-Encoding: br\r\nRetry-After: 7\r\n"
+        await send(head(429, length=len(body), extra=extra) + body)
+
+    async with RawUpstream(answer) as upstream:
+        async with remote(upstream.base_url) as tier:
+            with pytest.raises(errors.RateLimited, match=r"HTTP 429 from upstream$") as caught:
+                await tier.complete(greedy())
+    assert caught.value.retry_after == 7.0
+
+
+async def test_only_gzip_and_deflate_are_asked_for() -> None:
+    body = answer_json(100)
+
+    async def answer(send: Send) -> None:
+        await send(head(length=len(body)) + body)
+
+    async with RawUpstream(answer) as upstream:
+        headers = {"Accept-Encoding": "br, zstd"}
+        async with remote(upstream.base_url, headers=headers) as tier:
+            await tier.complete(greedy())
+            await tier.health()
+    for request in upstream.heads:
+        asked = re.findall(rb"(?im)^accept-encoding: *(.*?)\r$", request)
+        assert asked == [b"gzip, deflate"]
+    assert len(upstream.heads) == 2
+
+
+async def test_a_mock_transport_answer_is_read_as_given() -> None:
+    """httpx.MockTransport answers are read (and decoded) before the tier sees them."""
+    body = json.dumps({"choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}]})
+    async with mocked(gzip.compress(body.encode()), {"Content-Encoding": "gzip"}, CAP) as tier:
+        assert (await tier.complete(greedy())).text == "ok"
+    async with mocked(body.encode().ljust(CAP + 1), max_response_bytes=CAP) as tier:
+        with pytest.raises(errors.BadResponse, match="larger than"):
+            await tier.complete(greedy())

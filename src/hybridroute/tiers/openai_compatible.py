@@ -3,15 +3,19 @@ LM Studio, another hybridroute node) over httpx.
 
 The upstream is not trusted to be well formed: every field we read from its body is
 type-checked, and a wrong shape raises `BadResponse` naming the field, never its value. Nor
-is it trusted to be small: bodies are counted as they are read (after any gzip/deflate
-decoding) and a larger one is a `BadResponse` as soon as it passes the cap, the rest unread."""
+is it trusted to be small: bodies are counted as they are read and a larger one is a
+`BadResponse` as soon as it passes the cap, the rest unread. gzip and deflate are undone here,
+never more than the bytes the cap has left (plus one) at a time, so a compression bomb is cut
+at the cap too; any other Content-Encoding is a `BadResponse`."""
 
 from __future__ import annotations
 
 import asyncio
 import codecs
 import json
+import re
 import time
+import zlib
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +36,12 @@ _MAX_TOKENS = 10**9
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 # Bytes of an error answer (4xx/5xx) read at most; only a type or code label is taken from it.
 _MAX_ERROR_BYTES = 64 * 1024
+# The encodings `_Inflater` undoes; httpx would also offer br and zstd when they are installed.
+_ACCEPT_ENCODING = "gzip, deflate"
+# zlib's window bits for a gzip wrapper.
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
+# An unsupported Content-Encoding is named in the error only when it reads like a list of names.
+_ENCODING_LABEL = re.compile(r"[a-z][a-z0-9-]{0,19}(, [a-z][a-z0-9-]{0,19}){0,3}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,7 +99,8 @@ class OpenAICompatibleTier(Tier):
         auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
-            headers={**auth, **(headers or {})},
+            # Ours last: only these encodings are undone (`_Inflater`), bounded by the cap.
+            headers={**auth, **(headers or {}), "Accept-Encoding": _ACCEPT_ENCODING},
             timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
             transport=transport,
         )
@@ -338,6 +349,7 @@ class _StreamState:
     usage: Usage | None = None
     finish: str | None = None
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    tool_slots: dict[int, int] = field(default_factory=dict)  # upstream index -> tool_calls[i]
 
     def feed(self, chunk: dict[str, Any]) -> list[str]:
         """Take one chunk in; return its non-empty text pieces, in order."""
@@ -355,7 +367,7 @@ class _StreamState:
             raise _Malformed("choices[] has the wrong type")
         delta = _optional(choice, "delta", dict, "choices[].delta") or {}
         text = _optional(delta, "content", str, "delta.content") or ""
-        _merge_tool_calls(self.tool_calls, delta.get("tool_calls"))
+        _merge_tool_calls(self.tool_calls, self.tool_slots, delta.get("tool_calls"))
         self.finish = _optional(choice, "finish_reason", str, "finish_reason") or self.finish
         return text
 
@@ -414,24 +426,32 @@ def _tool_calls(raw: Any) -> tuple[dict[str, Any], ...] | None:
     return tuple(calls) or None
 
 
-def _merge_tool_calls(acc: list[dict[str, Any]], parts: Any) -> None:
-    """Assemble streamed tool-call fragments (indexed pieces of name and arguments).
+def _merge_tool_calls(acc: list[dict[str, Any]], slots: dict[int, int], parts: Any) -> None:
+    """Assemble streamed tool-call fragments (indexed pieces of id, name and arguments).
 
-    OpenAI and vLLM number calls 0, 1, 2… and start each one at the next index, so an
-    index may only name a call already begun or the next new one, below `_MAX_TOOL_CALLS`:
-    anything else would add empty placeholder calls (a huge index, gigabytes of them)."""
+    OpenAI and vLLM number calls 0, 1, 2…, but Claude behind OpenAI-compatible proxies
+    starts at 1 (its content-block index) and Ollama sends every whole call at index 0, each
+    with a new id. So `slots` (kept for one stream) maps an upstream index to its call in
+    `acc` in order of first appearance, gaps allowed; a fragment whose id differs from its
+    call's starts a new call, as does one without an index. An index is only a key, so a
+    huge one allocates nothing; past `_MAX_TOOL_CALLS` calls the stream is malformed."""
     if parts is None:
         return
     if not isinstance(parts, list):
         raise _Malformed("delta.tool_calls has the wrong type")
     for part in parts:
         index, call_id, name, arguments = _fragment(part)
-        index = len(acc) if index is None else index
-        if not 0 <= index <= min(len(acc), _MAX_TOOL_CALLS - 1):
-            raise _Malformed(f"tool_calls[].index out of order ({len(acc)} calls so far)")
-        if index == len(acc):
+        if index is not None and index < 0:
+            raise _Malformed("tool_calls[].index is negative")
+        slot = None if index is None else slots.get(index)
+        if slot is None or (call_id and acc[slot].get("id", call_id) != call_id):
+            if len(acc) == _MAX_TOOL_CALLS:
+                raise _Malformed(f"stream has more than {_MAX_TOOL_CALLS} tool calls")
+            slot = len(acc)
             acc.append(_call(None, "", ""))
-        call = acc[index]
+            if index is not None:
+                slots[index] = slot
+        call = acc[slot]
         if call_id:
             call["id"] = call_id
         call["function"]["name"] += name
@@ -459,27 +479,86 @@ def _call(call_id: str | None, name: str, arguments: str) -> dict[str, Any]:
 
 
 async def _counted(response: httpx.Response, limit: int) -> AsyncIterator[bytes]:
-    """The (decoded) body's chunks, raising `_TooLarge` as soon as they pass `limit` bytes;
+    """The decoded body's chunks, raising `_TooLarge` as soon as they pass `limit` bytes;
     the rest stays unread, so closing the response then closes its connection."""
+    inflater = _Inflater.for_encoding(response.headers.get("content-encoding", ""))
+    if response.is_stream_consumed:  # read whole, and decoded, by its transport (MockTransport)
+        if len(response.content) > limit:
+            raise _TooLarge(limit)
+        yield response.content
+        return
     seen = 0
-    async for chunk in response.aiter_bytes():
+    async for raw in response.aiter_raw():
+        chunk = inflater.decode(raw, limit - seen + 1) if inflater else raw
         seen += len(chunk)
         if seen > limit:
             raise _TooLarge(limit)
-        yield chunk
+        if chunk:
+            yield chunk
+
+
+class _Inflater:
+    """Undoes one gzip or deflate Content-Encoding, at most `max_length` bytes per read.
+
+    `_counted` asks for what the cap has left plus one, so a read that fills that has
+    passed the cap and ends the body: the input zlib did not get to (`unconsumed_tail`) is
+    never needed. deflate is zlib-wrapped or, from some servers, raw; the first two bytes
+    tell which (httpx retries raw after a zlib error instead)."""
+
+    def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
+        self._head = b""  # deflate only: held until two bytes tell zlib-wrapped from raw
+        self._zlib = zlib.decompressobj(_GZIP_WBITS) if encoding != "deflate" else None
+
+    @classmethod
+    def for_encoding(cls, header: str) -> _Inflater | None:
+        """The decoder for a Content-Encoding header; None for identity."""
+        names = [name.strip().lower() for name in header.split(",")]
+        names = [name for name in names if name not in ("", "identity")]
+        if not names:
+            return None
+        if len(names) == 1 and names[0] in ("gzip", "x-gzip", "deflate"):
+            return cls(names[0])
+        label = ", ".join(names)
+        if not _ENCODING_LABEL.fullmatch(label):
+            label = "(unreadable)"
+        raise _Malformed(f"Content-Encoding {label} is not supported")
+
+    def decode(self, data: bytes, max_length: int) -> bytes:
+        """What `data` decodes to, cut at `max_length` bytes (then the body is over the cap)."""
+        if self._zlib is None:
+            data = self._head + data
+            if len(data) < 2:
+                self._head = data
+                return b""
+            wrapped = _zlib_header(data)
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+        try:
+            out = self._zlib.decompress(data, max_length)
+        except zlib.error:
+            raise _Malformed(f"{self._encoding} body is corrupt") from None
+        if self._zlib.unused_data:  # else kept, and growing, for as long as the upstream sends
+            raise _Malformed(f"data after the end of the {self._encoding} body")
+        return out
+
+
+def _zlib_header(data: bytes) -> bool:
+    """Whether `data` starts with a zlib header (RFC 1950: deflate, window <= 32K, check)."""
+    return data[0] & 0x0F == 8 and data[0] >> 4 <= 7 and (data[0] << 8 | data[1]) % 31 == 0
 
 
 async def _read_at_most(response: httpx.Response, limit: int) -> bytes | None:
-    """The body, or None when it passes `limit` bytes."""
+    """The body, or None when it passes `limit` bytes or cannot be decoded."""
     try:
         return b"".join([chunk async for chunk in _counted(response, limit)])
-    except _TooLarge:
+    except (_TooLarge, _Malformed):
         return None
 
 
 def _error_detail(content: bytes | None) -> str:
     """The upstream's error type or code, only when it is a label we know (any other field,
-    message included, may echo input or carry anything). None: the body was too large."""
+    message included, may echo input or carry anything). None: the body was too large or
+    could not be decoded."""
     if content is None:
         return ""
     try:
