@@ -203,19 +203,32 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     "en dashes and thin spaces": lambda v: v.replace("-", "\u2013").replace(" ", "\u2009"),
 }
 _FULL_WIDTH = {ord(c): ord(c) + 0xFEE0 for c in "0123456789@.-+()"}
+# Full names written as one word; "as written" is the same sentences unchanged, for scale.
+NAME_VARIANTS: dict[str, Callable[[str], str]] = {
+    "as written": lambda v: v,
+    "words joined by a zero-width space": lambda v: v.replace(" ", "\u200b"),
+    "words run together": lambda v: v.replace(" ", ""),
+}
 
 
 def load_variants(samples: Sequence[Sample]) -> dict[str, list[Sample]]:
-    """synth_dataset_v2's sentences with structured values, each value rewritten."""
+    """synth_dataset_v2's sentences with structured values, each value rewritten; and its
+    sentences with a full name (two or more words), each name rewritten."""
     chosen = [s for s in samples if any(g in STRUCTURED for g, _, _ in s.spans)]
-    return {name: [_rewrite(s, change) for s in chosen] for name, change in VARIANTS.items()}
+    variants = {
+        name: [_rewrite(s, change, STRUCTURED) for s in chosen] for name, change in VARIANTS.items()
+    }
+    named = [s for s in samples if any(g == "PERSON" and " " in s.text[a:b] for g, a, b in s.spans)]
+    for name, change in NAME_VARIANTS.items():
+        variants[f"name:{name}"] = [_rewrite(s, change, ("PERSON",)) for s in named]
+    return variants
 
 
-def _rewrite(sample: Sample, change: Callable[[str], str]) -> Sample:
+def _rewrite(sample: Sample, change: Callable[[str], str], types: Sequence[str]) -> Sample:
     text, spans, shift, cursor = "", [], 0, 0
     for gold, start, end in sorted(sample.spans, key=lambda g: g[1]):
         value = sample.text[start:end]
-        new = change(value) if gold in STRUCTURED else value
+        new = change(value) if gold in types else value
         text += sample.text[cursor:start] + new
         spans.append((gold, start + shift, start + shift + len(new)))
         shift += len(new) - len(value)
@@ -365,7 +378,7 @@ def print_table(report: dict[str, object]) -> None:
     print("\n### recall of structured values written with look-alike characters\n")
     print("| synth_dataset_v2 values written with | n | " + " | ".join(names) + " |")
     print("|---|---|" + "---|" * len(names))
-    for key in [k for k in systems[names[0]] if k.startswith("variant:")]:
+    for key in [k for k in systems[names[0]] if k.startswith("variant:") and ":name:" not in k]:
         cells, total = [], 0
         for name in names:
             result = systems[name][key]
@@ -376,6 +389,13 @@ def print_table(report: dict[str, object]) -> None:
             )
             cells.append(f"{hits / max(1, total):.3f}")
         print(f"| {key[8:]} | {total} | " + " | ".join(cells) + " |")
+    print("\n### PERSON recall in sentences with a full name, the names written as one word\n")
+    print("| synth_dataset_v2 names written | n | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for key in [k for k in systems[names[0]] if k.startswith("variant:name:")]:
+        n = systems[names[0]][key]["n"].get("PERSON", 0)  # type: ignore[union-attr]
+        cells = [f"{systems[s][key]['recall'].get('PERSON', 0):.3f}" for s in names]  # type: ignore[union-attr]
+        print(f"| {key[13:]} | {n} | " + " | ".join(cells) + " |")
     print("\n### false local_only/mask on prompts without personal data\n")
     print("| set | n | " + " | ".join(names) + " |")
     print("|---|---|" + "---|" * len(names))

@@ -93,6 +93,7 @@ def test_every_folded_character_comes_from_its_original(pieces: list[str]) -> No
         ("card 4111\u20091111\u20091111\u20091111", "4111\u20091111\u20091111\u20091111"),
         ("mail john\u200b.smith@example.com", "john\u200b.smith@example.com"),
         ("mail john.smith@ex\u0430mple.com", "john.smith@ex\u0430mple.com"),
+        ("Forward it to Derek\u200bHolt today", "Derek\u200bHolt"),
     ],
 )
 def test_the_scanner_finds_and_masks_the_original_characters(text: str, value: str) -> None:

@@ -40,6 +40,9 @@ def test_shipped_list_has_names_words_and_places(names: NameList) -> None:
         ("Did John Smith's car get fixed?", ["John Smith"]),
         ("Dear Derek, thanks for the notes", ["Derek"]),
         ("Ask Borkowski about it", ["Borkowski"]),
+        # Run together, or joined by a zero-width space that the detection view drops.
+        ("Write to DerekHolt today", ["DerekHolt"]),
+        ("Contact BillGates or DeanMartinSmith", ["BillGates", "DeanMartinSmith"]),
     ],
 )
 def test_detects_names(detector: NameDetector, text: str, expected: list[str]) -> None:
@@ -54,6 +57,8 @@ def test_detects_names(detector: NameDetector, text: str, expected: list[str]) -
         "We visited Paris and Victoria last summer.",
         "Explain the Python GIL in plain English.",
         "iPhone and YouTube sales",
+        # Identifiers whose parts are names but end in an English word.
+        "Use PageRank with a MaxHeap and a JordanForm, ask WillPower",
     ],
 )
 def test_common_words_and_places_are_not_names(detector: NameDetector, text: str) -> None:
@@ -157,6 +162,8 @@ def reference_people(detector: NameDetector, names: NameList, text: str) -> list
             found.extend(detector._names_in_run(names, run))
         elif names.is_single_name(run[0][2]):
             found.append(detector._entity(run[0][0], run[0][1], detector.lone_score))
+        elif _run_together(names, run[0][2]):
+            found.append(detector._entity(run[0][0], run[0][1], detector.score))
     # In a joined chunk, "_" separates words: each run of capitalised parts is read from the
     # left in groups of up to four, like a run of words.
     for chunk in re.finditer(r"[\w'\u2019-]+", text):
@@ -174,6 +181,22 @@ def reference_people(detector: NameDetector, names: NameList, text: str) -> list
     return found
 
 
+def _run_together(names: NameList, word: str) -> bool:
+    """Two or three capitalised parts: first name, names without an English word, surname."""
+    parts = re.fullmatch(
+        r"([A-Z][a-z\u00e0-\u00ff]+)([A-Z][a-z\u00e0-\u00ff]+)([A-Z][a-z\u00e0-\u00ff]+)?", word
+    )
+    if parts is None:
+        return False
+    first, *rest = [p for p in parts.groups() if p]
+    flags = [names.flags(p) for p in rest]
+    return (
+        "F" in names.flags(first)
+        and "L" in flags[-1]
+        and all("W" not in f and ("F" in f or "L" in f) for f in flags)
+    )
+
+
 def _first_longest(
     detector: NameDetector, names: NameList, tokens: list[tuple[int, int, str]]
 ) -> list[Entity]:
@@ -188,6 +211,8 @@ WORDS = st.sampled_from(
     [
         "Derek",
         "Smith",
+        "DerekSmith",
+        "MaxHeap",
         "Sari",
         "Paavolainen",
         "Nishiyama",
@@ -226,3 +251,13 @@ def test_detect_follows_the_word_by_word_rules(
 ) -> None:
     text = "".join(pieces)
     assert detector.detect(text) == reference_people(detector, names, text)
+
+
+def test_run_together_answers_stay_right_and_bounded(names: NameList) -> None:
+    # The answers are kept per word (identifiers repeat); the table never grows past 4,096.
+    for i in range(5000):
+        letters = "".join(chr(97 + i // 26**k % 26) for k in range(3))
+        assert not names.is_run_together(f"Data{letters}Frame")
+    assert names.is_run_together("DerekHolt") and names.is_run_together("DerekHolt")
+    assert not names.is_run_together("MaxHeap")
+    assert len(names._run_together) <= 4096

@@ -274,7 +274,15 @@ def _fold_errors(error: UnicodeError) -> tuple[str, int]:
     if not isinstance(error, UnicodeEncodeError):  # pragma: no cover - encode only
         raise error
     run = error.object[error.start : error.end]
-    return "".join(_fold_char(c) for c in run), error.end
+    folded = _FOLDED_RUNS.get(run)
+    if folded is None:  # runs repeat (a curly quote, "é"): one dict lookup instead of a join
+        folded = "".join(map(_fold_char, run))
+        if len(_FOLDED_RUNS) < 4096 and len(run) <= 8:
+            _FOLDED_RUNS[run] = folded
+    return folded, error.end
+
+
+_FOLDED_RUNS: dict[str, str] = {}
 
 
 codecs.register_error(_FOLD_ERRORS, _fold_errors)
