@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import codecs
 import json
-import re
 import time
 import zlib
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -40,8 +39,11 @@ _MAX_ERROR_BYTES = 64 * 1024
 _ACCEPT_ENCODING = "gzip, deflate"
 # zlib's window bits for a gzip wrapper.
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
-# An unsupported Content-Encoding is named in the error only when it reads like a list of names.
-_ENCODING_LABEL = re.compile(r"[a-z][a-z0-9-]{0,19}(, [a-z][a-z0-9-]{0,19}){0,3}")
+# Content codings registered with IANA that compress; any other name ("identity", or "none"
+# that SSE endpoints send to stop proxy buffering) is read as it is, as httpx does.
+_COMPRESSIONS = frozenset(
+    {"gzip", "x-gzip", "deflate", "br", "zstd", "compress", "x-compress", "pack200-gzip", "exi"}
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,8 +101,7 @@ class OpenAICompatibleTier(Tier):
         auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
-            # Ours last: only these encodings are undone (`_Inflater`), bounded by the cap.
-            headers={**auth, **(headers or {}), "Accept-Encoding": _ACCEPT_ENCODING},
+            headers=_request_headers(auth, headers),
             timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
             transport=transport,
         )
@@ -432,8 +433,9 @@ def _merge_tool_calls(acc: list[dict[str, Any]], slots: dict[int, int], parts: A
     OpenAI and vLLM number calls 0, 1, 2…, but Claude behind OpenAI-compatible proxies
     starts at 1 (its content-block index) and Ollama sends every whole call at index 0, each
     with a new id. So `slots` (kept for one stream) maps an upstream index to its call in
-    `acc` in order of first appearance, gaps allowed; a fragment whose id differs from its
-    call's starts a new call, as does one without an index. An index is only a key, so a
+    `acc` in order of first appearance, gaps allowed; a fragment with a function name and an
+    id other than its call's starts a new call (a new id alone does not: some servers send
+    one per fragment), as does a fragment without an index. An index is only a key, so a
     huge one allocates nothing; past `_MAX_TOOL_CALLS` calls the stream is malformed."""
     if parts is None:
         return
@@ -444,7 +446,9 @@ def _merge_tool_calls(acc: list[dict[str, Any]], slots: dict[int, int], parts: A
         if index is not None and index < 0:
             raise _Malformed("tool_calls[].index is negative")
         slot = None if index is None else slots.get(index)
-        if slot is None or (call_id and acc[slot].get("id", call_id) != call_id):
+        # A new id starts a new call only with a name: Ollama sends whole calls at index 0,
+        # while some servers (Poolside, older mlx-openai-server) change the id per fragment.
+        if slot is None or (call_id and name and acc[slot].get("id", call_id) != call_id):
             if len(acc) == _MAX_TOOL_CALLS:
                 raise _Malformed(f"stream has more than {_MAX_TOOL_CALLS} tool calls")
             slot = len(acc)
@@ -495,6 +499,17 @@ async def _counted(response: httpx.Response, limit: int) -> AsyncIterator[bytes]
             raise _TooLarge(limit)
         if chunk:
             yield chunk
+    if inflater:
+        inflater.finish()
+
+
+def _request_headers(auth: Mapping[str, str], extra: Mapping[str, str] | None) -> httpx.Headers:
+    """Auth, then the caller's headers, then ours: only the encodings `_Inflater` undoes
+    (bounded by the cap) may be offered, whatever case the caller wrote the name in."""
+    merged = httpx.Headers(auth)
+    merged.update(extra or {})
+    merged["Accept-Encoding"] = _ACCEPT_ENCODING
+    return merged
 
 
 class _Inflater:
@@ -512,17 +527,14 @@ class _Inflater:
 
     @classmethod
     def for_encoding(cls, header: str) -> _Inflater | None:
-        """The decoder for a Content-Encoding header; None for identity."""
+        """The decoder for a Content-Encoding header; None when nothing is compressed."""
         names = [name.strip().lower() for name in header.split(",")]
-        names = [name for name in names if name not in ("", "identity")]
+        names = [name for name in names if name in _COMPRESSIONS]
         if not names:
             return None
         if len(names) == 1 and names[0] in ("gzip", "x-gzip", "deflate"):
             return cls(names[0])
-        label = ", ".join(names)
-        if not _ENCODING_LABEL.fullmatch(label):
-            label = "(unreadable)"
-        raise _Malformed(f"Content-Encoding {label} is not supported")
+        raise _Malformed(f"Content-Encoding {', '.join(names)} is not supported")
 
     def decode(self, data: bytes, max_length: int) -> bytes:
         """What `data` decodes to, cut at `max_length` bytes (then the body is over the cap)."""
@@ -531,15 +543,21 @@ class _Inflater:
             if len(data) < 2:
                 self._head = data
                 return b""
-            wrapped = _zlib_header(data)
+            wrapped, self._head = _zlib_header(data), b""
             self._zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
         try:
             out = self._zlib.decompress(data, max_length)
         except zlib.error:
             raise _Malformed(f"{self._encoding} body is corrupt") from None
         if self._zlib.unused_data:  # else kept, and growing, for as long as the upstream sends
+            # (a second gzip member included: valid gzip, but no HTTP server we know sends it)
             raise _Malformed(f"data after the end of the {self._encoding} body")
         return out
+
+    def finish(self) -> None:
+        """At the end of the body: a compressed stream that began must have ended."""
+        if self._head or (self._zlib is not None and not self._zlib.eof):
+            raise _Malformed(f"{self._encoding} body is truncated")
 
 
 def _zlib_header(data: bytes) -> bool:
