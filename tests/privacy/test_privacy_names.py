@@ -182,13 +182,18 @@ def reference_people(detector: NameDetector, names: NameList, text: str) -> list
 
 
 def _run_together(names: NameList, word: str) -> bool:
-    """Two or three capitalised parts: first name, names without an English word, surname."""
-    parts = re.fullmatch(
-        r"([A-Z][a-z\u00e0-\u00ff]+)([A-Z][a-z\u00e0-\u00ff]+)([A-Z][a-z\u00e0-\u00ff]+)?", word
-    )
-    if parts is None:
+    """Two or three capitalised parts (a capital, then lower-case letters only, in any script):
+    a first name, names without an English word, a surname that is no English word."""
+    parts = [""]
+    for char in word:  # a new part at each capital after a lower-case letter
+        if char.isupper() and parts[-1][-1:].islower():
+            parts.append("")
+        parts[-1] += char
+    if not 2 <= len(parts) <= 3 or len(word) > 60:
         return False
-    first, *rest = [p for p in parts.groups() if p]
+    if not all(p[0].isupper() and len(p) > 1 and p[1:].islower() for p in parts):
+        return False
+    first, *rest = parts
     flags = [names.flags(p) for p in rest]
     return (
         "F" in names.flags(first)
@@ -213,6 +218,10 @@ WORDS = st.sampled_from(
         "Smith",
         "DerekSmith",
         "MaxHeap",
+        "ÉmileZola",
+        "DerekAbbasl\u0131",
+        "Émile",
+        "Zola",
         "Sari",
         "Paavolainen",
         "Nishiyama",
@@ -254,10 +263,13 @@ def test_detect_follows_the_word_by_word_rules(
 
 
 def test_run_together_answers_stay_right_and_bounded(names: NameList) -> None:
-    # The answers are kept per word (identifiers repeat); the table never grows past 4,096.
+    # Words that are no name are remembered (identifiers repeat), at most 4,096 of them;
+    # names are not, so none is kept after its request.
     for i in range(5000):
         letters = "".join(chr(97 + i // 26**k % 26) for k in range(3))
         assert not names.is_run_together(f"Data{letters}Frame")
     assert names.is_run_together("DerekHolt") and names.is_run_together("DerekHolt")
-    assert not names.is_run_together("MaxHeap")
-    assert len(names._run_together) <= 4096
+    assert not names.is_run_together("MaxHeap") and not names.is_run_together("MaxHeap")
+    assert len(names._not_run_together) <= 4096
+    assert "DerekHolt" not in names._not_run_together
+    assert not names.is_run_together("Derek" + "Holt" * 20)  # too long to be a name

@@ -83,6 +83,20 @@ def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
         ("password: password1", "PASSWORD", "password1"),
         ("my pin is 4821", "PASSWORD", "4821"),
         ("passcode 482913", "PASSWORD", "482913"),
+        # Looser shapes, strong values only.
+        ("ssh root@10.0.0.5 with password P@ssw0rd", "PASSWORD", "P@ssw0rd"),
+        ("the wifi password hunter22, please keep it", "PASSWORD", "hunter22"),
+        ("username admin password Winter2024!", "PASSWORD", "Winter2024!"),
+        ("Password - Sunflower88", "PASSWORD", "Sunflower88"),
+        ("the password was changed to Autumn2024", "PASSWORD", "Autumn2024"),
+        ("I reset my password to Tr0ub4dor&3 yesterday", "PASSWORD", "Tr0ub4dor&3"),
+        ("password has been set to qwerty123", "PASSWORD", "qwerty123"),
+        ("Passwort Sommer2023 für den Router", "PASSWORD", "Sommer2023"),
+        ("my passcode Zq8pL2xx works", "PASSWORD", "Zq8pL2xx"),
+        ("login root / Tr0ub4dor&3.", "PASSWORD", "Tr0ub4dor&3"),
+        ("creds are admin/Sup3rS3cret!", "PASSWORD", "Sup3rS3cret!"),
+        ("credentials: jsmith / Blue42sky", "PASSWORD", "Blue42sky"),
+        ("use login deploy/Xk9mQ2vL7 for the box", "PASSWORD", "Xk9mQ2vL7"),
     ],
 )
 def test_detects(detector: StructuredDetector, text: str, entity_type: str, value: str) -> None:
@@ -157,6 +171,25 @@ def test_private_key_block(detector: StructuredDetector) -> None:
         "connect the LED to pin 13",
         "look at the dot product",
         "the p-value was 0.998638, a number close to 1",
+        # A password word before something that is not a password.
+        "Use a password manager like 1Password or Bitwarden",
+        "password sha256 hashing is not enough, use argon2id",
+        "the password field accepts utf8 characters",
+        "Implement password reset with 2FA and rate limits",
+        "password 8 characters minimum, 1 digit",
+        "store the password hash_v2 column in the users table",
+        "the password policy v2 requires 12 chars",
+        "hash the password with pbkdf2 and 600000 iterations",
+        "the password was changed to a random string",
+        "Password - forgotten? click here",
+        "Generate a password generator in Python3",
+        # A login word before a path, or before user/password words.
+        "login with username/password or SSO",
+        "user/pass authentication in HTTP basic",
+        "old password / new password / confirm",
+        "C:/Users/BMV3/AppData/Local/Android/Sdk/ndk/25.1.8937393/build",
+        "curl http://localhost:5000/api/users/johndoe123/devices/d2db5ec4-6e7a",
+        "login admin/dashboard/settings2",
     ],
 )
 def test_rejects_look_alikes(detector: StructuredDetector, text: str) -> None:

@@ -199,6 +199,26 @@ def password(match: re.Match[str], text: str, lowered: str) -> float | None:
     return 0.9 if ":" in sep else 0.85
 
 
+def strong_password(match: re.Match[str], text: str, lowered: str) -> float | None:
+    """A value that looks like a password by itself, for shapes where the keyword alone is
+    weak evidence ("password P@ssw0rd"): letters with a digit or a symbol, not a placeholder,
+    an algorithm or version ("sha256", "argon2id", "v2"), code (`hash_v2`) or an e-mail."""
+    value = match["v"]
+    if not any(c.isalpha() for c in value) or not any(
+        c.isdigit() or c in "!#$%&*+?@^~" for c in value
+    ):
+        return None
+    if _TEMPLATE.match(value) or _PASSWORD_PLACEHOLDER.search(value) or "@." in value:
+        return None
+    if (
+        _TECHNICAL.fullmatch(value)
+        or _SNAKE_OR_DOTTED.fullmatch(value)
+        or _EMAIL_SHAPE.search(value)
+    ):
+        return None
+    return 0.9
+
+
 def has_digits(minimum: int) -> Check:
     def check(match: re.Match[str], text: str, lowered: str) -> float | None:
         value = match["v"] if "v" in match.re.groupindex else match.group(0)
@@ -286,6 +306,14 @@ _PASSWORD_PROMPT_WORDS = frozenset(
 )
 _CODE_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+|[a-z]+_[a-z_]+|[a-z]+:")
 _CAMEL_CASE = re.compile(r"[a-z][A-Z]")
+# Algorithms, encodings and versions that follow "password" in technical prose.
+_TECHNICAL = re.compile(
+    r"(?:sha|md|utf|base|pbkdf|argon|bcrypt|scrypt|ipv|http|tls|ssl|oauth|python|py|crc|aes|rsa"
+    r"|ecdsa|ed|x|v|version|rfc|iso|owasp|nist|fido|webauthn|u2f|totp|hotp|1password)"
+    r"[-.]?\d+(?:[-.]\d+)*(?:id|i|d|j|k)?|\d+(?:fa|mfa|k|x|chars?|characters?|digits?|bits?)"
+)
+_SNAKE_OR_DOTTED = re.compile(r"[a-z]+(?:[_.][a-z0-9]+)+")
+_EMAIL_SHAPE = re.compile(r"@[\w-]+\.")
 _SENTENCE_END = re.compile(r"[ \t]*(?:[.!?,;](?:\s|$)|\n|$)")
 
 CARD_WORDS = ("card", "cc", "visa", "mastercard", "amex", "credit", "debit", "payment", "pan")

@@ -33,7 +33,7 @@ class NameList:
         self.lone_names = frozenset(
             k for k, f in self._entries.items() if ({"F", "L"} & set(f)) and not {"W", "P"} & set(f)
         )
-        self._run_together: dict[str, bool] = {}
+        self._not_run_together: set[str] = set()
 
     def is_single_name(self, word: str) -> bool:
         """`is_lone_name(word) or is_unknown_surname(word)` for a capitalised word, with
@@ -108,16 +108,18 @@ class NameList:
         detection view drops the zero-width space): a first name, then listed names, the last
         a surname that is no English word, so "PageRank", "MaxHeap" and "JordanForm" stay
         identifiers. Only words with a capital inside are split."""
-        if word.istitle() or not word[1:2].islower():  # no capital inside; acronyms
+        if word.istitle() or not word[1:2].islower() or len(word) > 60:  # also acronyms
             return False
-        # Identifiers repeat ("DataFrame" 40 times in one prompt): ~2 us each to split.
-        known = self._run_together.get(word)
-        if known is None:
-            known = self._split_run_together(word)
-            if len(self._run_together) >= 4096:
-                self._run_together.clear()
-            self._run_together[word] = known
-        return known
+        # Identifiers repeat ("DataFrame" 40 times in one prompt; ~2 us each to split), so
+        # words that are no name are remembered; names are not, so none outlives its request.
+        if word in self._not_run_together:
+            return False
+        if self._split_run_together(word):
+            return True
+        if len(self._not_run_together) >= 4096:
+            self._not_run_together.clear()
+        self._not_run_together.add(word)
+        return False
 
     def _split_run_together(self, word: str) -> bool:
         cuts = [i for i in range(1, len(word)) if word[i].isupper() and word[i - 1].islower()]

@@ -277,7 +277,10 @@ def _fold_errors(error: UnicodeError) -> tuple[str, int]:
     folded = _FOLDED_RUNS.get(run)
     if folded is None:  # runs repeat (a curly quote, "é"): one dict lookup instead of a join
         folded = "".join(map(_fold_char, run))
-        if len(_FOLDED_RUNS) < 4096 and len(run) <= 8:
+        # Only single characters and runs of symbols are kept: no prompt's words stay here.
+        if len(run) == 1 or not any(c.isalnum() for c in run):
+            if len(_FOLDED_RUNS) >= 4096:
+                _FOLDED_RUNS.clear()
             _FOLDED_RUNS[run] = folded
     return folded, error.end
 

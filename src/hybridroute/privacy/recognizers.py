@@ -57,6 +57,19 @@ class StructuredDetector:
         return found
 
 
+def _strong_password(pattern: str) -> PatternRecognizer:
+    """A password in a shape where only its own look makes it one (see `_secret_recognizers`)."""
+    return PatternRecognizer(
+        entity=EntityType.PASSWORD,
+        pattern=re.compile(pattern),
+        score=0.9,
+        check=checks.strong_password,
+        needs_digit=True,
+        lowered=True,
+        not_after=WORD_CHAR,
+    )
+
+
 def _keyed(keywords: str, value: str, *, gap: int = 24) -> re.Pattern[str]:
     """Lower-case keyword then, on the same line and within `gap` characters, the value `v`."""
     return re.compile(rf"(?:{keywords})[^\n]{{0,{gap}}}?(?P<v>{value})")
@@ -320,6 +333,20 @@ def _secret_recognizers() -> tuple[PatternRecognizer, ...]:
             lowered=True,
             not_after=WORD_CHAR,
         ),
+        # Looser shapes, strong values only (`checks.strong_password`): "with password
+        # P@ssw0rd", "Password - Sunflower88", "the password was changed to Autumn2024",
+        # "reset my password to Tr0ub4dor&3". Not after "pass"/"pw" ("pass 2 of 3").
+        _strong_password(
+            rf"(?:{_FULL_PASSWORD_WORDS})"
+            r"(?:\s+(?:was|is|is\s+now|has\s+been))?(?:\s+(?:changed|set|reset|updated))?"
+            rf"(?:\s+to|\s+-)?[ \t]+(?P<v>{_LOOSE_VALUE})"
+        ),
+        # A login and its password: "login root / Tr0ub4dor&3", "creds are admin/Sup3r5ecret".
+        _strong_password(
+            r"(?:login|creds|credentials|user(?:name)?)(?:\s+(?:is|are))?"
+            r"(?:\s*[:=][ \t]*|[ \t]+)"
+            rf"[\w.@-]{{1,40}}[ \t]*/[ \t]*(?P<v>{_LOGIN_VALUE})"
+        ),
         PatternRecognizer(
             entity=EntityType.PASSWORD,
             # A PIN: "my pin is 4821", "PIN: 482913", "passcode 4821".
@@ -445,6 +472,13 @@ _PASSWORD_WORDS = (
     r"password|passwd|pwd|passphrase|passcode|passwort|kennwort|mot\s+de\s+passe|contraseña"
     r"|contrasena|senha|wachtwoord|lösenord|salasana|hasło|haslo|pass|pw"
 )
+# Password words without the short "pass"/"pw", which are also English and code.
+_FULL_PASSWORD_WORDS = _PASSWORD_WORDS.removesuffix("|pass|pw")
+# An unquoted value of 6-64 characters, not ending in "." or "?" (a "!" is kept: "Winter2024!"
+# is likelier a password than a sentence that ends on one).
+_LOOSE_VALUE = r"[^\s\"'`,;()\[\]{}<>]{6,64}(?<![.?])"
+# The same after "user /": one whole token without "/", so a path ("users/jo/devices") is none.
+_LOGIN_VALUE = r"[^\s\"'`,;()\[\]{}<>/]{6,64}(?<![.?])(?=[\s\"'`,;()\[\]{}<>.?]|$)"
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = (
     r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}"
