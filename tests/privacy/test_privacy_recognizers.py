@@ -97,6 +97,10 @@ def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
         ("creds are admin/Sup3rS3cret!", "PASSWORD", "Sup3rS3cret!"),
         ("credentials: jsmith / Blue42sky", "PASSWORD", "Blue42sky"),
         ("use login deploy/Xk9mQ2vL7 for the box", "PASSWORD", "Xk9mQ2vL7"),
+        # Short secrets after a secret keyword (8-11 characters, letters and digits).
+        ("secret: ab12cd34", "API_KEY", "ab12cd34"),
+        ("api_key=abc123def4", "API_KEY", "abc123def4"),
+        ('client_secret = "x7Kp2mQ9"', "API_KEY", "x7Kp2mQ9"),
     ],
 )
 def test_detects(detector: StructuredDetector, text: str, entity_type: str, value: str) -> None:
@@ -190,6 +194,9 @@ def test_private_key_block(detector: StructuredDetector) -> None:
         "C:/Users/BMV3/AppData/Local/Android/Sdk/ndk/25.1.8937393/build",
         "curl http://localhost:5000/api/users/johndoe123/devices/d2db5ec4-6e7a",
         "login admin/dashboard/settings2",
+        # A call after a secret keyword is code, not a value.
+        "token = b64encode(userpass).decode()",
+        "token = base64.b64encode(raw)",
     ],
 )
 def test_rejects_look_alikes(detector: StructuredDetector, text: str) -> None:

@@ -251,8 +251,11 @@ def routing(match: re.Match[str], text: str, lowered: str) -> float | None:
 
 
 def secret_value(match: re.Match[str], text: str, lowered: str) -> float | None:
+    """Letters and digits, and not a call (`token = b64encode(userpass)`)."""
     value = match["v"]
     if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
+        return None
+    if lowered.startswith("(", match.end("v")):
         return None
     return 0.9
 

@@ -313,7 +313,7 @@ def _secret_recognizers() -> tuple[PatternRecognizer, ...]:
             pattern=re.compile(
                 r"(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?key(?:[_-]?id)?"
                 r"|client[_-]?secret|auth[_-]?token|access[_-]?token|token)"
-                r"[\"']?\s*[:=]\s*[\"']?(?P<v>[a-z0-9_\-./+=]{12,})"
+                r"[\"']?\s*[:=]\s*[\"']?(?P<v>[a-z0-9_\-./+=]{8,})"
             ),
             score=0.9,
             check=checks.secret_value,
