@@ -194,6 +194,10 @@ def test_private_key_block(detector: StructuredDetector) -> None:
         "C:/Users/BMV3/AppData/Local/Android/Sdk/ndk/25.1.8937393/build",
         "curl http://localhost:5000/api/users/johndoe123/devices/d2db5ec4-6e7a",
         "login admin/dashboard/settings2",
+        # Found by a first draft in the standard library, /usr/share/doc and /etc.
+        "printf(&quot;Password is correct.&quot;);",
+        "user anonymous, passwd anonymous@",
+        r"agent and passphrase cache\.$",
         # A call after a secret keyword is code, not a value.
         "token = b64encode(userpass).decode()",
         "token = base64.b64encode(raw)",

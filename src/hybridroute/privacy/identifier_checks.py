@@ -201,11 +201,18 @@ def password(match: re.Match[str], text: str, lowered: str) -> float | None:
 
 def strong_password(match: re.Match[str], text: str, lowered: str) -> float | None:
     """A value that looks like a password by itself, for shapes where the keyword alone is
-    weak evidence ("password P@ssw0rd"): letters with a digit or a symbol, not a placeholder,
-    an algorithm or version ("sha256", "argon2id", "v2"), code (`hash_v2`) or an e-mail."""
+    weak evidence ("password P@ssw0rd"): letters with a digit, or without one both cases and
+    a symbol inside ("anonymous@", "correct.&quot", a regex's "cache\\.$" are none); not a
+    placeholder, an algorithm or version ("sha256", "argon2id", "v2"), code (`hash_v2`) or an
+    e-mail."""
     value = match["v"]
-    if not any(c.isalpha() for c in value) or not any(
-        c.isdigit() or c in "!#$%&*+?@^~" for c in value
+    raw = text[match.start("v") : match.end("v")]
+    if not any(c.isalpha() for c in value):
+        return None
+    if not any(c.isdigit() for c in value) and not (
+        any(c in "!#$%&*+?@^~" for c in raw[1:-1])
+        and any(c.isupper() for c in raw)
+        and any(c.islower() for c in raw)
     ):
         return None
     if _TEMPLATE.match(value) or _PASSWORD_PLACEHOLDER.search(value) or "@." in value:

@@ -338,7 +338,7 @@ def _secret_recognizers() -> tuple[PatternRecognizer, ...]:
         # "reset my password to Tr0ub4dor&3". Not after "pass"/"pw" ("pass 2 of 3").
         _strong_password(
             rf"(?:{_FULL_PASSWORD_WORDS})"
-            r"(?:\s+(?:was|is|is\s+now|has\s+been))?(?:\s+(?:changed|set|reset|updated))?"
+            r"(?:(?:\s+(?:was|is|is\s+now|has\s+been))?\s+(?:changed|set|reset|updated))?"
             rf"(?:\s+to|\s+-)?[ \t]+(?P<v>{_LOOSE_VALUE})"
         ),
         # A login and its password: "login root / Tr0ub4dor&3", "creds are admin/Sup3r5ecret".
