@@ -128,6 +128,8 @@ class NameList:
         parts = [word[a:b] for a, b in zip([0, *cuts], [*cuts, len(word)], strict=True)]
         if not all(len(p) > 1 and p[1:].islower() for p in parts):
             return False
+        if parts[-1].lower() in CODE_SUFFIXES:
+            return False
         *named, last = [self.flags(p) for p in parts]
         return (
             "F" in named[0]
@@ -348,6 +350,9 @@ ORG_WORDS = frozenset(
     "Institute Foundation Association Hospital Clinic Hotel Airlines Airways Partners Capital "
     "Holdings Industries Technologies Systems Labs GmbH AG SA Street Avenue Road Park".split()
 )
+# Listed surnames (and no English words) that end identifiers far more often than names do
+# ("RichHandler", "MetaSingleton", "JuliaLang"): never the last part of a run-together name.
+CODE_SUFFIXES = frozenset({"handler", "master", "singleton", "lang", "kern", "bins", "font"})
 # Surname endings common in Slavic, Nordic, Baltic, Greek, Romanian and Turkish names.
 SURNAME_ENDINGS = (
     "ović",
