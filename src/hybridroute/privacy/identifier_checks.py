@@ -177,6 +177,8 @@ def password(match: re.Match[str], text: str, lowered: str) -> float | None:
         return None
     if match["key"] in ("pass", "pw"):  # "first pass: look at..."
         return None
+    if sep.split()[0:1] not in ([], [":"], ["="], ["is"], ["was"]):
+        return None  # "ist", "es", "est"...: without a digit, English's value lists do not apply
     if quoted:
         words = value.split()
         if len(words) > 4 or any(w in _PASSWORD_PROMPT_WORDS for w in words):
@@ -199,29 +201,32 @@ def password(match: re.Match[str], text: str, lowered: str) -> float | None:
     return 0.9 if ":" in sep else 0.85
 
 
+def password_in_identifier(match: re.Match[str], text: str, lowered: str) -> float | None:
+    """`password` for a keyword at the end of an identifier: after "_" (`DB_PASSWORD=`,
+    `ansible_ssh_pass=`), as its capitalised last part (`dbPassword`, `adminPassword`), or a
+    whole password word in capitals after others (`PGPASSWORD`; not `BYPASS`)."""
+    start, end = match.span("key")
+    before, key = text[start - 1 : start], text[start:end]
+    camel = (before.islower() or before.isdigit()) and key[:1].isupper()
+    capitals = before.isupper() and key.isupper() and len(key) > 4
+    if not (before == "_" or camel or capitals):
+        return None
+    return password(match, text, lowered)
+
+
 def strong_password(match: re.Match[str], text: str, lowered: str) -> float | None:
     """A value that looks like a password by itself, for shapes where the keyword alone is
-    weak evidence ("password P@ssw0rd"): letters with a digit, or without one both cases and
-    a symbol inside ("anonymous@", "correct.&quot", a regex's "cache\\.$" are none); not a
-    placeholder, an algorithm or version ("sha256", "argon2id", "v2"), code (`hash_v2`) or an
-    e-mail."""
+    weak evidence ("password P@ssw0rd"): letters and a digit, not all capitals (`VARCHAR2`,
+    `INC0012345`, `WPA2`), no hex string (a commit), and none of `-_./:=\\`, which join
+    technical tokens (`base64-encoded`, `pbkdf2_sha256`, `min_length=8`, a date, a path);
+    nor an algorithm or size ("sha256", "argon2id", "128bit"), a placeholder or a template."""
     value = match["v"]
     raw = text[match.start("v") : match.end("v")]
-    if not any(c.isalpha() for c in value):
+    if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
         return None
-    if not any(c.isdigit() for c in value) and not (
-        any(c in "!#$%&*+?@^~" for c in raw[1:-1])
-        and any(c.isupper() for c in raw)
-        and any(c.islower() for c in raw)
-    ):
+    if raw.upper() == raw or _TECH_JOINERS.search(value) or _HEX_RUN.fullmatch(value):
         return None
-    if _TEMPLATE.match(value) or _PASSWORD_PLACEHOLDER.search(value) or "@." in value:
-        return None
-    if (
-        _TECHNICAL.fullmatch(value)
-        or _SNAKE_OR_DOTTED.fullmatch(value)
-        or _EMAIL_SHAPE.search(value)
-    ):
+    if _TEMPLATE.match(value) or _PASSWORD_PLACEHOLDER.search(value) or _TECHNICAL.fullmatch(value):
         return None
     return 0.9
 
@@ -312,7 +317,8 @@ _PASSWORD_NOT_VALUES = frozenset(
 )
 # Quoted text after a password keyword that is a form's prompt ("Enter your password").
 _PASSWORD_PROMPT_WORDS = frozenset(
-    "enter your type confirm new please here password passphrase required invalid".split()
+    "enter your type confirm new please here password passphrase required invalid incorrect wrong"
+    " missing expired".split()
 )
 _CODE_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+|[a-z]+_[a-z_]+|[a-z]+:")
 _CAMEL_CASE = re.compile(r"[a-z][A-Z]")
@@ -322,8 +328,8 @@ _TECHNICAL = re.compile(
     r"|ecdsa|ed|x|v|version|rfc|iso|owasp|nist|fido|webauthn|u2f|totp|hotp|1password)"
     r"[-.]?\d+(?:[-.]\d+)*(?:id|i|d|j|k)?|\d+(?:fa|mfa|k|x|chars?|characters?|digits?|bits?)"
 )
-_SNAKE_OR_DOTTED = re.compile(r"[a-z]+(?:[_.][a-z0-9]+)+")
-_EMAIL_SHAPE = re.compile(r"@[\w-]+\.")
+_TECH_JOINERS = re.compile(r"[-_./:=\\]")
+_HEX_RUN = re.compile(r"[0-9a-f]{7,}")
 _SENTENCE_END = re.compile(r"[ \t]*(?:[.!?,;](?:\s|$)|\n|$)")
 
 CARD_WORDS = ("card", "cc", "visa", "mastercard", "amex", "credit", "debit", "payment", "pan")

@@ -106,8 +106,9 @@ class NameList:
     def is_run_together(self, word: str) -> bool:
         """Two or three names written as one word ("DerekHolt", or "Derek\u200bHolt" once the
         detection view drops the zero-width space): a first name, then listed names, the last
-        a surname that is no English word, so "PageRank", "MaxHeap" and "JordanForm" stay
-        identifiers. Only words with a capital inside are split."""
+        a surname that is no English word (or an unknown word with a surname ending, as in
+        "AnnaKowalska"), so "PageRank", "MaxHeap" and "JordanForm" stay identifiers. Only
+        words with a capital inside are split."""
         if word.istitle() or not word[1:2].islower() or len(word) > 60:  # also acronyms
             return False
         # Identifiers repeat ("DataFrame" 40 times in one prompt; ~2 us each to split), so
@@ -131,11 +132,15 @@ class NameList:
         if parts[-1].lower() in CODE_SUFFIXES:
             return False
         *named, last = [self.flags(p) for p in parts]
+        # The surname: listed and no English word, or unknown with a surname ending
+        # ("AnnaKowalska"), as in a run of words.
+        surname = ("L" in last and "W" not in last) or (
+            not last and len(parts[-1]) > 4 and parts[-1].lower().endswith(SURNAME_ENDINGS)
+        )
         return (
-            "F" in named[0]
+            surname
+            and "F" in named[0]
             and all(("F" in f or "L" in f) and "W" not in f for f in named[1:])
-            and "L" in last
-            and "W" not in last
         )
 
     def is_unknown(self, word: str) -> bool:

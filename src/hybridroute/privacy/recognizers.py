@@ -313,7 +313,7 @@ def _secret_recognizers() -> tuple[PatternRecognizer, ...]:
             pattern=re.compile(
                 r"(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?key(?:[_-]?id)?"
                 r"|client[_-]?secret|auth[_-]?token|access[_-]?token|token)"
-                r"[\"']?\s*[:=]\s*[\"']?(?P<v>[a-z0-9_\-./+=]{8,})"
+                r"[\"']?\s*[:=]\s*[\"']?(?P<v>[a-z0-9_\-./+=]{12,})"
             ),
             score=0.9,
             check=checks.secret_value,
@@ -323,27 +323,39 @@ def _secret_recognizers() -> tuple[PatternRecognizer, ...]:
         PatternRecognizer(
             entity=EntityType.PASSWORD,
             pattern=re.compile(
-                rf"(?P<key>{_PASSWORD_WORDS})[\"']?(?:\s+for\s+[^\n:=\"']{{1,30}}?)?"
-                r"(?P<sep>\s*[:=]\s*|\s+(?:is|was)\s+)"
-                r"(?:[\"'](?P<q>[^\"'\n]{4,64})[\"']"
-                r"|(?P<v>[^\s\"'`,;()\[\]{}]{4,64}(?<![.!?])))"
+                rf"(?P<key>{_PASSWORD_WORDS})[\"']?(?:\s+{_FOR}\s+[^\n:=\"']{{1,30}}?)?"
+                rf"(?P<sep>\s*[:=]\s*|\s+{_IS}\s+){_PASSWORD_VALUE}"
             ),
             score=0.95,
             check=checks.password,
             lowered=True,
             not_after=WORD_CHAR,
         ),
-        # Looser shapes, strong values only (`checks.strong_password`): "with password
-        # P@ssw0rd", "Password - Sunflower88", "the password was changed to Autumn2024",
-        # "reset my password to Tr0ub4dor&3". Not after "pass"/"pw" ("pass 2 of 3").
-        _strong_password(
-            rf"(?:{_FULL_PASSWORD_WORDS})"
-            r"(?:(?:\s+(?:was|is|is\s+now|has\s+been))?\s+(?:changed|set|reset|updated))?"
-            rf"(?:\s+to|\s+-)?[ \t]+(?P<v>{_LOOSE_VALUE})"
+        PatternRecognizer(
+            entity=EntityType.PASSWORD,
+            # The keyword ending an identifier: `DB_PASSWORD=`, `POSTGRES_PASSWORD: …`,
+            # `{"dbPassword": …}` (the check reads the case of the original text).
+            pattern=re.compile(
+                rf"(?P<key>{_PASSWORD_WORDS})[\"']?(?P<sep>\s*[:=]\s*){_PASSWORD_VALUE}"
+            ),
+            score=0.95,
+            check=checks.password_in_identifier,
+            lowered=True,
         ),
-        # A login and its password: "login root / Tr0ub4dor&3", "creds are admin/Sup3r5ecret".
+        # Looser shapes, strong values only (`checks.strong_password`): "with password
+        # P@ssw0rd", "the password was changed to Autumn2024", "reset my password to
+        # Tr0ub4dor&3", "my password is now Winter2024!". Not after "pass", "pw", "pwd" or
+        # "passwd", which are also English or commands (`sudo passwd student01`).
         _strong_password(
-            r"(?:login|creds|credentials|user(?:name)?)(?:\s+(?:is|are))?"
+            rf"(?:{_LOOSE_PASSWORD_WORDS})"
+            r"(?:(?:\s+(?:was|is|has\s+been))?\s+(?:changed|set|reset|updated)\s+to"
+            r"|\s+to|\s+is\s+now|(?=[ \t]))"
+            rf"[ \t]+(?P<v>{_LOOSE_VALUE})"
+        ),
+        # A login and its password: "login root / Tr0ub4dor&3", "creds are admin/Sup3rS3cret".
+        _strong_password(
+            r"(?:login|creds|credentials|username|zugangsdaten|identifiants|credenciales"
+            r"|credenziali|credenciais)(?:\s+(?:is|are))?"
             r"(?:\s*[:=][ \t]*|[ \t]+)"
             rf"[\w.@-]{{1,40}}[ \t]*/[ \t]*(?P<v>{_LOGIN_VALUE})"
         ),
@@ -472,8 +484,17 @@ _PASSWORD_WORDS = (
     r"password|passwd|pwd|passphrase|passcode|passwort|kennwort|mot\s+de\s+passe|contraseña"
     r"|contrasena|senha|wachtwoord|lösenord|salasana|hasło|haslo|pass|pw"
 )
-# Password words without the short "pass"/"pw", which are also English and code.
-_FULL_PASSWORD_WORDS = _PASSWORD_WORDS.removesuffix("|pass|pw")
+# "is" and "for" in the languages of `_PASSWORD_WORDS` ("Passwort für den Router ist …",
+# "la contraseña del wifi es …", "minha senha é …"); other than "is"/"was", only with a digit.
+_IS = r"(?:is|was|ist|lautet|war|est|était|es|era|é|è|jest)"
+_FOR = r"(?:for|für|del|de|du|de\s+la|do|da|per|för|voor|dla)"
+# A quoted value (`q`), or an unquoted one (`v`) not ending in sentence punctuation.
+_PASSWORD_VALUE = r"(?:[\"'](?P<q>[^\"'\n]{4,64})[\"']|(?P<v>[^\s\"'`,;()\[\]{}]{4,64}(?<![.!?])))"
+# Password words that are neither English words nor commands ("pass", "pw", "pwd", "passwd").
+_LOOSE_PASSWORD_WORDS = (
+    r"password|passphrase|passcode|passwort|kennwort|mot\s+de\s+passe|contraseña|contrasena"
+    r"|senha|wachtwoord|lösenord|salasana|hasło|haslo"
+)
 # An unquoted value of 6-64 characters, not ending in "." or "?" (a "!" is kept: "Winter2024!"
 # is likelier a password than a sentence that ends on one).
 _LOOSE_VALUE = r"[^\s\"'`,;()\[\]{}<>]{6,64}(?<![.?])"
