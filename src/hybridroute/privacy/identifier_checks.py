@@ -214,6 +214,17 @@ def password_in_identifier(match: re.Match[str], text: str, lowered: str) -> flo
     return password(match, text, lowered)
 
 
+def command_password(match: re.Match[str], text: str, lowered: str) -> float | None:
+    """A password after its command's flag, unless it is a variable, a placeholder or another
+    flag (`curl -u "$USER:$TOKEN"`, `curl -u user:password`, `net user bob /delete`)."""
+    value = match["v"]
+    if value[0] in "-/" or _TEMPLATE.match(value) or len(set(value)) == 1:
+        return None
+    if _PASSWORD_PLACEHOLDER.search(value.lower()) or value.lower() in _COMMAND_PLACEHOLDERS:
+        return None
+    return 0.95
+
+
 def strong_password(match: re.Match[str], text: str, lowered: str) -> float | None:
     """A value that looks like a password by itself, for shapes where the keyword alone is
     weak evidence ("password P@ssw0rd"): letters and a digit, not all capitals (`VARCHAR2`,
@@ -327,6 +338,10 @@ _TECHNICAL = re.compile(
     r"(?:sha|md|utf|base|pbkdf|argon|bcrypt|scrypt|ipv|http|tls|ssl|oauth|python|py|crc|aes|rsa"
     r"|ecdsa|ed|x|v|version|rfc|iso|owasp|nist|fido|webauthn|u2f|totp|hotp|1password)"
     r"[-.]?\d+(?:[-.]\d+)*(?:id|i|d|j|k)?|\d+(?:fa|mfa|k|x|chars?|characters?|digits?|bits?)"
+)
+_COMMAND_PLACEHOLDERS = frozenset(
+    "password passwd pwd secret token key apikey api_key pw pass mypassword yourpassword "
+    "p@ssw0rd? x xx xxx".split()
 )
 _TECH_JOINERS = re.compile(r"[-_./:=\\]")
 _HEX_RUN = re.compile(r"[0-9a-f]{7,}")

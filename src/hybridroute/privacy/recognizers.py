@@ -59,13 +59,24 @@ class StructuredDetector:
 
 def _strong_password(pattern: str) -> PatternRecognizer:
     """A password in a shape where only its own look makes it one (see `_secret_recognizers`)."""
+    return _password(pattern, checks.strong_password, score=0.9, lowered=True, needs_digit=True)
+
+
+def _command_password(pattern: str) -> PatternRecognizer:
+    """A password on a command line (see `_COMMAND_PASSWORDS`); flags keep their case."""
+    return _password(pattern, checks.command_password, score=0.95)
+
+
+def _password(
+    pattern: str, check: Check, *, score: float, lowered: bool = False, needs_digit: bool = False
+) -> PatternRecognizer:
     return PatternRecognizer(
         entity=EntityType.PASSWORD,
         pattern=re.compile(pattern),
-        score=0.9,
-        check=checks.strong_password,
-        needs_digit=True,
-        lowered=True,
+        score=score,
+        check=check,
+        needs_digit=needs_digit,
+        lowered=lowered,
         not_after=WORD_CHAR,
     )
 
@@ -359,6 +370,9 @@ def _secret_recognizers() -> tuple[PatternRecognizer, ...]:
             r"(?:\s*[:=][ \t]*|[ \t]+)"
             rf"[\w.@-]{{1,40}}[ \t]*/[ \t]*(?P<v>{_LOGIN_VALUE})"
         ),
+        # Passwords given to a command on its command line (the flag's case matters: `sqlcmd
+        # -p` prints statistics, `mysql -p mydb` asks for the password).
+        *(_command_password(pattern) for pattern in _COMMAND_PASSWORDS),
         PatternRecognizer(
             entity=EntityType.PASSWORD,
             # A PIN: "my pin is 4821", "PIN: 482913", "passcode 4821".
@@ -483,6 +497,24 @@ def _keyed_recognizer(
 _PASSWORD_WORDS = (
     r"password|passwd|pwd|passphrase|passcode|passwort|kennwort|mot\s+de\s+passe|contraseña"
     r"|contrasena|senha|wachtwoord|lösenord|salasana|hasło|haslo|pass|pw"
+)
+# Commands and the flag or position of their password, on one line; `v` is the password.
+_CMD_VALUE = r"[\"']?(?P<v>[^\s\"']{1,64})"
+_ON_LINE = r"[^\n|;&]*?\s"
+_COMMAND_PASSWORDS = (
+    rf"curl\b{_ON_LINE}(?:-u|--user)[ =][\"']?[^\s:\"']+:{_CMD_VALUE}",
+    rf"sshpass\s+-p\s*{_CMD_VALUE}",
+    rf"mysql(?:dump|admin)?\b{_ON_LINE}-p{_CMD_VALUE}",  # -pSECRET, no space
+    rf"redis-cli\b{_ON_LINE}-a\s+{_CMD_VALUE}",
+    rf"(?:sqlcmd|zip)\b{_ON_LINE}-P\s+{_CMD_VALUE}",
+    rf"7z\b{_ON_LINE}-p{_CMD_VALUE}",  # -pSECRET, no space
+    rf"keytool\b{_ON_LINE}-(?:store|key)pass\s+{_CMD_VALUE}",
+    rf"docker\s+login\b{_ON_LINE}(?:-p|--password)[ =]{_CMD_VALUE}",
+    rf"net\s+use\b[^\n]*?/user:\S+\s+{_CMD_VALUE}",
+    rf"net\s+user\s+[^\s/]+\s+{_CMD_VALUE}",
+    rf"htpasswd\s+-\w*b\w*\s+\S+\s+\S+\s+{_CMD_VALUE}",
+    rf"echo\s+[\"']?[^\s:\"']+:{_CMD_VALUE}[\"']?\s*\|\s*(?:sudo\s+)?chpasswd",
+    r"(?i:convertto-securestring)\s+[\"'](?P<v>[^\"'\n]{1,64})[\"']",
 )
 # "is" and "for" in the languages of `_PASSWORD_WORDS` ("Passwort für den Router ist …",
 # "la contraseña del wifi es …", "minha senha é …"); other than "is"/"was", only with a digit.
