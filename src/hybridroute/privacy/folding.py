@@ -18,6 +18,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
+from hybridroute.privacy.matching import enclosing_runs
+
 # Look-alikes folded only inside a word that also has ASCII letters: a homoglyph in an
 # address or a name, not Russian or Greek prose.
 _CONFUSABLE = dict(
@@ -27,7 +29,7 @@ _CONFUSABLE = dict(
         strict=True,
     )
 )
-_MIXED_WORD = re.compile(r"[\w.@+-]+")
+# A word, for the look-alike rule: e-mail and URL characters join its parts.
 _WORD_CHAR = re.compile(r"[\w.@+-]")
 _ASCII_LETTER_RUN = re.compile(r"[A-Za-z]+")
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -148,15 +150,7 @@ def _fold_mixed_words(text: str, look_alikes: frozenset[str], replacements: dict
     seen = sum(text.count(c) for c in look_alikes)
     ascii_chars = len(text.encode("ascii", "ignore"))
     hits = _any_of(look_alikes) if seen <= ascii_chars else _ASCII_LETTER_RUN
-    end = 0
-    for hit in hits.finditer(text):
-        if hit.start() < end:
-            continue  # inside the word just read
-        start = hit.start()
-        while start > 0 and _WORD_CHAR.match(text, start - 1):
-            start -= 1
-        word = _MIXED_WORD.match(text, start)
-        end = word.end() if word else hit.end()
+    for start, end in enclosing_runs(hits.finditer(text), text, _WORD_CHAR):
         value = text[start:end]
         if _ASCII_LETTERS.isdisjoint(value) or look_alikes.isdisjoint(value):
             continue

@@ -11,7 +11,7 @@ the (few) matches.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 
 def lower_aligned(text: str) -> str:
@@ -54,6 +54,24 @@ def first_match(
 ) -> re.Match[str] | None:
     """The first match of `matches(...)` from `pos`, or None."""
     return next(matches(pattern, text, not_after, pos), None)
+
+
+def enclosing_runs(
+    hits: Iterable[re.Match[str]], text: str, joiner: re.Pattern[str]
+) -> Iterator[tuple[int, int]]:
+    """For each hit, the span of the run of `joiner` characters it starts in (the hit alone
+    when it starts on none); hits inside the run just given are skipped."""
+    run = re.compile(f"(?:{joiner.pattern})+")  # cached by `re`: a dict lookup
+    end = 0
+    for hit in hits:
+        if hit.start() < end:
+            continue
+        start = hit.start()
+        while start > 0 and joiner.match(text, start - 1):
+            start -= 1
+        found = run.match(text, start)
+        end = found.end() if found else hit.end()
+        yield start, end
 
 
 WORD_CHAR = re.compile(r"\w")

@@ -494,10 +494,13 @@ def _keyed_recognizer(
 
 
 # Words that introduce a password; "pass" and "pw" only before ":" or "=" (`checks.password`).
-_PASSWORD_WORDS = (
-    r"password|passwd|pwd|passphrase|passcode|passwort|kennwort|mot\s+de\s+passe|contraseña"
-    r"|contrasena|senha|wachtwoord|lösenord|salasana|hasło|haslo|pass|pw"
+# Password words that are neither English words nor commands, and then those that are
+# ("pass", "pw", "pwd", "passwd": only in the shapes that need more than the word).
+_LOOSE_PASSWORD_WORDS = (
+    r"password|passphrase|passcode|passwort|kennwort|mot\s+de\s+passe|contraseña|contrasena"
+    r"|senha|wachtwoord|lösenord|salasana|hasło|haslo"
 )
+_PASSWORD_WORDS = rf"{_LOOSE_PASSWORD_WORDS}|passwd|pwd|pass|pw"
 # Commands and the flag or position of their password, on one line; `v` is the password.
 _CMD_VALUE = r"[\"']?(?P<v>[^\s\"']{1,64})"
 _ON_LINE = r"[^\n|;&]*?\s"
@@ -522,11 +525,6 @@ _IS = r"(?:is|was|ist|lautet|war|est|était|es|era|é|è|jest)"
 _FOR = r"(?:for|für|del|de|du|de\s+la|do|da|per|för|voor|dla)"
 # A quoted value (`q`), or an unquoted one (`v`) not ending in sentence punctuation.
 _PASSWORD_VALUE = r"(?:[\"'](?P<q>[^\"'\n]{4,64})[\"']|(?P<v>[^\s\"'`,;()\[\]{}]{4,64}(?<![.!?])))"
-# Password words that are neither English words nor commands ("pass", "pw", "pwd", "passwd").
-_LOOSE_PASSWORD_WORDS = (
-    r"password|passphrase|passcode|passwort|kennwort|mot\s+de\s+passe|contraseña|contrasena"
-    r"|senha|wachtwoord|lösenord|salasana|hasło|haslo"
-)
 # An unquoted value of 6-64 characters, not ending in "." or "?" (a "!" is kept: "Winter2024!"
 # is likelier a password than a sentence that ends on one).
 _LOOSE_VALUE = r"[^\s\"'`,;()\[\]{}<>]{6,64}(?<![.?])"

@@ -3,10 +3,8 @@ LM Studio, another hybridroute node) over httpx.
 
 The upstream is not trusted to be well formed: every field we read from its body is
 type-checked, and a wrong shape raises `BadResponse` naming the field, never its value. Nor
-is it trusted to be small: bodies are counted as they are read and a larger one is a
-`BadResponse` as soon as it passes the cap, the rest unread. gzip and deflate are undone here,
-never more than the bytes the cap has left (plus one) at a time, so a compression bomb is cut
-at the cap too; any other Content-Encoding is a `BadResponse`."""
+is it trusted to be small: bodies are read through `_body.counted` (decoded here, bounded by
+the cap) and a larger one is a `BadResponse` as soon as it passes the cap, the rest unread."""
 
 from __future__ import annotations
 
@@ -14,7 +12,6 @@ import asyncio
 import codecs
 import json
 import time
-import zlib
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +20,13 @@ from typing import Any
 import httpx
 
 from hybridroute import errors
+from hybridroute.tiers._body import (
+    ACCEPT_ENCODING,
+    Malformed,
+    TooLarge,
+    counted,
+    read_at_most,
+)
 from hybridroute.tiers._sse import DONE, iter_lines, iter_sse_data
 from hybridroute.tiers.base import Health, HealthStatus, Tier, TierInfo
 from hybridroute.types import Completion, Delta, Request, Timings, Usage
@@ -35,15 +39,6 @@ _MAX_TOKENS = 10**9
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 # Bytes of an error answer (4xx/5xx) read at most; only a type or code label is taken from it.
 _MAX_ERROR_BYTES = 64 * 1024
-# The encodings `_Inflater` undoes; httpx would also offer br and zstd when they are installed.
-_ACCEPT_ENCODING = "gzip, deflate"
-# zlib's window bits for a gzip wrapper.
-_GZIP_WBITS = 16 + zlib.MAX_WBITS
-# Content codings registered with IANA that compress; any other name ("identity", or "none"
-# that SSE endpoints send to stop proxy buffering) is read as it is, as httpx does.
-_COMPRESSIONS = frozenset(
-    {"gzip", "x-gzip", "deflate", "br", "zstd", "compress", "x-compress", "pack200-gzip", "exi"}
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,18 +60,6 @@ class _Deadline:
     @classmethod
     def start(cls, budget_s: float) -> _Deadline:
         return cls(at=asyncio.get_running_loop().time() + budget_s, budget_s=budget_s)
-
-
-class _Malformed(Exception):
-    """The upstream body has the wrong shape; the message names the field, never its value."""
-
-
-class _TooLarge(Exception):
-    """The upstream body passed `limit` bytes."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(limit)
-        self.limit = limit
 
 
 class OpenAICompatibleTier(Tier):
@@ -190,14 +173,14 @@ class OpenAICompatibleTier(Tier):
         """The body of a successful answer (at most the cap); a failed one raises its error."""
         await self._raise_for_status(response, deadline)
         async with self._within(deadline):
-            return b"".join([chunk async for chunk in _counted(response, self._max_bytes)])
+            return b"".join([chunk async for chunk in counted(response, self._max_bytes)])
 
     async def _text(self, response: httpx.Response) -> AsyncIterator[str]:
         """The decoded text of a streamed body, raising once it passes the cap in bytes.
 
         Counted here rather than per line: a line that never ends is capped too."""
         decoder = codecs.getincrementaldecoder(response.encoding or "utf-8")(errors="replace")
-        async for chunk in _counted(response, self._max_bytes):
+        async for chunk in counted(response, self._max_bytes):
             if text := decoder.decode(chunk):
                 yield text
         if text := decoder.decode(b"", final=True):
@@ -286,7 +269,7 @@ class OpenAICompatibleTier(Tier):
         if status < 400:
             return
         async with self._within(deadline):
-            detail = _error_detail(await _read_at_most(response, _MAX_ERROR_BYTES))
+            detail = _error_detail(await read_at_most(response, _MAX_ERROR_BYTES))
         if status in (401, 403):
             raise errors.AuthFailed(self.name, f"HTTP {status} from upstream{detail}")
         if status == 429:
@@ -308,9 +291,9 @@ class OpenAICompatibleTier(Tier):
             yield
         except httpx.HTTPError as exc:
             raise map_httpx_error(self.name, exc) from exc
-        except _Malformed as exc:
+        except Malformed as exc:
             raise errors.BadResponse(self.name, str(exc)) from None
-        except _TooLarge as exc:
+        except TooLarge as exc:
             raise errors.BadResponse(
                 self.name, f"upstream response larger than {exc.limit} bytes"
             ) from None
@@ -365,7 +348,7 @@ class _StreamState:
 
     def _choice(self, choice: Any) -> str:
         if not isinstance(choice, dict):
-            raise _Malformed("choices[] has the wrong type")
+            raise Malformed("choices[] has the wrong type")
         delta = _optional(choice, "delta", dict, "choices[].delta") or {}
         text = _optional(delta, "content", str, "delta.content") or ""
         _merge_tool_calls(self.tool_calls, self.tool_slots, delta.get("tool_calls"))
@@ -374,7 +357,7 @@ class _StreamState:
 
     def final(self, started: float) -> Delta:
         if self.finish is None:
-            raise _Malformed("stream carried no finish_reason")
+            raise Malformed("stream carried no finish_reason")
         tokens = self.usage.completion_tokens if self.usage else self.pieces
         return Delta(
             finish_reason=self.finish,
@@ -389,7 +372,7 @@ def _optional(obj: Mapping[str, Any], key: str, kind: type, name: str) -> Any:
     value = obj.get(key)
     if value is None or (isinstance(value, kind) and not isinstance(value, bool)):
         return value
-    raise _Malformed(f"{name} has the wrong type")
+    raise Malformed(f"{name} has the wrong type")
 
 
 def _usage(raw: Any) -> Usage | None:
@@ -420,9 +403,9 @@ def _tool_calls(raw: Any) -> tuple[dict[str, Any], ...] | None:
     if raw is None:
         return None
     if not isinstance(raw, list):
-        raise _Malformed("message.tool_calls has the wrong type")
+        raise Malformed("message.tool_calls has the wrong type")
     if len(raw) > _MAX_TOOL_CALLS:
-        raise _Malformed(f"message.tool_calls has {len(raw)} calls (limit {_MAX_TOOL_CALLS})")
+        raise Malformed(f"message.tool_calls has {len(raw)} calls (limit {_MAX_TOOL_CALLS})")
     calls = [_call(*_fragment(part)[1:]) for part in raw]
     return tuple(calls) or None
 
@@ -440,17 +423,17 @@ def _merge_tool_calls(acc: list[dict[str, Any]], slots: dict[int, int], parts: A
     if parts is None:
         return
     if not isinstance(parts, list):
-        raise _Malformed("delta.tool_calls has the wrong type")
+        raise Malformed("delta.tool_calls has the wrong type")
     for part in parts:
         index, call_id, name, arguments = _fragment(part)
         if index is not None and index < 0:
-            raise _Malformed("tool_calls[].index is negative")
+            raise Malformed("tool_calls[].index is negative")
         slot = None if index is None else slots.get(index)
         # A new id starts a new call only with a name: Ollama sends whole calls at index 0,
         # while some servers (Poolside, older mlx-openai-server) change the id per fragment.
         if slot is None or (call_id and name and acc[slot].get("id", call_id) != call_id):
             if len(acc) == _MAX_TOOL_CALLS:
-                raise _Malformed(f"stream has more than {_MAX_TOOL_CALLS} tool calls")
+                raise Malformed(f"stream has more than {_MAX_TOOL_CALLS} tool calls")
             slot = len(acc)
             acc.append(_call(None, "", ""))
             if index is not None:
@@ -465,7 +448,7 @@ def _merge_tool_calls(acc: list[dict[str, Any]], slots: dict[int, int], parts: A
 def _fragment(part: Any) -> tuple[int | None, str | None, str, str]:
     """One tool call or streamed piece of one: index, id, name, arguments."""
     if not isinstance(part, dict):
-        raise _Malformed("tool_calls[] has the wrong type")
+        raise Malformed("tool_calls[] has the wrong type")
     fn = _optional(part, "function", dict, "tool_calls[].function") or {}
     return (
         _optional(part, "index", int, "tool_calls[].index"),
@@ -482,95 +465,13 @@ def _call(call_id: str | None, name: str, arguments: str) -> dict[str, Any]:
     return call
 
 
-async def _counted(response: httpx.Response, limit: int) -> AsyncIterator[bytes]:
-    """The decoded body's chunks, raising `_TooLarge` as soon as they pass `limit` bytes;
-    the rest stays unread, so closing the response then closes its connection."""
-    inflater = _Inflater.for_encoding(response.headers.get("content-encoding", ""))
-    if response.is_stream_consumed:  # read whole, and decoded, by its transport (MockTransport)
-        if len(response.content) > limit:
-            raise _TooLarge(limit)
-        yield response.content
-        return
-    seen = 0
-    async for raw in response.aiter_raw():
-        chunk = inflater.decode(raw, limit - seen + 1) if inflater else raw
-        seen += len(chunk)
-        if seen > limit:
-            raise _TooLarge(limit)
-        if chunk:
-            yield chunk
-    if inflater:
-        inflater.finish()
-
-
 def _request_headers(auth: Mapping[str, str], extra: Mapping[str, str] | None) -> httpx.Headers:
-    """Auth, then the caller's headers, then ours: only the encodings `_Inflater` undoes
+    """Auth, then the caller's headers, then ours: only the encodings `_body` decodes
     (bounded by the cap) may be offered, whatever case the caller wrote the name in."""
     merged = httpx.Headers(auth)
     merged.update(extra or {})
-    merged["Accept-Encoding"] = _ACCEPT_ENCODING
+    merged["Accept-Encoding"] = ACCEPT_ENCODING
     return merged
-
-
-class _Inflater:
-    """Undoes one gzip or deflate Content-Encoding, at most `max_length` bytes per read.
-
-    `_counted` asks for what the cap has left plus one, so a read that fills that has
-    passed the cap and ends the body: the input zlib did not get to (`unconsumed_tail`) is
-    never needed. deflate is zlib-wrapped or, from some servers, raw; the first two bytes
-    tell which (httpx retries raw after a zlib error instead)."""
-
-    def __init__(self, encoding: str) -> None:
-        self._encoding = encoding
-        self._head = b""  # deflate only: held until two bytes tell zlib-wrapped from raw
-        self._zlib = zlib.decompressobj(_GZIP_WBITS) if encoding != "deflate" else None
-
-    @classmethod
-    def for_encoding(cls, header: str) -> _Inflater | None:
-        """The decoder for a Content-Encoding header; None when nothing is compressed."""
-        names = [name.strip().lower() for name in header.split(",")]
-        names = [name for name in names if name in _COMPRESSIONS]
-        if not names:
-            return None
-        if len(names) == 1 and names[0] in ("gzip", "x-gzip", "deflate"):
-            return cls(names[0])
-        raise _Malformed(f"Content-Encoding {', '.join(names)} is not supported")
-
-    def decode(self, data: bytes, max_length: int) -> bytes:
-        """What `data` decodes to, cut at `max_length` bytes (then the body is over the cap)."""
-        if self._zlib is None:
-            data = self._head + data
-            if len(data) < 2:
-                self._head = data
-                return b""
-            wrapped, self._head = _zlib_header(data), b""
-            self._zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-        try:
-            out = self._zlib.decompress(data, max_length)
-        except zlib.error:
-            raise _Malformed(f"{self._encoding} body is corrupt") from None
-        if self._zlib.unused_data:  # else kept, and growing, for as long as the upstream sends
-            # (a second gzip member included: valid gzip, but no HTTP server we know sends it)
-            raise _Malformed(f"data after the end of the {self._encoding} body")
-        return out
-
-    def finish(self) -> None:
-        """At the end of the body: a compressed stream that began must have ended."""
-        if self._head or (self._zlib is not None and not self._zlib.eof):
-            raise _Malformed(f"{self._encoding} body is truncated")
-
-
-def _zlib_header(data: bytes) -> bool:
-    """Whether `data` starts with a zlib header (RFC 1950: deflate, window <= 32K, check)."""
-    return data[0] & 0x0F == 8 and data[0] >> 4 <= 7 and (data[0] << 8 | data[1]) % 31 == 0
-
-
-async def _read_at_most(response: httpx.Response, limit: int) -> bytes | None:
-    """The body, or None when it passes `limit` bytes or cannot be decoded."""
-    try:
-        return b"".join([chunk async for chunk in _counted(response, limit)])
-    except (_TooLarge, _Malformed):
-        return None
 
 
 def _error_detail(content: bytes | None) -> str:
