@@ -68,7 +68,23 @@ def test_unknown_field_names_the_field(stub_gateway: str) -> None:
     body = json.dumps({**OK, "temprature": 0.1}).encode()
     error = assert_openai_error(chat(stub_gateway, body), 400)
     assert error["param"] == "temprature"
-    assert "unrecognized request argument" in str(error["message"])
+    assert error["message"] == (
+        "unrecognized request argument supplied: temprature (did you mean 'temperature'?)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "param"),
+    [("top_k", "top_k"), ("hunter2pass", "<key>"), ("derek_holt", "<key>"), ("a@b.io", "<key>")],
+)
+def test_unknown_field_is_named_only_if_it_is_a_known_parameter(
+    stub_gateway: str, key: str, param: str
+) -> None:
+    # A key no API knows may be the caller's data (a password, a name): never echoed.
+    error = assert_openai_error(chat(stub_gateway, json.dumps({**OK, key: 1}).encode()), 400)
+    assert error["param"] == param
+    assert error["message"] == f"unrecognized request argument supplied: {param}"
+    assert param == key or key not in json.dumps(error)
 
 
 def test_error_messages_never_echo_the_prompt(stub_gateway: str) -> None:

@@ -7,6 +7,7 @@ tiers, statuses and rule ids but never prompt text; validation errors name the f
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Mapping
@@ -167,7 +168,8 @@ def _validation_message(exc: RequestValidationError) -> str:
         return "request body must be a JSON object (send Content-Type: application/json)"
     more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
     if first.get("type") == "extra_forbidden":
-        return f"unrecognized request argument supplied: {where}{more}"
+        hint = _did_you_mean(first.get("loc", ()))
+        return f"unrecognized request argument supplied: {where}{hint}{more}"
     return f"{where}: {first.get('msg', 'invalid value')}{more}"
 
 
@@ -192,13 +194,32 @@ def _loc(loc: Any) -> str:
 
 
 def _safe_part(part: Any, *, inside_free_form: bool) -> str:
-    # A mistyped field name (`temprature`) is worth showing; an e-mail or id as a key is not,
-    # and neither is any key of a free-form object (`metadata`), whatever it looks like.
+    # A mistyped field name (`temprature`) is worth showing; any other unknown key is not,
+    # since a caller may have put a password or a name there ("hunter2pass": 1), and neither is
+    # any key of a free-form object (`metadata`), whatever it looks like.
     if isinstance(part, int) or part in WIRE_FIELDS:
         return str(part)
-    if not inside_free_form and _FIELD_LIKE.fullmatch(str(part)):
+    if not inside_free_form and _known_or_misspelt(str(part)) is not None:
         return str(part)
     return "<key>"
+
+
+def _known_or_misspelt(name: str) -> str | None:
+    """The field `name` is, or is a close misspelling of; None for any other name."""
+    if not _FIELD_LIKE.fullmatch(name):
+        return None
+    if name in OTHER_KNOWN_FIELDS:
+        return name
+    close = difflib.get_close_matches(name, _SUGGESTIONS, n=1, cutoff=_MISSPELLING_CUTOFF)
+    return close[0] if close else None
+
+
+def _did_you_mean(loc: Any) -> str:
+    unknown = str(loc[-1]) if loc else ""
+    field = _known_or_misspelt(unknown) if unknown not in WIRE_FIELDS else None
+    if field is None or field == unknown:
+        return ""
+    return f" (did you mean '{field}'?)"
 
 
 # Fields whose keys are the caller's own data, not wire field names.
@@ -217,6 +238,22 @@ def _wire_fields() -> frozenset[str]:
 
 WIRE_FIELDS = _wire_fields()
 _FIELD_LIKE = re.compile(r"[a-z_][a-z0-9_]{0,39}")
+# Parameters the gateway does not take, of OpenAI's API and of common OpenAI-compatible
+# servers (vLLM, llama.cpp): named back as they are, never "corrected" to a field we take.
+OTHER_KNOWN_FIELDS = frozenset(
+    {
+        "audio", "modalities", "prediction", "web_search_options", "functions",
+        "function_call", "verbosity", "best_of", "echo", "suffix", "prompt", "input",
+        "instructions", "top_k", "min_p", "typical_p", "repeat_penalty",
+        "repetition_penalty", "grammar", "guided_json", "chat_template_kwargs",
+    }
+)  # fmt: skip
+_SUGGESTIONS = sorted(
+    name for name in WIRE_FIELDS | OTHER_KNOWN_FIELDS if _FIELD_LIKE.fullmatch(name)
+)
+# difflib ratio: "temprature"/"temperature" 0.95, "max_token"/"max_tokens" 0.95,
+# "hunter2pass"/any field < 0.6.
+_MISSPELLING_CUTOFF = 0.8
 
 
 ERROR_TABLE: Mapping[type[Exception], ErrorSpec] = MappingProxyType(
