@@ -130,6 +130,27 @@ def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
         ("zip -P hunter22 out.zip report.pdf", "PASSWORD", "hunter22"),
         ("sqlcmd -S db -U sa -P S3cret99 -Q 'select 1'", "PASSWORD", "S3cret99"),
         ("7z a -pS3cret99 out.7z dir", "PASSWORD", "S3cret99"),
+        ("enable secret Cisco123!", "PASSWORD", "Cisco123!"),
+        ("username admin privilege 15 secret 0 Cisco123!", "PASSWORD", "Cisco123!"),
+        ("~/.pgpass line: db:5432:app:bob:S3cret99", "PASSWORD", "S3cret99"),
+        # A login and its password joined by a colon, or each after its word.
+        ("creds: admin:Sup3rS3cret", "PASSWORD", "Sup3rS3cret"),
+        ("login bob:S3cret99 on the test VM", "PASSWORD", "S3cret99"),
+        ("user bob pass Bob2024! for the staging box", "PASSWORD", "Bob2024!"),
+        ("ftp user bob password S3cret99", "PASSWORD", "S3cret99"),
+        # "pass"/"pw"/Spanish "clave" before "is" with a strong value; WPA's psk; arrows.
+        ("the wifi pass is CoffeeShop2024", "PASSWORD", "CoffeeShop2024"),
+        ("wifi pw is Bl@ckCat99, don't share it", "PASSWORD", "Bl@ckCat99"),
+        ("la clave del wifi es Verano2024", "PASSWORD", "Verano2024"),
+        ('network={\n  ssid="CafeNet"\n  psk="Bl@ckCat99"\n}', "PASSWORD", "Bl@ckCat99"),
+        ("new password -> S3cret99x", "PASSWORD", "S3cret99x"),
+        ("the wifi password's Bl@ckCat99", "PASSWORD", "Bl@ckCat99"),
+        ("redis://:S3cret99@cache:6379/0", "PASSWORD", "S3cret99"),
+        # API keys after "is" or an "api key" in two words; short secrets in env lines.
+        ("my api key is 1a2b3c4d5e6f7a8b", "API_KEY", "1a2b3c4d5e6f7a8b"),
+        ("api key: 1a2b3c4d5e6f7a8b", "API_KEY", "1a2b3c4d5e6f7a8b"),
+        ("JWT_SECRET=mysecret123", "API_KEY", "mysecret123"),
+        ("API_KEY=abc123de", "API_KEY", "abc123de"),
     ],
 )
 def test_detects(detector: StructuredDetector, text: str, entity_type: str, value: str) -> None:
@@ -265,6 +286,22 @@ def test_private_key_block(detector: StructuredDetector) -> None:
         # A call after a secret keyword is code, not a value.
         "token = b64encode(userpass).decode()",
         "token = base64.b64encode(raw)",
+        # Near the shapes added after the second review.
+        "This property joins the username and\n password with a colon.",
+        "Host required (e.g., `rediss://:pass@localhost`)",
+        "postgres://user:password@localhost/db",
+        "the second pass is O(n2)",
+        "a boarding pass is required for gate B12",
+        "palabra clave: 2024",
+        "WPA2-PSK",
+        "login: 2024-01-05T10:30:00Z",
+        "username: postgres:16-alpine",
+        "password -> bcrypt -> hash",
+        "MAX_TOKENS=4096",
+        "SESSION_TOKEN_TTL=3600s",
+        "REFRESH_TOKEN=3600s",
+        "GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }}",
+        "API_KEY=your_key",
     ],
 )
 def test_rejects_look_alikes(detector: StructuredDetector, text: str) -> None:

@@ -172,10 +172,14 @@ def password(match: re.Match[str], text: str, lowered: str) -> float | None:
     if _TEMPLATE.match(value) or len(set(value)) == 1:  # "<password>", "${PW}", "****"
         return None
     if any(ch.isdigit() for ch in value):  # "password1" is a (weak) password
-        return None if match["key"] in ("pass", "pw") and sep.strip() not in (":", "=") else 0.95
+        if match["key"] not in _SHORT_KEYS or sep.strip() in (":", "="):
+            return 0.95
+        # "the wifi pass is CoffeeShop2024", but not "the second pass is O2".
+        raw = text[match.start("v") : match.end("v")] if not quoted else value
+        return 0.9 if not quoted and _looks_strong(value, raw) else None
     if _PASSWORD_PLACEHOLDER.search(value):
         return None
-    if match["key"] in ("pass", "pw"):  # "first pass: look at..."
+    if match["key"] in _SHORT_KEYS:  # "first pass: look at..."
         return None
     if sep.split()[0:1] not in ([], [":"], ["="], ["is"], ["was"]):
         return None  # "ist", "es", "est"...: without a digit, English's value lists do not apply
@@ -231,15 +235,30 @@ def strong_password(match: re.Match[str], text: str, lowered: str) -> float | No
     `INC0012345`, `WPA2`), no hex string (a commit), and none of `-_./:=\\`, which join
     technical tokens (`base64-encoded`, `pbkdf2_sha256`, `min_length=8`, a date, a path);
     nor an algorithm or size ("sha256", "argon2id", "128bit"), a placeholder or a template."""
-    value = match["v"]
-    raw = text[match.start("v") : match.end("v")]
+    return 0.9 if _looks_strong(match["v"], text[match.start("v") : match.end("v")]) else None
+
+
+def _looks_strong(value: str, raw: str) -> bool:
+    """`value` (lower-cased; `raw` as written) passes `strong_password`'s rules."""
     if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
-        return None
+        return False
     if raw.upper() == raw or _TECH_JOINERS.search(value) or _HEX_RUN.fullmatch(value):
+        return False
+    return not (
+        _TEMPLATE.match(value) or _PASSWORD_PLACEHOLDER.search(value) or _TECHNICAL.fullmatch(value)
+    )
+
+
+def short_secret(match: re.Match[str], text: str, lowered: str) -> float | None:
+    """A secret of 8-11 characters after an upper-case `…_SECRET=`: letters and digits, not a
+    placeholder or a template (`${{ secrets.X }}`), a duration or a size (`3600s`, `512MB`)."""
+    value = match["v"]
+    if _TEMPLATE.match(value) or _SIZE_OR_DURATION.fullmatch(value):
         return None
-    if _TEMPLATE.match(value) or _PASSWORD_PLACEHOLDER.search(value) or _TECHNICAL.fullmatch(value):
+    lowered_value = value.lower()
+    if _PASSWORD_PLACEHOLDER.search(lowered_value) or lowered_value in _COMMAND_PLACEHOLDERS:
         return None
-    return 0.9
+    return secret_value(match, text, lowered)
 
 
 def has_digits(minimum: int) -> Check:
@@ -311,6 +330,9 @@ _NOT_PHONE = re.compile(
 
 # Password values that are templates or placeholders, not secrets.
 _TEMPLATE = re.compile(r"[<{$%*]")
+# Password keywords that are also English words ("a boarding pass", "the first pass") or a
+# network term (WPA's pre-shared key): a value only after ":" or "=", or a strong one after "is".
+_SHORT_KEYS = frozenset({"pass", "pw", "psk", "clave"})
 _PASSWORD_PLACEHOLDER = re.compile(
     r"^(?:your|my|the|new|old|user|db|admin)?[_-]?pass|^x+$|\.\.\.|^(?:none|null|nil)$"
 )
@@ -343,6 +365,7 @@ _COMMAND_PLACEHOLDERS = frozenset(
     "password passwd pwd secret token key apikey api_key pw pass mypassword yourpassword "
     "p@ssw0rd? x xx xxx".split()
 )
+_SIZE_OR_DURATION = re.compile(r"\d+(?:\.\d+)?[a-zA-Z]{1,3}")
 _TECH_JOINERS = re.compile(r"[-_./:=\\]")
 _HEX_RUN = re.compile(r"[0-9a-f]{7,}")
 _SENTENCE_END = re.compile(r"[ \t]*(?:[.!?,;](?:\s|$)|\n|$)")

@@ -322,14 +322,27 @@ def _secret_recognizers() -> tuple[PatternRecognizer, ...]:
         PatternRecognizer(
             entity=EntityType.API_KEY,
             pattern=re.compile(
-                r"(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?key(?:[_-]?id)?"
+                r"(?:api[ _-]?key|apikey|secret(?:[_-]?key)?|access[_-]?key(?:[_-]?id)?"
                 r"|client[_-]?secret|auth[_-]?token|access[_-]?token|token)"
-                r"[\"']?\s*[:=]\s*[\"']?(?P<v>[a-z0-9_\-./+=]{12,})"
+                r"[\"']?(?:\s*[:=]\s*|\s+(?:is|was)\s+)[\"']?(?P<v>[a-z0-9_\-./+=]{12,})"
             ),
             score=0.9,
             check=checks.secret_value,
             triggers=("key", "secret", "token"),
             lowered=True,
+        ),
+        PatternRecognizer(
+            entity=EntityType.API_KEY,
+            # A short secret in an environment or config line, the keyword ending an
+            # upper-case name (`JWT_SECRET=mysecret123`, `API_KEY=abc123de`); from 12
+            # characters on the keyword recognizer above finds it anywhere.
+            pattern=re.compile(
+                r"(?<![\w-])[A-Z0-9_]*(?:SECRET|TOKEN|API_?KEY)[ \t]*[:=][ \t]*[\"']?"
+                r"(?P<v>[^\s\"'#,;]{8,11})(?![^\s\"'#,;])"
+            ),
+            score=0.9,
+            check=checks.short_secret,
+            triggers=("secret", "token", "key"),
         ),
         PatternRecognizer(
             entity=EntityType.PASSWORD,
@@ -360,15 +373,18 @@ def _secret_recognizers() -> tuple[PatternRecognizer, ...]:
         _strong_password(
             rf"(?:{_LOOSE_PASSWORD_WORDS})"
             r"(?:(?:\s+(?:was|is|has\s+been))?\s+(?:changed|set|reset|updated)\s+to"
-            r"|\s+to|\s+is\s+now|(?=[ \t]))"
+            r"|\s+to|\s+is\s+now|[ \t]*(?:->|=>|→)|'s|(?=[ \t]))"
             rf"[ \t]+(?P<v>{_LOOSE_VALUE})"
         ),
         # A login and its password: "login root / Tr0ub4dor&3", "creds are admin/Sup3rS3cret".
         _strong_password(
-            r"(?:login|creds|credentials|username|zugangsdaten|identifiants|credenciales"
-            r"|credenziali|credenciais)(?:\s+(?:is|are))?"
-            r"(?:\s*[:=][ \t]*|[ \t]+)"
-            rf"[\w.@-]{{1,40}}[ \t]*/[ \t]*(?P<v>{_LOGIN_VALUE})"
+            rf"(?:{_LOGIN_WORDS})(?:\s+(?:is|are))?(?:\s*[:=][ \t]*|[ \t]+)"
+            rf"[\w.@-]{{1,40}}(?:[ \t]*/[ \t]*|:)(?P<v>{_LOGIN_VALUE})"
+        ),
+        # "user bob pass Bob2024!", "ftp user bob password S3cret99".
+        _strong_password(
+            rf"(?:{_LOGIN_WORDS}|user)[ \t]+[\w.@-]{{1,40}}[ \t]+(?:{_PASSWORD_WORDS})[ \t]+"
+            rf"(?P<v>{_LOGIN_VALUE})"
         ),
         # Passwords given to a command on its command line (the flag's case matters: `sqlcmd
         # -p` prints statistics, `mysql -p mydb` asks for the password).
@@ -388,8 +404,9 @@ def _secret_recognizers() -> tuple[PatternRecognizer, ...]:
         PatternRecognizer(
             entity=EntityType.PASSWORD,
             # scheme://user:password@host
-            pattern=re.compile(r"://[^\s:/@]+:(?P<v>[^\s@/]{3,})@"),
+            pattern=re.compile(r"://[^\s:/@]*:(?P<v>[^\s@/]{3,})@"),  # also redis://:pw@
             score=0.95,
+            check=checks.command_password,  # not `rediss://:pass@localhost`
         ),
     )
 
@@ -493,14 +510,15 @@ def _keyed_recognizer(
     )
 
 
-# Words that introduce a password; "pass" and "pw" only before ":" or "=" (`checks.password`).
 # Password words that are neither English words nor commands, and then those that are
-# ("pass", "pw", "pwd", "passwd": only in the shapes that need more than the word).
+# ("pass", "pw", "pwd", "passwd": only in the shapes that need more than the word), WPA's
+# "psk" and Spanish "clave" (also "key": "ideas clave"), which `checks.password` takes only
+# before ":" or "=", or before "is"/"es" with a strong value.
 _LOOSE_PASSWORD_WORDS = (
     r"password|passphrase|passcode|passwort|kennwort|mot\s+de\s+passe|contraseña|contrasena"
     r"|senha|wachtwoord|lösenord|salasana|hasło|haslo"
 )
-_PASSWORD_WORDS = rf"{_LOOSE_PASSWORD_WORDS}|passwd|pwd|pass|pw"
+_PASSWORD_WORDS = rf"{_LOOSE_PASSWORD_WORDS}|passwd|pwd|pass|pw|psk|(?<!palabra )clave"
 # Commands and the flag or position of their password, on one line; `v` is the password.
 _CMD_VALUE = r"[\"']?(?P<v>[^\s\"']{1,64})"
 _ON_LINE = r"[^\n|;&]*?\s"
@@ -518,6 +536,16 @@ _COMMAND_PASSWORDS = (
     rf"htpasswd\s+-\w*b\w*\s+\S+\s+\S+\s+{_CMD_VALUE}",
     rf"echo\s+[\"']?[^\s:\"']+:{_CMD_VALUE}[\"']?\s*\|\s*(?:sudo\s+)?chpasswd",
     r"(?i:convertto-securestring)\s+[\"'](?P<v>[^\"'\n]{1,64})[\"']",
+    # Cisco IOS: `enable secret Cisco123!`, `username admin privilege 15 secret 0 Cisco123!`.
+    rf"(?m:^)[ \t]*enable[ \t]+(?:secret|password)[ \t]+(?:\d[ \t]+)?{_CMD_VALUE}",
+    rf"(?m:^)[ \t]*username[ \t]+(?!and\b|or\b)\S+(?:[ \t]+privilege[ \t]+\d+)?"
+    rf"[ \t]+(?:secret|password)[ \t]+(?:\d[ \t]+)?{_CMD_VALUE}",
+    # A ~/.pgpass line, host:port:database:user:password, after the file's name.
+    r"pgpass\b[^\n]{0,40}\n?[^\s:]+:(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:(?P<v>[^\s]{1,64})",
+)
+_LOGIN_WORDS = (
+    r"login|creds|credentials|username|zugangsdaten|identifiants|credenciales|credenziali"
+    r"|credenciais"
 )
 # "is" and "for" in the languages of `_PASSWORD_WORDS` ("Passwort für den Router ist …",
 # "la contraseña del wifi es …", "minha senha é …"); other than "is"/"was", only with a digit.
