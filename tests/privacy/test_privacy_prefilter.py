@@ -218,7 +218,9 @@ def test_personal_cue_with_a_non_ascii_letter_passes_the_filter() -> None:
 def personal_context_unfiltered(text: str) -> bool:
     """`has_personal_context` without entities or categories, scanning the whole text."""
     spaced = " " + text.lower()
-    for cue in calibration._PERSONAL_CUE.finditer(spaced):
+    pos = 0
+    while (cue := calibration._PERSONAL_CUE.search(spaced, pos)) is not None:
+        pos = cue.end() - 1  # as has_personal_context: "ask my wife" holds "my wife"
         if cue["intro"] is None and cue["greeting"] is None:
             return True
         if not text[cue.end() - 1 : cue.end()].isupper():
@@ -230,7 +232,9 @@ def personal_context_unfiltered(text: str) -> bool:
 
 CUE_TEXTS = st.lists(
     st.one_of(
-        st.sampled_from([*CUES, "hi there", "my friendship", "Hello Ann", "i am Bob", "\n"]),
+        st.sampled_from(
+            [*CUES, "hi there", "my friendship", "Hello Ann", "i am Bob", "ask my ", "\n"]
+        ),
         st.sampled_from(SEPARATORS),
         st.text(max_size=8),
     ),

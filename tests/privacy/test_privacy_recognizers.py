@@ -151,6 +151,81 @@ def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
         ("api key: 1a2b3c4d5e6f7a8b", "API_KEY", "1a2b3c4d5e6f7a8b"),
         ("JWT_SECRET=mysecret123", "API_KEY", "mysecret123"),
         ("API_KEY=abc123de", "API_KEY", "abc123de"),
+        # More providers' token shapes (fictitious values).
+        (
+            "posts to https://hooks.slack.com/services/TVQEA1H1F/BX519Y9QUWH/rHpe7coruNgr4tNNpnCQ",
+            "API_KEY",
+            "hooks.slack.com/services/TVQEA1H1F/BX519Y9QUWH/rHpe7coruNgr4tNNpnCQ",
+        ),
+        (
+            "-p pypi-AgEIcHlwaS5vcmc" + "CJM9awdGDwcuCMGPYTZuHVvat77J9OwPs" * 3 + " x",
+            "API_KEY",
+            "pypi-AgEIcHlwaS5vcmc" + "CJM9awdGDwcuCMGPYTZuHVvat77J9OwPs" * 3,
+        ),
+        (
+            "bot.run('MEw1xw65vpsbPCgkL9c0374nZ3.ZKVRx8.QM9_b8dGlQnd2VawVTURIOHXvDNkl9jk')",
+            "API_KEY",
+            "MEw1xw65vpsbPCgkL9c0374nZ3.ZKVRx8.QM9_b8dGlQnd2VawVTURIOHXvDNkl9jk",
+        ),
+        (
+            "api.telegram.org/bot3028486205:AAOyWI_wvchteNT8shrKTHFOEhFG3okwayO/getUpdates",
+            "API_KEY",
+            "3028486205:AAOyWI_wvchteNT8shrKTHFOEhFG3okwayO",
+        ),
+        (
+            "AccountName=x;AccountKey=fWJcI/+d1vrfxjs27m3QgnRHavbd4DJy8TrjwEiECbc331f4d8==;",
+            "API_KEY",
+            "fWJcI/+d1vrfxjs27m3QgnRHavbd4DJy8TrjwEiECbc331f4d8==",
+        ),
+        (
+            "Authorization: SSWS 00XvrCOXTi9ez0ZrbOPyIUpF8L6VYudjfOL7ef8xuK",
+            "API_KEY",
+            "00XvrCOXTi9ez0ZrbOPyIUpF8L6VYudjfOL7ef8xuK",
+        ),
+        (
+            'auth=("api", "key-08bb5ec1d5f6ea2b5991661a7e38d631")',
+            "API_KEY",
+            "key-08bb5ec1d5f6ea2b5991661a7e38d631",
+        ),
+        ("--access-token dop_v1_" + "9c" * 32, "API_KEY", "dop_v1_" + "9c" * 32),
+        (
+            'auth: "secret_6OyvcmQrKEKLLUzcmM3fFHjnkTXEvhEGhCTM5VNjdWH"',
+            "API_KEY",
+            "secret_6OyvcmQrKEKLLUzcmM3fFHjnkTXEvhEGhCTM5VNjdWH",
+        ),
+        (
+            "'key=AAAAjFgKmk3:APA91b" + "nMm7Ct-x_" * 12 + "'",
+            "API_KEY",
+            "AAAAjFgKmk3:APA91b" + "nMm7Ct-x_" * 12,
+        ),
+        # Passwords in more languages and shapes.
+        ("Votre mot de passe temporaire : Xb7$kLp2Qw", "PASSWORD", "Xb7$kLp2Qw"),
+        ("Senha provisória: Tq8#Lm3zR1 (válida por 24h)", "PASSWORD", "Tq8#Lm3zR1"),
+        ("la mia password di Windows è Pizza4Ever! e devo", "PASSWORD", "Pizza4Ever!"),
+        ("Le password du serveur FTP c'est ftp_Lyon_69 and", "PASSWORD", "ftp_Lyon_69"),
+        ("Ihr neues Initialkennwort lautet: Start!2024xy", "PASSWORD", "Start!2024xy"),
+        ("WLAN-Passwort: Zahnarzt!2024", "PASSWORD", "Zahnarzt!2024"),
+        ("SSID Praxis-Gast, WPA2-Schlüssel Zahnarzt!2024", "PASSWORD", "Zahnarzt!2024"),
+        ("pasword is qwerty123456 lol", "PASSWORD", "qwerty123456"),
+        ("I set my router admin pw to 8v#Tq!2zLr yesterday", "PASSWORD", "8v#Tq!2zLr"),
+        ("their password 'Bluebird&42' isn't accepted", "PASSWORD", "Bluebird&42"),
+        ("utente magazzino e password Gelato_Limone_7", "PASSWORD", "Gelato_Limone_7"),
+        ("my password is Hamburg1987!", "PASSWORD", "Hamburg1987!"),
+        ("nmcli dev wifi connect HomeNet password 'P1ne@pple_Tr33'", "PASSWORD", "P1ne@pple_Tr33"),
+        ("define( 'DB_PASSWORD', 'wpP@ss_2021x' );", "PASSWORD", "wpP@ss_2021x"),
+        (
+            'getConnection("jdbc:postgresql://localhost/hr", "hr", "HrDept#2020")',
+            "PASSWORD",
+            "HrDept#2020",
+        ),
+        ('requests.get(url, auth=("bob", "S3cret99"))', "PASSWORD", "S3cret99"),
+        # Birth dates after keywords in other languages.
+        ("Geburtsdatum: 02.07.1991", "DATE_OF_BIRTH", "02.07.1991"),
+        ("fecha de nacimiento 23/05/1984", "DATE_OF_BIRTH", "23/05/1984"),
+        ("Je suis née le 9 juin 1990", "DATE_OF_BIRTH", "9 juin 1990"),
+        ("nascido em 17/08/1972", "DATE_OF_BIRTH", "17/08/1972"),
+        ("data di nascita 30/10/1995", "DATE_OF_BIRTH", "30/10/1995"),
+        ("geboren am 17. März 1972", "DATE_OF_BIRTH", "17. März 1972"),
     ],
 )
 def test_detects(detector: StructuredDetector, text: str, entity_type: str, value: str) -> None:
@@ -302,6 +377,15 @@ def test_private_key_block(detector: StructuredDetector) -> None:
         "REFRESH_TOKEN=3600s",
         "GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }}",
         "API_KEY=your_key",
+        # Near the shapes added after the held-out set.
+        "What's the difference between WPA2-Personal and WPA3?",
+        "Is the password SHA1-hashed or MD5-hashed?",
+        "the password is wrong!",
+        "git clone git@github.com:torvalds/linux.git takes forever",
+        "Serial number on my dishwasher is 2319 0487 11, where is the model number?",
+        "Part number 123-45-678 is discontinued",
+        "see section 4.2.1.3 of the spec",
+        "          - name: DB_PASSWORD\n            valueFrom:",
     ],
 )
 def test_rejects_look_alikes(detector: StructuredDetector, text: str) -> None:

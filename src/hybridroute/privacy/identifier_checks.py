@@ -89,8 +89,8 @@ def iban(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int
 
 def ipv4(match: re.Match[str], text: str, lowered: str) -> float | None:
     value = match.group(0)
-    if not checksums.ip_valid(value):
-        return None
+    if not checksums.ip_valid(value) or _context_before(lowered, match.start(), _SECTION, 12):
+        return None  # "see section 4.2.1.3"
     # Private, loopback and documentation addresses identify no one outside a network.
     return 0.6 if checksums.ip_is_internal(value) else 0.95
 
@@ -116,6 +116,8 @@ def email(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, in
     start = at
     while start > 0 and _EMAIL_LOCAL.match(text, start - 1):
         start -= 1
+    if text[start:at] == "git":  # `git@github.com:org/repo.git`: a Git host's SSH user
+        return None
     return (1.0, start, match.end()) if start < at else None
 
 
@@ -151,6 +153,8 @@ def phone(match: re.Match[str], text: str, lowered: str) -> float | None:
         or _NANP.fullmatch(number) is not None
         or (number.startswith("0") and len(_PHONE_SEP.findall(number)) >= 2)
     )
+    if not number.startswith("+") and _context_before(lowered, match.start(), _ITEM_NUMBER, 40):
+        return None  # "Serial number on my dishwasher is 2319 0487 11", "Part number 123-45-678"
     before = _context_before(lowered, match.start(), _PHONE_CONTEXT)
     after = _PHONE_AFTER.search(lowered, match.end(), match.end() + 12) is not None
     in_context = before or after
@@ -177,7 +181,8 @@ def password(match: re.Match[str], text: str, lowered: str) -> float | None:
         # "the wifi pass is CoffeeShop2024", but not "the second pass is O2".
         raw = text[match.start("v") : match.end("v")] if not quoted else value
         return 0.9 if not quoted and _looks_strong(value, raw) else None
-    if _PASSWORD_PLACEHOLDER.search(value):
+    value = value.rstrip("!")  # "the password is wrong!"
+    if _PASSWORD_PLACEHOLDER.search(value) or not value:
         return None
     if match["key"] in _SHORT_KEYS:  # "first pass: look at..."
         return None
@@ -238,11 +243,27 @@ def strong_password(match: re.Match[str], text: str, lowered: str) -> float | No
     return 0.9 if _looks_strong(match["v"], text[match.start("v") : match.end("v")]) else None
 
 
+def strong_password_in_compound(match: re.Match[str], text: str, lowered: str) -> float | None:
+    """`strong_password` after a German compound ending in the keyword ("Initialkennwort
+    lautet: …", "WLAN-Passwort: …"); the recognizer matches the keyword anywhere."""
+    before = lowered[match.start() - 1 : match.start()]
+    if not (before.isalpha() or before == "-"):
+        return None
+    return strong_password(match, text, lowered)
+
+
 def _looks_strong(value: str, raw: str) -> bool:
     """`value` (lower-cased; `raw` as written) passes `strong_password`'s rules."""
     if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
         return False
-    if raw.upper() == raw or _TECH_JOINERS.search(value) or _HEX_RUN.fullmatch(value):
+    if raw.upper() == raw or _HEX_RUN.fullmatch(value):
+        return False
+    # `-_./:=\` join technical tokens (`pbkdf2_sha256`, `min_length=8`, a path, a date,
+    # `WPA2-Personal`, `SHA1-hashed`), which are lower case or hold an acronym; a password
+    # with them mixes cases ("Gelato_Limone_7", "J4va_Spr1ng!").
+    if _TECH_JOINERS.search(value) and (
+        raw.lower() == raw or _TECH_PUNCTUATION.search(value) or _ACRONYM_PART.search(raw)
+    ):
         return False
     return not (
         _TEMPLATE.match(value) or _PASSWORD_PLACEHOLDER.search(value) or _TECHNICAL.fullmatch(value)
@@ -305,6 +326,8 @@ def secret_value(match: re.Match[str], text: str, lowered: str) -> float | None:
 def name(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
     # Keep the leading capitalised words: "Dear John Smith, thanks" -> "John Smith".
     start = match.start("v")
+    if _IDENTIFIER.fullmatch(text, start, match.end("v")):
+        return None  # `- name: DB_PASSWORD` in a Kubernetes manifest
     end = start
     for word in _WORD.finditer(text, start, match.end("v")):
         if not word.group(0)[0].isupper():
@@ -367,6 +390,8 @@ _COMMAND_PLACEHOLDERS = frozenset(
 )
 _SIZE_OR_DURATION = re.compile(r"\d+(?:\.\d+)?[a-zA-Z]{1,3}")
 _TECH_JOINERS = re.compile(r"[-_./:=\\]")
+_TECH_PUNCTUATION = re.compile(r"[/:=\\]|\.\w")
+_ACRONYM_PART = re.compile(r"(?:^|[-_])[A-Z]{2,}\d*(?:[-_]|$)|(?:^|[-_])[A-Z]+\d+[A-Z]*(?:[-_]|$)")
 _HEX_RUN = re.compile(r"[0-9a-f]{7,}")
 _SENTENCE_END = re.compile(r"[ \t]*(?:[.!?,;](?:\s|$)|\n|$)")
 
@@ -402,6 +427,14 @@ def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
 _CARD_CONTEXT = _any_of(CARD_WORDS)
 _SSN_CONTEXT = _any_of(SSN_WORDS)
 _PHONE_CONTEXT = _any_of(PHONE_WORDS)
+# A number that names a thing, not a line: serial, part, order… numbers.
+_ITEM_NUMBER = re.compile(
+    r"\b(?:serial|part|model|order|invoice|ticket|case|tracking|reference|ref|sku|item|article"
+    r"|product|batch|lot|build|version)\s*(?:number|no\.?|nr\.?|#)?\b"
+)
+_SECTION = re.compile(r"\b(?:section|sec\.|chapter|clause|§|version|v)\s*$")
+# A word with "_" or in capitals only, or with a digit: a code name, not a person's.
+_IDENTIFIER = re.compile(r"\w*(?:_|\d)\w*|[A-Z]{2,}\b.*")
 _PHONE_AFTER = _any_of(PHONE_AFTER_WORDS)
 _ENGLISH_STREET_LOOKALIKES = frozenset({"brigade", "renegade", "escapade", "motorcade"})
 _WORD_JOINER = re.compile(r"[\w'-]")

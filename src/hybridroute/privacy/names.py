@@ -29,6 +29,8 @@ class NameList:
 
     def __init__(self, entries: Mapping[str, str]) -> None:
         self._entries = dict(entries)
+        for word in NATIONALITIES:  # "a German IBAN", "French toast": never a name alone
+            self._entries[word] = self._entries.get(word, "") + "W"
         # First or last names that are neither English words nor places.
         self.lone_names = frozenset(
             k for k, f in self._entries.items() if ({"F", "L"} & set(f)) and not {"W", "P"} & set(f)
@@ -277,13 +279,24 @@ class NameDetector:
         return found
 
     def _lowercase_names(self, text: str) -> list[Entity]:
-        """Listed names typed in lower case ("ask nina"), never English words or places."""
+        """Listed names typed in lower case ("ask nina"), never English words or places; a
+        first name and then a surname are one full name ("sarah mitchell's")."""
         names = self.names
-        return [
-            self._entity(word.start(), word.end(), self.lone_score)
-            for word in matches(_LOWER_WORD, text, _NAME_JOINER)
-            if names.is_lone_name(word.group(0).capitalize())
-        ]
+        found: list[Entity] = []
+        first: tuple[int, int] | None = None  # the last lone first name, if a surname may follow
+        for word in matches(_LOWER_WORD, text, _NAME_JOINER):
+            start, end = word.span(1)
+            name = word.group(1).capitalize()
+            if first is not None and text[first[1] : start] == " " and _lower_surname(names, name):
+                found[-1] = self._entity(first[0], end, self.score)
+                first = None
+                continue
+            first = None
+            if names.is_lone_name(name):
+                found.append(self._entity(start, end, self.lone_score))
+                if "F" in names.flags(name) and word.end() == end:  # no possessive
+                    first = (start, end)
+        return found
 
     def retype(self, entities: Sequence[Entity], text: str) -> list[Entity]:
         """NER organisations, places and groups whose words are a known name become PERSON;
@@ -324,6 +337,15 @@ class NameDetector:
         return Entity(type=EntityType.PERSON, start=start, end=end, score=score, source="names")
 
 
+def _lower_surname(names: NameList, name: str) -> bool:
+    """A listed surname that is no English word or place, or an unknown word with a surname
+    ending ("kowalczyk")."""
+    flags = names.flags(name)
+    if flags:
+        return "L" in flags and "W" not in flags and "P" not in flags
+    return names.is_surname(name)
+
+
 def _best_name(names: NameList, tokens: list[tuple[int, int, str]]) -> tuple[int, int] | None:
     """The first, longest full name inside a run of capitalised words, if any."""
     for i, (start, _, _) in enumerate(tokens):
@@ -355,6 +377,13 @@ ORG_WORDS = frozenset(
 # Listed surnames (and no English words) that end identifiers far more often than names do
 # ("RichHandler", "MetaSingleton", "JuliaLang"): never the last part of a run-together name.
 CODE_SUFFIXES = frozenset({"handler", "master", "singleton", "lang", "kern", "bins", "font"})
+# Nationality and language words that are also given names in some locale ("German").
+NATIONALITIES = frozenset(
+    "german french english spanish italian dutch polish swedish norwegian danish finnish "
+    "russian chinese japanese korean indian american british irish scottish welsh greek "
+    "turkish arabic hebrew persian portuguese brazilian mexican canadian australian swiss "
+    "austrian belgian czech hungarian romanian ukrainian african asian european latin".split()
+)
 # Surname endings common in Slavic, Nordic, Baltic, Greek, Romanian and Turkish names.
 SURNAME_ENDINGS = (
     "ović",
@@ -401,6 +430,9 @@ _RUN_WORD = re.compile(r"[^ \t]+")
 _JOIN = r"(?:,[ \t]*(?:and[ \t]+|or[ \t]+|&[ \t]*)?|[ \t]+(?:and|or|&)[ \t]+)"
 _LISTED_AFTER = re.compile(rf"{_JOIN}(?P<w>{_WORD})(?![\w'\u2019-])")
 _LISTED_BEFORE = re.compile(rf"(?<![\w'\u2019-])(?P<w>{_WORD}){_JOIN}$")
-_LOWER_WORD = re.compile(r"[a-z\u00df-\u00f6\u00f8-\u00ff][^\W\d_]+(?![\w'\u2019-])")
+# A lower-case word (group 1), with a possessive after it ("sarah mitchell's").
+_LOWER_WORD = re.compile(
+    r"([a-z\u00df-\u00f6\u00f8-\u00ff][^\W\d_]+)(?:['\u2019]s)?(?![\w'\u2019-])"
+)
 _NAME_JOINER = re.compile(r"[\w'\u2019-]")
 _POSSESSIVE = ("'s", "\u2019s")

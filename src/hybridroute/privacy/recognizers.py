@@ -68,7 +68,13 @@ def _command_password(pattern: str) -> PatternRecognizer:
 
 
 def _password(
-    pattern: str, check: Check, *, score: float, lowered: bool = False, needs_digit: bool = False
+    pattern: str,
+    check: Check,
+    *,
+    score: float,
+    lowered: bool = False,
+    needs_digit: bool = False,
+    not_after: re.Pattern[str] | None = WORD_CHAR,
 ) -> PatternRecognizer:
     return PatternRecognizer(
         entity=EntityType.PASSWORD,
@@ -77,7 +83,7 @@ def _password(
         check=check,
         needs_digit=needs_digit,
         lowered=lowered,
-        not_after=WORD_CHAR,
+        not_after=not_after,
     )
 
 
@@ -306,6 +312,47 @@ def _secret_recognizers() -> tuple[PatternRecognizer, ...]:
             not_after=re.compile(r"[\w-]"),
         ),
         PatternRecognizer(
+            entity=EntityType.API_KEY,
+            # More providers' documented shapes: Slack webhooks, PyPI, DigitalOcean, Mailgun,
+            # Notion, Firebase Cloud Messaging (legacy server keys).
+            pattern=re.compile(
+                r"(?:hooks\.slack\.com/services/T[A-Z0-9]{8,}/B[A-Z0-9]{8,}/[A-Za-z0-9]{20,}"
+                r"|pypi-AgE[\w-]{50,}|do[opr]_v1_[0-9a-f]{64}|key-[0-9a-f]{32}"
+                r"|(?:secret|ntn)_[A-Za-z0-9]{43,46}|AAAA[\w-]{7}:APA91b[\w-]{100,})"
+            ),
+            score=1.0,
+            triggers=("hooks.slack.com", "pypi-age", "_v1_", "key-", "secret_", "ntn_", ":apa91b"),
+            not_after=re.compile(r"[\w-]"),
+        ),
+        PatternRecognizer(
+            entity=EntityType.API_KEY,
+            # Telegram bot tokens: the bot's id, ":", "AA" and 33 more characters.
+            pattern=re.compile(r"\d{8,10}:AA[\w-]{33}(?![\w-])"),
+            score=1.0,
+            needs_digit=True,
+            not_after=re.compile(r"\d"),
+        ),
+        PatternRecognizer(
+            entity=EntityType.API_KEY,
+            # Discord bot tokens: the base64 user id (starting "M" or "N"), a timestamp and an
+            # HMAC, joined by dots.
+            pattern=re.compile(r"(?P<v>[MN][\w-]{23,25}\.[\w-]{6}\.[\w-]{27,38})(?![\w-])"),
+            score=0.95,
+            check=checks.secret_value,
+            needs_digit=True,
+            not_after=re.compile(r"[\w.-]"),
+        ),
+        PatternRecognizer(
+            entity=EntityType.API_KEY,
+            # Azure storage and Service Bus connection strings; Okta API tokens.
+            pattern=re.compile(
+                r"(?:(?:accountkey|sharedaccesskey)=|ssws\s+)(?P<v>[a-z0-9+/_-]{40,}={0,2})"
+            ),
+            score=1.0,
+            lowered=True,
+            triggers=("accountkey=", "sharedaccesskey=", "ssws"),
+        ),
+        PatternRecognizer(
             entity=EntityType.ACCESS_TOKEN,
             pattern=re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}"),
             score=1.0,
@@ -374,7 +421,28 @@ def _secret_recognizers() -> tuple[PatternRecognizer, ...]:
             rf"(?:{_LOOSE_PASSWORD_WORDS})"
             r"(?:(?:\s+(?:was|is|has\s+been))?\s+(?:changed|set|reset|updated)\s+to"
             r"|\s+to|\s+is\s+now|[ \t]*(?:->|=>|→)|'s|(?=[ \t]))"
-            rf"[ \t]+(?P<v>{_LOOSE_VALUE})"
+            rf"[ \t]+{_OPEN_QUOTE}?(?P<v>{_LOOSE_VALUE})"
+        ),
+        # "router admin pw to 8v#Tq!2zLr", "pwd changed to …".
+        _strong_password(
+            r"(?:pw|pwd)(?:\s+(?:was\s+)?(?:changed|set|reset|updated))?\s+to"
+            rf"[ \t]+{_OPEN_QUOTE}?(?P<v>{_LOOSE_VALUE})"
+        ),
+        # One word between the keyword and its colon: "mot de passe temporaire : …", "Senha
+        # provisória: …", "password (new): …" is not; a German compound ending in the keyword
+        # ("Initialkennwort lautet: …", "WLAN-Passwort: …").
+        _strong_password(
+            rf"(?:{_LOOSE_PASSWORD_WORDS})[ \t]+[^\W\d_]{{3,15}}[ \t]*:[ \t]*"
+            rf"{_OPEN_QUOTE}?(?P<v>{_LOOSE_VALUE})"
+        ),
+        _password(
+            r"(?:passwort|kennwort)(?:\s+(?:lautet|ist))?\s*:?[ \t]+"
+            rf"{_OPEN_QUOTE}?(?P<v>{_LOOSE_VALUE})",
+            checks.strong_password_in_compound,
+            score=0.9,
+            lowered=True,
+            needs_digit=True,
+            not_after=None,
         ),
         # A login and its password: "login root / Tr0ub4dor&3", "creds are admin/Sup3rS3cret".
         _strong_password(
@@ -464,7 +532,11 @@ def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
         ),
         _keyed_recognizer(
             EntityType.DATE_OF_BIRTH,
-            r"date\s*of\s*birth|dob|d\.o\.b|born|birth\s*date|birthday",
+            r"date\s*of\s*birth|dob|d\.o\.b|born|birth\s*date|birthday"
+            # German, Dutch, French, Spanish, Portuguese, Italian, Polish, Swedish.
+            r"|geburtsdatum|geboren|geb\.|geboortedatum|date\s+de\s+naissance|née?\s+le"
+            r"|fecha\s+de\s+nacimiento|nacid[oa]|data\s+de\s+nascimento|nascid[oa]"
+            r"|data\s+di\s+nascita|nat[oa]\s+il|data\s+urodzenia|urodzon[ya]|födelsedatum|född",
             _DATE,
             score=0.95,
         ),
@@ -516,7 +588,10 @@ def _keyed_recognizer(
 # before ":" or "=", or before "is"/"es" with a strong value.
 _LOOSE_PASSWORD_WORDS = (
     r"password|passphrase|passcode|passwort|kennwort|mot\s+de\s+passe|contraseña|contrasena"
-    r"|senha|wachtwoord|lösenord|salasana|hasło|haslo"
+    r"|senha|wachtwoord|lösenord|salasana|hasło|haslo|passord|adgangskode"
+    # Common misspellings, and the key of a Wi-Fi network ("WPA2-Schlüssel", "wifi key").
+    r"|pasword|passowrd|passwrod|paswort"
+    r"|(?:wi-?fi|wlan|wpa[23]?|netzwerk|network)[ -]?(?:key|schlüssel)"
 )
 _PASSWORD_WORDS = rf"{_LOOSE_PASSWORD_WORDS}|passwd|pwd|pass|pw|psk|(?<!palabra )clave"
 # Commands and the flag or position of their password, on one line; `v` is the password.
@@ -540,6 +615,11 @@ _COMMAND_PASSWORDS = (
     rf"(?m:^)[ \t]*enable[ \t]+(?:secret|password)[ \t]+(?:\d[ \t]+)?{_CMD_VALUE}",
     rf"(?m:^)[ \t]*username[ \t]+(?!and\b|or\b)\S+(?:[ \t]+privilege[ \t]+\d+)?"
     rf"[ \t]+(?:secret|password)[ \t]+(?:\d[ \t]+)?{_CMD_VALUE}",
+    # NetworkManager, PHP's define(), JDBC and Python requests' basic auth.
+    rf"nmcli\b{_ON_LINE}password\s+{_CMD_VALUE}",
+    r"define\(\s*[\"']\w*(?:PASSWORD|PASS|PWD)[\"']\s*,\s*[\"'](?P<v>[^\"'\n]{1,64})[\"']",
+    r"getConnection\([^,\n()]+,\s*\"[^\"\n]*\"\s*,\s*\"(?P<v>[^\"\n]{1,64})\"",
+    r"auth\s*=\s*\(\s*[\"'][^\"'\n]+[\"']\s*,\s*[\"'](?P<v>[^\"'\n]{1,64})[\"']\s*\)",
     # A ~/.pgpass line, host:port:database:user:password, after the file's name.
     r"pgpass\b[^\n]{0,40}\n?[^\s:]+:(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:(?P<v>[^\s]{1,64})",
 )
@@ -549,20 +629,27 @@ _LOGIN_WORDS = (
 )
 # "is" and "for" in the languages of `_PASSWORD_WORDS` ("Passwort für den Router ist …",
 # "la contraseña del wifi es …", "minha senha é …"); other than "is"/"was", only with a digit.
-_IS = r"(?:is|was|ist|lautet|war|est|était|es|era|é|è|jest)"
-_FOR = r"(?:for|für|del|de|du|de\s+la|do|da|per|för|voor|dla)"
+_IS = r"(?:is|was|ist|lautet|war|est|était|c'est|es|era|é|è|jest|är|er)"
+_FOR = r"(?:for|für|del|de|du|de\s+la|do|da|di|per|för|voor|dla)"
 # A quoted value (`q`), or an unquoted one (`v`) not ending in sentence punctuation.
-_PASSWORD_VALUE = r"(?:[\"'](?P<q>[^\"'\n]{4,64})[\"']|(?P<v>[^\s\"'`,;()\[\]{}]{4,64}(?<![.!?])))"
+_PASSWORD_VALUE = r"(?:[\"'](?P<q>[^\"'\n]{4,64})[\"']|(?P<v>[^\s\"'`,;()\[\]{}]{4,64}(?<![.?])))"
 # An unquoted value of 6-64 characters, not ending in "." or "?" (a "!" is kept: "Winter2024!"
 # is likelier a password than a sentence that ends on one).
+_OPEN_QUOTE = "[\"'\u201c\u2018]"  # before a value in the looser shapes ("password 'X'")
 _LOOSE_VALUE = r"[^\s\"'`,;()\[\]{}<>]{6,64}(?<![.?])"
 # The same after "user /": one whole token without "/", so a path ("users/jo/devices") is none.
 _LOGIN_VALUE = r"[^\s\"'`,;()\[\]{}<>/]{6,64}(?<![.?])(?=[\s\"'`,;()\[\]{}<>.?]|$)"
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# English month names, then the other languages of the birth-date keywords ("9 juin 1990",
+# "17. März 1972", "23 de mayo de 1984").
+_MONTH = (
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+    r"|fév|avr|mai|juin|juil|aoû|aou|déc|ene|abr|ago|dic|gen|mag|giu|lug|set|ott|mär|okt|dez"
+    r"|fev|out|maa|mrt|mei|sty|lut|kwi|cze|lip|sie|wrz|paź|lis|gru)[a-zäöüéèûç]*\.?"
+)
 _DATE = (
     r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}"
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}})(?!\d)"
+    rf"|\d{{1,2}}(?:st|nd|rd|th|\.|º)?\s+(?:of\s+|de\s+)?{_MONTH},?\s+(?:de\s+)?\d{{4}})(?!\d)"
 )
 _NAME_AFTER_CUE = r"(?P<v>[^\W\d_][\w'\u2019-]*(?:[ \t]+[^\W\d_][\w'\u2019-]*){0,2})"
 _ID_VALUE = r"(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,18}[a-z0-9](?![\w-])"
