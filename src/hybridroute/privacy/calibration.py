@@ -94,6 +94,7 @@ CONTACT_TYPES = frozenset(
         EntityType.PHONE,
         EntityType.STREET_ADDRESS,
         EntityType.US_SSN,
+        EntityType.NATIONAL_ID,
         EntityType.CREDIT_CARD,
         EntityType.IBAN,
         EntityType.PASSPORT,

@@ -18,6 +18,7 @@ class EntityType(StrEnum):
     PHONE = "PHONE"
     CREDIT_CARD = "CREDIT_CARD"
     US_SSN = "US_SSN"
+    NATIONAL_ID = "NATIONAL_ID"  # other countries' identity and tax numbers
     IBAN = "IBAN"
     IP_ADDRESS = "IP_ADDRESS"
     PASSPORT = "PASSPORT"

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from hybridroute.privacy import identifier_checks as checks
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.matching import WORD_CHAR, lower_aligned
+from hybridroute.privacy.national_ids import national_id_recognizers
 from hybridroute.privacy.pattern_recognizer import Check, PatternRecognizer, number_runs
 from hybridroute.privacy.prefilter import FilterPattern, Prefilter
 
@@ -94,7 +95,12 @@ def _keyed(keywords: str, value: str, *, gap: int = 24) -> re.Pattern[str]:
 
 def default_recognizers() -> tuple[PatternRecognizer, ...]:
     """The built-in structured recognizers, in no particular order (overlaps resolve later)."""
-    return (*_digit_recognizers(), *_secret_recognizers(), *_keyed_recognizers())
+    return (
+        *_digit_recognizers(),
+        *_secret_recognizers(),
+        *_keyed_recognizers(),
+        *national_id_recognizers(),
+    )
 
 
 def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
@@ -488,7 +494,7 @@ def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
         _keyed_recognizer(
             EntityType.US_SSN,
             r"ssn|social\s*security(?:\s*(?:number|no\.?|#))?|social",
-            r"(?P<area>\d{3})\s?[-./_ ]?\s?(?P<group>\d{2})\s?[-./_ ]?\s?(?P<serial>\d{4})"
+            r"(?<!\d)(?P<area>\d{3})\s?[-./_ ]?\s?(?P<group>\d{2})\s?[-./_ ]?\s?(?P<serial>\d{4})"
             r"(?![\w]|[.-]\d)",
             score=1.0,
             check=checks.ssn_after_keyword,

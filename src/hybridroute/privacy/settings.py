@@ -80,6 +80,7 @@ DEFAULT_SENSITIVITY: dict[str, float] = {
     EntityType.ACCESS_TOKEN: 1.0,
     EntityType.PASSWORD: 1.0,
     EntityType.US_SSN: 1.0,
+    EntityType.NATIONAL_ID: 1.0,
     EntityType.CREDIT_CARD: 1.0,
     EntityType.MEDICAL_RECORD: 1.0,
     EntityType.INSURANCE_ID: 0.95,
