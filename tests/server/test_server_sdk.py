@@ -136,6 +136,39 @@ def test_structured_output_is_honoured_by_the_embedded_model(gateway: str) -> No
     assert isinstance(json.loads(answer.choices[0].message.content or "")["ok"], bool)
 
 
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"type": "string", "maxLength": 10_000},  # crashed the process (llama.cpp grammar)
+        {"type": "string", "maxLength": 1_000_000_000},  # took 23.7 GB before that
+        {"type": "string", "pattern": "^[a-z]{1,1500}$"},
+        {"type": "array", "maxItems": 5000, "items": {"type": "string"}},
+    ],
+)
+def test_schema_beyond_the_grammar_limits_is_a_400_and_the_gateway_lives(
+    gateway: str, field: dict[str, object]
+) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"card": {"enum": ["4111111111111111"]}, "note": field},
+        "required": ["card", "note"],
+    }
+    fmt = {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}
+    with client(gateway) as sdk:
+        with pytest.raises(openai.BadRequestError) as info:
+            sdk.chat.completions.create(
+                model="device",
+                messages=MESSAGES,
+                max_tokens=4,
+                response_format=fmt,  # type: ignore[arg-type]
+            )
+        assert info.value.code == "tier_rejected_request"
+        assert "more than this tier can follow" in info.value.message
+        assert "4111111111111111" not in info.value.message
+        # The same process answers the next request.
+        assert sdk.chat.completions.create(model="device", messages=MESSAGES, max_tokens=2).choices
+
+
 def test_required_tool_call_on_the_embedded_model_is_a_clear_400(gateway: str) -> None:
     tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
     with client(gateway) as sdk, pytest.raises(openai.BadRequestError) as info:

@@ -271,3 +271,17 @@ def test_chunk_writer_frames_openai_chunks() -> None:
     assert tail[1]["hybridroute"] == {"tier": "t"}
     usage = events(writer.usage(Usage(prompt_tokens=3, completion_tokens=2)))[0]
     assert usage["choices"] == [] and usage["usage"]["total_tokens"] == 5  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "header"),
+    [(7.0, "7"), (0.2, "1"), (1e300, "86400"), (float("nan"), None), (float("inf"), None)],
+)
+def test_retry_after_header_is_bounded_and_never_breaks_the_reply(
+    retry_after: float, header: str | None
+) -> None:
+    from hybridroute import errors as hr_errors
+    from hybridroute.server.errors import error_body
+
+    status, _, headers = error_body(hr_errors.RateLimited("t", "429", retry_after=retry_after))
+    assert status == 429 and headers.get("retry-after") == header

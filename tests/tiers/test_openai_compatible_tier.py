@@ -467,3 +467,22 @@ async def test_only_known_error_labels_are_relayed(
         with pytest.raises(errors.BadRequest) as caught:
             await tier.complete(greedy())
     assert str(caught.value).endswith(ending)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("7", 7.0),
+        ("-5", 0.0),
+        ("1e300", 86_400.0),
+        ("nan", None),
+        ("inf", None),
+        ("1e400", None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", None),
+        (None, None),
+    ],
+)
+def test_retry_after_values_an_upstream_may_send(header: str | None, seconds: float | None) -> None:
+    from hybridroute.tiers.openai_compatible import _retry_after
+
+    assert _retry_after(header) == seconds

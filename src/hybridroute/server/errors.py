@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -87,8 +88,8 @@ def error_body(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]]
     status: int = spec.status or int(getattr(exc, "status_code", None) or 500)
     headers: dict[str, str] = {}
     retry_after = getattr(exc, "retry_after", None)
-    if isinstance(retry_after, int | float):
-        headers["retry-after"] = str(max(1, round(retry_after)))
+    if isinstance(retry_after, int | float) and math.isfinite(retry_after):
+        headers["retry-after"] = str(max(1, min(round(retry_after), 86_400)))
     if status == 401:
         headers["www-authenticate"] = "Bearer"
     if isinstance(exc, HTTPException) and exc.headers:

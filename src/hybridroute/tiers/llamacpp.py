@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from hybridroute import errors
 from hybridroute.tiers.base import Health, HealthStatus, LatencyProfile, Tier, TierInfo
+from hybridroute.tiers.json_grammar import grammar_for, schema_problem
 from hybridroute.tiers.token_stats import TokenStatsRecorder
 from hybridroute.types import Completion, Delta, Request, Timings, Usage
 
 if TYPE_CHECKING:
-    from llama_cpp import Llama
+    from llama_cpp import Llama, LlamaGrammar
     from llama_cpp.llama_chat_format import ChatFormatter
 
 
@@ -218,6 +219,12 @@ class LlamaCppTier(Tier):
         finish = "stop"
         messages = [{"role": m.role, "content": m.content or ""} for m in request.messages]
         max_tokens = self._fit(llm, messages, request.max_tokens or DEFAULT_MAX_TOKENS)
+        try:
+            grammar = _grammar(request.response_format)
+        except ValueError as exc:  # the grammar llama.cpp would refuse (and crash on)
+            raise errors.BadRequest(
+                self.name, f"response_format: the schema's grammar has {exc}"
+            ) from None
         # llama-cpp-python's TypedDict unions don't narrow; the stream is plain dicts.
         chunks: Any = llm.create_chat_completion(
             messages=messages,  # type: ignore[arg-type]
@@ -228,6 +235,7 @@ class LlamaCppTier(Tier):
             stop=list(request.stop),
             seed=request.seed,
             response_format=_response_format(request.response_format),  # type: ignore[arg-type]
+            grammar=grammar,
             logits_processor=LogitsProcessorList([recorder]),
         )
         try:
@@ -333,25 +341,47 @@ def _one_line(exc: BaseException, limit: int = 200) -> str:
 
 
 def _check_supported(tier: str, request: Request) -> None:
-    """The embedded model has no tool calling: refuse requests that require it."""
+    """Refuse, before the request queues for the model, what it cannot do: a required tool
+    call (it has no tool calling), a JSON schema beyond llama.cpp's grammar limits."""
     choice = request.tool_choice
     if request.tools and choice not in (None, "none", "auto"):
         raise errors.BadRequest(tier, "this tier cannot honour a required tool call")
+    problem = schema_problem(_schema(request.response_format))
+    if problem is not None:
+        raise errors.BadRequest(
+            tier, f"response_format: the schema's {problem} is more than this tier can follow"
+        )
 
 
 def _response_format(fmt: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """OpenAI's `json_schema` format as llama-cpp-python's `json_object` + `schema`.
+    """`json_object` without a schema as it is; a schema goes as a grammar (`_grammar`).
 
-    llama-cpp-python only constrains output for `json_object`; it would silently ignore the
-    structured-outputs form.
+    llama-cpp-python only constrains output for `json_object`; it would silently ignore
+    OpenAI's structured-outputs form, `json_schema`.
     """
+    if not fmt or _schema(fmt) is not None:
+        return None
+    if fmt.get("type") == "json_schema":
+        return {"type": "json_object"}
+    return dict(fmt)
+
+
+def _grammar(fmt: Mapping[str, Any] | None) -> LlamaGrammar | None:
+    """The schema's grammar, built here within llama.cpp's limits (see `json_grammar`)."""
+    from llama_cpp import LlamaGrammar
+
+    schema = _schema(fmt)
+    return None if schema is None else LlamaGrammar.from_string(grammar_for(schema))
+
+
+def _schema(fmt: Mapping[str, Any] | None) -> Any:
+    """The JSON schema of a `json_schema` (OpenAI) or `json_object` + `schema` format."""
     if not fmt:
         return None
     if fmt.get("type") == "json_schema":
         spec = fmt.get("json_schema") or {}
-        schema = spec.get("schema") if isinstance(spec, Mapping) else None
-        return {"type": "json_object", **({"schema": schema} if schema else {})}
-    return dict(fmt)
+        return (spec.get("schema") or None) if isinstance(spec, Mapping) else None
+    return fmt.get("schema") or None
 
 
 def _calibrate(llm: Llama) -> LatencyProfile:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import json
+import math
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
@@ -528,7 +529,15 @@ _KNOWN_ERROR_LABELS = frozenset(
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds from a `Retry-After` header, within [0, a day]; None for a date, `nan`, `inf`
+    or anything else (those once made the gateway's own error reply fail)."""
     try:
-        return float(value) if value is not None else None
+        seconds = float(value) if value is not None else None
     except ValueError:
         return None
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
+
+
+MAX_RETRY_AFTER_S = 86_400.0

@@ -1,0 +1,39 @@
+import pytest
+
+from hybridroute.tiers.json_grammar import MAX_REPETITION, grammar_for, schema_problem
+
+
+@pytest.mark.parametrize(
+    ("schema", "problem"),
+    [
+        ({"type": "string", "maxLength": 1001}, "maxLength above 1000"),
+        ({"type": "array", "items": {"type": "string", "minLength": 10**9}}, "minLength above"),
+        ({"properties": {"a": {"type": "array", "maxItems": 5000}}}, "maxItems above"),
+        ({"anyOf": [{"type": "string", "pattern": "^a{1,1500}$"}]}, "pattern repetition"),
+        ({"type": "object", "maxProperties": 2000.5}, "maxProperties above"),
+    ],
+)
+def test_bounds_llama_cpp_cannot_hold_are_named(schema: object, problem: str) -> None:
+    found = schema_problem(schema)
+    assert found is not None and problem in found
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "string", "maxLength": MAX_REPETITION},
+        {"type": "string", "pattern": "^[a-z]{1,1000}$"},
+        {"enum": ["maxLength", "{5000}"]},  # values are data, not keywords
+        {"type": "boolean", "maxLength": True},
+        None,
+    ],
+)
+def test_schemas_within_the_limits_pass(schema: object) -> None:
+    assert schema_problem(schema) is None
+
+
+def test_grammar_for_a_schema_and_a_plain_json_fallback() -> None:
+    grammar = grammar_for({"type": "object", "properties": {"ok": {"type": "boolean"}}})
+    assert "ok" in grammar and "root" in grammar
+    # A feature the converter rejects: plain JSON, as llama-cpp-python does itself.
+    assert "root" in grammar_for({"$ref": "#/definitions/missing"})
