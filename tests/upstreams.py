@@ -205,6 +205,8 @@ _TOOL_CHUNKS: dict[str, list[dict[str, object]]] = {
 _BAD_MESSAGES: dict[str, dict[str, object]] = {
     "tool-calls-string": {"content": None, "tool_calls": "call_1"},
     "tool-calls-int": {"content": None, "tool_calls": 5},
+    # Valid, not a fault: a reasoning model's empty answer when its token budget ran out.
+    "empty-length": {"content": ""},
 }
 _BAD_ANSWERS: dict[str, dict[str, object]] = {
     "usage-negative": {"usage": {"prompt_tokens": -5, "completion_tokens": -3}},
@@ -229,7 +231,8 @@ def _hostile(request: Request, fault: str, stream: bool) -> Response | None:
         return Response("".join(events), media_type="text/event-stream")
     if not stream and fault in _BAD_MESSAGES | _BAD_ANSWERS:
         message = {"role": "assistant", "content": "ok", **_BAD_MESSAGES.get(fault, {})}
-        choice = {"index": 0, "message": message, "finish_reason": "stop"}
+        finish = "length" if fault == "empty-length" else "stop"
+        choice = {"index": 0, "message": message, "finish_reason": finish}
         return JSONResponse({**_answer("ok"), "choices": [choice], **_BAD_ANSWERS.get(fault, {})})
     return None
 

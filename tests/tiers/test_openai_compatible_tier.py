@@ -219,6 +219,16 @@ async def test_malformed_answers_are_bad_responses(
             await tier.complete(greedy())
 
 
+async def test_an_empty_answer_cut_by_its_token_limit_is_an_answer(
+    faulty_upstream: FaultyUpstream,
+) -> None:
+    # Reasoning models answer `content: ""`, `finish_reason: "length"` when `max_tokens` is
+    # spent on reasoning; streamed, the same answer was already a plain empty completion.
+    async with remote(faulty_upstream.base_url, model="empty-length") as tier:
+        completion = await tier.complete(greedy())
+    assert completion.text == "" and completion.finish_reason == "length"
+
+
 # --- streamed tool calls, numbered as real upstreams number them --------------------------
 
 

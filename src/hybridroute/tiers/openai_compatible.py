@@ -247,8 +247,7 @@ class OpenAICompatibleTier(Tier):
             raise errors.BadResponse(self.name, "first choice has no message")
         text = _optional(message, "content", str, "message.content")
         tool_calls = _tool_calls(message.get("tool_calls"))
-        if not text and not tool_calls:
-            raise errors.BadResponse(self.name, "answer has neither content nor tool calls")
+        # No content and no tool calls is an answer too: a reasoning model's, cut by its limit.
         finish = _optional(choices[0], "finish_reason", str, "finish_reason")
         if finish is None:
             raise errors.BadResponse(self.name, "response has no finish_reason")
