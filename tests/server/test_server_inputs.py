@@ -212,3 +212,42 @@ def test_open_gateway_refuses_to_lower_the_privacy_label(stub_gateway: str) -> N
     body = json.dumps({**OK, "hybridroute": {"sensitivity": "allow"}}).encode()
     error = assert_openai_error(chat(stub_gateway, body), 403)
     assert error["param"] == "sensitivity" or "sensitivity" in str(error["message"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [
+        ({"stream": "yes"}, "stream"),
+        ({"stream": 1}, "stream"),
+        ({"max_tokens": 5.0}, "max_tokens"),
+        ({"hybridroute": {"budget_ms": True}}, "hybridroute.budget_ms"),
+        ({"stop": [""]}, "stop"),
+        ({"stop": ""}, "stop"),
+    ],
+)
+def test_values_of_the_wrong_json_type_are_400_not_guesses(
+    stub_gateway: str, extra: dict[str, object], param: str
+) -> None:
+    error = assert_openai_error(chat(stub_gateway, json.dumps({**OK, **extra}).encode()), 400)
+    assert error["param"] == param
+
+
+def test_read_endpoints_answer_head_and_models_retrieve(stub_gateway: str) -> None:
+    for path in ("/healthz", "/readyz", "/v1/models", "/metrics"):
+        response = httpx.head(stub_gateway + path)
+        assert response.status_code == 200, path
+        assert response.content == b""
+    listed = httpx.get(stub_gateway + "/v1/models").json()["data"]
+    one = httpx.get(stub_gateway + "/v1/models/" + listed[0]["id"])
+    assert one.status_code == 200 and one.json() == listed[0]
+    missing = assert_openai_error(httpx.get(stub_gateway + "/v1/models/no-such-4111"), 404)
+    assert missing["code"] == "model_not_found" and "4111" not in json.dumps(missing)
+
+
+def test_trailing_slash_is_404_not_a_redirect_built_from_host(stub_gateway: str) -> None:
+    response = httpx.post(
+        stub_gateway + "/v1/chat/completions/",
+        content=json.dumps(OK).encode(),
+        headers={**JSON, "host": "evil.example"},
+    )
+    assert response.status_code == 404 and "location" not in response.headers

@@ -91,6 +91,8 @@ def create_app(
         summary="OpenAI-compatible chat completions routed across device and cloud tiers.",
         lifespan=lifespan,
         responses={"default": {"model": ErrorBody, "description": "OpenAI-format error"}},
+        # No 307 to the slash-less path: its Location was built from the caller's Host header.
+        redirect_slashes=False,
     )
     app.state.router = router
     app.state.settings = settings
@@ -115,11 +117,14 @@ def _routes(app: FastAPI) -> None:
         response_model=ChatCompletion,
         responses={200: {"content": {"text/event-stream": {}}}},
     )(chat_completions)
-    app.get("/v1/models", response_model=ModelList)(list_models)
+    # GET endpoints answer HEAD too: some load balancers check health with it.
+    read = ["GET", "HEAD"]
+    app.api_route("/v1/models", methods=read, response_model=ModelList)(list_models)
+    app.api_route("/v1/models/{model_id:path}", methods=read)(retrieve_model)
     app.post("/v1/route", response_model=RouteDecision)(route)
-    app.get("/healthz")(healthz)
-    app.get("/readyz")(readyz)
-    app.get("/metrics", response_class=Response)(metrics)
+    app.api_route("/healthz", methods=read)(healthz)
+    app.api_route("/readyz", methods=read)(readyz)
+    app.api_route("/metrics", methods=read, response_class=Response)(metrics)
 
 
 async def chat_completions(body: ChatCompletionRequest, request: HTTPRequest) -> Response:
@@ -234,6 +239,15 @@ async def list_models(request: HTTPRequest) -> dict[str, Any]:
         if principal.may_use(name)
     ]
     return {"object": "list", "data": data}
+
+
+async def retrieve_model(model_id: str, request: HTTPRequest) -> dict[str, Any]:
+    """One entry of `/v1/models` (`client.models.retrieve("auto")`)."""
+    for model in (await list_models(request))["data"]:
+        if model["id"] == model_id:
+            return dict(model)
+    # The unknown name is not echoed, as for `model` in a chat request.
+    raise errors.ModelNotFound("the requested model does not exist", param="model")
 
 
 async def route(body: ChatCompletionRequest, request: HTTPRequest) -> dict[str, Any]:

@@ -11,7 +11,15 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 Mode = Literal["privacy-first", "performance-first", "cost-first", "balanced"]
 
@@ -90,6 +98,15 @@ class RoutingOptions(_Wire):
     # Lower the system's own sensitivity label; needs `may_override_sensitivity`.
     sensitivity: Literal["allow", "mask"] | None = None
 
+    @field_validator("budget_ms", mode="before")
+    @classmethod
+    def _not_a_bool(cls, value: Any) -> Any:
+        # `true` is no number of milliseconds (pydantic would read it as 1); a header's "250"
+        # still is.
+        if isinstance(value, bool):
+            raise ValueError("must be a number of milliseconds")
+        return value
+
 
 class ChatCompletionRequest(_Wire):
     """POST /v1/chat/completions (also the body of POST /v1/route)."""
@@ -102,33 +119,43 @@ class ChatCompletionRequest(_Wire):
 
     model: str = Field(default="auto", min_length=1, max_length=256)
     messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool | None = False
+    # Strict where JSON has the type: `"stream": "yes"` or `"max_tokens": 5.0` is a 400, as
+    # an unknown field is, not a guess.
+    stream: StrictBool | None = False
     stream_options: StreamOptions | None = None
-    max_tokens: int | None = Field(default=None, ge=1)
-    max_completion_tokens: int | None = Field(default=None, ge=1)
+    max_tokens: StrictInt | None = Field(default=None, ge=1)
+    max_completion_tokens: StrictInt | None = Field(default=None, ge=1)
     temperature: float | None = Field(default=None, ge=0, le=2)
     top_p: float | None = Field(default=None, ge=0, le=1)
+    # An empty stop string matches at once: every answer would be empty.
     stop: str | list[str] | None = None
-    seed: int | None = None
-    n: int | None = Field(default=None, ge=1, le=1)
+    seed: StrictInt | None = None
+    n: StrictInt | None = Field(default=None, ge=1, le=1)
     tools: list[ToolDefinition] | None = None
     tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
-    parallel_tool_calls: bool | None = None
+    parallel_tool_calls: StrictBool | None = None
     response_format: ResponseFormat | None = None
     hybridroute: RoutingOptions | None = None
     # Accepted for compatibility and ignored (see IGNORED_FIELDS).
     presence_penalty: float | None = Field(default=None, ge=-2, le=2)
     frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
     logit_bias: dict[str, float] | None = None
-    logprobs: bool | None = None
-    top_logprobs: int | None = Field(default=None, ge=0, le=20)
+    logprobs: StrictBool | None = None
+    top_logprobs: StrictInt | None = Field(default=None, ge=0, le=20)
     user: str | None = None
     metadata: dict[str, str] | None = None
-    store: bool | None = None
+    store: StrictBool | None = None
     service_tier: str | None = None
     reasoning_effort: str | None = None
     prompt_cache_key: str | None = None
     safety_identifier: str | None = None
+
+    @field_validator("stop")
+    @classmethod
+    def _no_empty_stop(cls, stop: str | list[str] | None) -> str | list[str] | None:
+        if stop is not None and "" in ([stop] if isinstance(stop, str) else stop):
+            raise ValueError("an empty stop string would end every answer at once")
+        return stop
 
 
 MAX_JSON_DEPTH = 64
