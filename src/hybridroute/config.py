@@ -77,6 +77,8 @@ class LlamaCppSettings(_TierBase):
     n_ctx: int = Field(default=4096, ge=256)
     n_threads: int = Field(default=2, ge=1)
     calibrate: bool = True  # measure prefill/decode tokens/s at load
+    # Requests queued or running at once; more are refused (fallback, or 503).
+    max_queue: int = Field(default=8, ge=1, le=1024)
 
     @field_validator("model_path")
     @classmethod

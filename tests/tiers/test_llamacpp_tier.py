@@ -18,6 +18,7 @@ from hybridroute.plans import Decision, Direct
 from hybridroute.tiers.base import HealthStatus, LatencyProfile, TierInfo
 from hybridroute.tiers.llamacpp import RELOAD_AFTER_S, LlamaCppTier, ModelSpec
 from hybridroute.types import Location, Request
+from tests.conftest import device_info as device_tier_info
 
 QUESTION = "What is the capital of France?"
 # ~22 KB that SmolLM2 reads as ~10,000 tokens, though 4 chars a token says ~1,900.
@@ -224,3 +225,24 @@ async def test_a_failed_load_is_retried_by_health_checks(tmp_path: Path, gguf_pa
         now[0] += 1
         assert (await tier.health()).status is HealthStatus.UP  # healed without a restart
         assert (await tier.complete(greedy())).text
+
+
+async def test_a_full_queue_refuses_at_once(gguf_path: Path) -> None:
+    # One worker, max_queue 2: the third concurrent request is refused, not queued.
+    tier = LlamaCppTier(
+        info=device_tier_info(),
+        model=ModelSpec(path=gguf_path, n_ctx=512, max_queue=2, calibrate=False),
+    )
+    await tier.load()
+    try:
+        long = Request.from_prompt(QUESTION, temperature=0.0, max_tokens=64, seed=7)
+        first = asyncio.ensure_future(tier.complete(long))
+        second = asyncio.ensure_future(tier.complete(long))
+        await asyncio.sleep(0.05)  # both are on the worker's queue now
+        started = time.perf_counter()
+        with pytest.raises(errors.TierUnavailable, match="queue full"):
+            await tier.complete(long)
+        assert time.perf_counter() - started < 0.5
+        assert (await first).text and (await second).text
+    finally:
+        await tier.aclose()

@@ -39,6 +39,7 @@ def build_llama_cpp(settings: LlamaCppSettings) -> Tier:
         n_ctx=settings.n_ctx,
         n_threads=settings.n_threads,
         calibrate=settings.calibrate,
+        max_queue=settings.max_queue,
     )
     return LlamaCppTier(info=_info(settings, path.stem, settings.n_ctx), model=spec)
 

@@ -38,6 +38,9 @@ class ModelSpec:
     n_ctx: int = 4096
     n_threads: int = 2
     calibrate: bool = True
+    # Requests queued or running at once; past it the tier is unavailable (the router falls
+    # back or answers 503) instead of making every caller wait behind one worker.
+    max_queue: int = 8
 
 
 def default_model_path() -> Path:
@@ -106,6 +109,10 @@ class LlamaCppTier(Tier):
 
     async def stream(self, request: Request) -> AsyncIterator[Delta]:
         _check_supported(self.name, request)
+        if self._pending >= self._spec.max_queue:
+            raise errors.TierUnavailable(
+                self.name, f"queue full: {self._pending} requests waiting for the model"
+            )
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Delta | BaseException] = asyncio.Queue()
         cancelled = threading.Event()
@@ -192,6 +199,8 @@ class LlamaCppTier(Tier):
         emit: Callable[[Delta | BaseException], None],
         cancelled: threading.Event,
     ) -> None:
+        if cancelled.is_set():  # its caller left while it waited in the queue
+            return
         try:
             self._load_sync()
             assert self._llm is not None
