@@ -34,6 +34,7 @@ KEYS = {
     "device-only": "sk-test-device",  # only the device tier
     "auto-only": "sk-test-auto",  # every tier, may not force one, balanced mode only
     "metered": "sk-test-metered",  # 2 requests per hour
+    "tokens": "sk-test-tokens",  # 20 tokens per hour, device tier
 }
 
 
@@ -123,4 +124,7 @@ server:
         + key("device-only", "tiers: [device], may_force_tier: true")
         + key("auto-only", "modes: [balanced]")
         + key("metered", "budget: {requests: 2, period_s: 3600}")
+        + key(
+            "tokens", "tiers: [device], may_force_tier: true, budget: {tokens: 20, period_s: 3600}"
+        )
     )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import openai
 import pytest
@@ -88,6 +90,34 @@ def test_budget_is_enforced_per_key(gateway: str) -> None:
     assert 3000 < int(refused.headers["retry-after"]) <= 3600
     # Other keys are unaffected.
     assert httpx.get(gateway + "/v1/models", headers={"x-api-key": KEYS["admin"]}).is_success
+
+
+def test_a_stream_left_before_its_end_is_charged(gateway: str) -> None:
+    # The review read all but the last chunk of streams and left: never charged, so a
+    # 100-token budget served 600. Now what was sent counts: 25 chunks > 20 tokens.
+    body = {
+        "model": "device",
+        "stream": True,
+        "max_tokens": 200,
+        "temperature": 0,
+        "messages": [{"role": "user", "content": "Count from 1 to 100, separated by commas."}],
+    }
+    headers = {"authorization": f"Bearer {KEYS['tokens']}"}
+    with httpx.stream(
+        "POST", gateway + "/v1/chat/completions", json=body, headers=headers, timeout=60
+    ) as response:
+        assert response.status_code == 200
+        events = 0
+        for line in response.iter_lines():
+            events += line.startswith("data: {")
+            if events == 25:
+                break
+    assert events == 25
+    # The charge lands when the gateway notices the client left. Only the first request
+    # after it tells old from new: an admitted one would charge its own prompt's tokens.
+    time.sleep(1.0)
+    refused = post(gateway, KEYS["tokens"], {**CHAT, "model": "device", "max_tokens": 1})
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "budget_exceeded"
 
 
 def test_health_and_metrics_need_no_key(gateway: str) -> None:

@@ -151,6 +151,17 @@ def test_budget_windows_reset_after_the_period() -> None:
     assert info.value.retry_after == pytest.approx(59.0)
 
 
+def test_tokens_held_at_admission_stop_concurrent_requests_overshooting() -> None:
+    ledger = BudgetLedger(clock=lambda: 0.0)
+    caller = keys(budget=BudgetSettings(tokens=100, period_s=60)).authenticate("Bearer sk-1")
+    held = ledger.admit(caller, reserve=100)  # one request with max_tokens 100 in flight
+    assert held == 100
+    with pytest.raises(BudgetExceeded, match="token budget"):  # the review: 8 of these passed
+        ledger.admit(caller, reserve=100)
+    ledger.charge(caller, 30, held=held)  # it used 30: 70 left
+    assert ledger.admit(caller, reserve=50) == 50
+
+
 def body(**fields: object) -> ChatCompletionRequest:
     return ChatCompletionRequest.model_validate(
         {"messages": [{"role": "user", "content": "hi"}], **fields}

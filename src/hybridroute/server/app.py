@@ -134,17 +134,18 @@ async def chat_completions(body: ChatCompletionRequest, request: HTTPRequest) ->
     state = request.app.state
     caller = _caller(request)
     intake = _admit(body, request, caller)
-    state.ledger.admit(caller)
+    held = state.ledger.admit(caller, reserve=body.max_completion_tokens or body.max_tokens or 0)
     router: Router = state.router
     created = int(state.clock())
     if body.stream:
         stream = await _unless_client_leaves(request, router.stream(intake.request, intake.context))
         if stream is None:
+            state.ledger.charge(caller, 0, held=held)
             return Response(status_code=CLIENT_CLOSED)
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
         return _ClosingStream(
             stream,
-            _events(stream, state, caller, created=created, include_usage=include_usage),
+            _events(stream, state, caller, held=held, created=created, include_usage=include_usage),
             media_type="text/event-stream",
             headers={
                 **routing_headers(
@@ -159,8 +160,9 @@ async def chat_completions(body: ChatCompletionRequest, request: HTTPRequest) ->
         )
     routed = await _unless_client_leaves(request, router.complete(intake.request, intake.context))
     if routed is None:
+        state.ledger.charge(caller, 0, held=held)
         return Response(status_code=CLIENT_CLOSED)
-    state.ledger.charge(caller, routed.completion.usage.total_tokens)
+    state.ledger.charge(caller, routed.completion.usage.total_tokens, held=held)
     model = routed.completion.model or router.tiers[routed.tier].info.model
     payload = completion_body(routed, model=model, created=created)
     return Response(
@@ -221,27 +223,40 @@ class _ClosingStream(StreamingResponse):
 
 
 async def _events(
-    stream: RoutedStream, state: Any, caller: Caller, *, created: int, include_usage: bool
+    stream: RoutedStream,
+    state: Any,
+    caller: Caller,
+    *,
+    held: int,
+    created: int,
+    include_usage: bool,
 ) -> AsyncIterator[bytes]:
     router: Router = state.router
     writer = ChunkWriter(
         request_id=stream.request_id, model=router.tiers[stream.tier].info.model, created=created
     )
     final = None
+    sent = 0  # deltas sent, about one token each: charged if the stream never finishes
     try:
         async for delta in stream:
             if delta.finish_reason is not None:
                 final = delta  # sent after the loop, once the cost is known
                 continue
+            sent += 1
             yield writer.delta(delta)
     except Exception as exc:  # the status line is gone: report in-band, as OpenAI does
+        state.ledger.charge(caller, sent, held=held)
         yield _error_event(state, exc)
         return
+    except BaseException:  # the client left (GeneratorExit) or the server stops
+        state.ledger.charge(caller, sent, held=held)
+        raise
     if final is None:
+        state.ledger.charge(caller, sent, held=held)
         yield _error_event(state, BadResponse(stream.tier, "stream ended early"))
         return
     usage = final.usage
-    state.ledger.charge(caller, usage.total_tokens if usage else 0)
+    state.ledger.charge(caller, usage.total_tokens if usage else sent, held=held)
     info = routing_info(
         decision=stream.decision,
         tier=stream.tier,

@@ -85,11 +85,14 @@ class BudgetLedger:
     clock: Callable[[], float] = time.monotonic
     _windows: dict[str, _Window] = field(default_factory=dict)
 
-    def admit(self, caller: Caller) -> None:
-        """Count one request, or raise `BudgetExceeded` if the window's budget is spent."""
+    def admit(self, caller: Caller, *, reserve: int = 0) -> int:
+        """Count one request and hold `reserve` tokens for it (its `max_tokens`), or raise
+        `BudgetExceeded` if the window's budget is spent. Returns the tokens held, which
+        `charge` gives back: concurrent requests cannot all pass a budget that is nearly spent.
+        """
         budget = caller.budget
         if budget is None:
-            return
+            return 0
         window = self._window(caller.principal.name, budget)
         retry_after = max(window.started + budget.period_s - self.clock(), 0.0)
         if budget.requests is not None and window.requests >= budget.requests:
@@ -103,11 +106,16 @@ class BudgetLedger:
                 retry_after=retry_after,
             )
         window.requests += 1
+        held = reserve if budget.tokens is not None else 0
+        window.tokens += held
+        return held
 
-    def charge(self, caller: Caller, tokens: int) -> None:
-        """Add the tokens a finished request used."""
+    def charge(self, caller: Caller, tokens: int, *, held: int = 0) -> None:
+        """Add the tokens a request used, in place of the `held` ones `admit` counted."""
         if caller.budget is not None:
-            self._window(caller.principal.name, caller.budget).tokens += tokens
+            window = self._window(caller.principal.name, caller.budget)
+            # A window may have turned over since `admit`: never below zero.
+            window.tokens = max(window.tokens + tokens - held, 0)
 
     def _window(self, name: str, budget: BudgetSettings) -> _Window:
         now = self.clock()
