@@ -141,3 +141,17 @@ def test_tiers_shows_a_model_that_does_not_load_as_down(tmp_path: Path) -> None:
     assert set(rows) == {"device", "far"}
     assert rows["device"]["health"] == "down"
     assert rows["device"]["health_detail"].startswith("cannot load model: ValueError")
+
+
+def test_an_unusable_base_url_is_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
+    # It used to get past the config and fail in httpx, as a 40-line traceback.
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "tiers:\n"
+        "  - {name: far, kind: openai, base_url: 'http://[::1/v1', model: m,\n"
+        "     api_key: sk-live-TOPSECRET-7, location: private_cloud, trusted: true}\n"
+    )
+    result = run("tiers", "--config", str(bad))
+    assert result.returncode == 1
+    assert "tiers.0.openai.base_url: invalid IPv6 address" in result.stderr
+    assert "Traceback" not in result.stderr and "TOPSECRET" not in result.stderr

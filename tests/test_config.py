@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import pytest
+from pydantic import BaseModel
 
 from hybridroute import ConfigError, load_config
-from hybridroute.config import LlamaCppSettings, OpenAISettings
+from hybridroute.config import (
+    _USER_KEYED,
+    MAX_N_CTX,
+    HybridRouteConfig,
+    LlamaCppSettings,
+    OpenAISettings,
+)
 from hybridroute.tiers.openai_compatible import DEFAULT_MAX_RESPONSE_BYTES
 
 
@@ -222,3 +231,284 @@ def test_max_response_bytes_must_be_a_positive_integer(
     field = r"tiers\.0\.openai\.max_response_bytes: "
     with pytest.raises(ConfigError, match=f"{field}.*{reason}"):
         load_config(write(tmp_path, text), environ={})
+
+
+def openai_tier(**fields: str) -> str:
+    """One openai tier in YAML flow style, with `fields` (already YAML) added or replaced."""
+    base = {
+        "name": "c",
+        "kind": "openai",
+        "base_url": "'http://127.0.0.1:9/v1'",
+        "model": "m",
+        "location": "private_cloud",
+        "trusted": "true",
+    }
+    body = ", ".join(f"{k}: {v}" for k, v in {**base, **fields}.items())
+    return f"tiers:\n  - {{{body}}}\n"
+
+
+def config_error(tmp_path: Path, text: str, environ: dict[str, str] | None = None) -> str:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ=environ or {})
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ")
+    return message
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        # Each used to pass the check and fail as an httpx traceback or a tier always `down`.
+        ("http://[::1/v1", "invalid IPv6 address"),
+        ("http://[::1]x/v1", "invalid host"),
+        ("http://[fe80::zz]:8000/v1", "invalid IPv6 address"),
+        ("http://::1/v1", "in brackets"),
+        ("http://host.example:99999/v1", "invalid port"),
+        ("http://host.example:0/v1", "invalid port"),
+        ("http://host.example:/v1", "invalid port"),
+        ("http://host.example:+80/v1", "invalid port"),
+        ("http://host.example:8o8o/v1", "invalid port"),
+        ("http://ho st.example/v1", "whitespace"),
+        ("http://a..b/v1", "invalid host name"),
+        ("http://-a.example/v1", "invalid host name"),
+        ("http://\u2603.example/v1", "internationalised domain name"),
+        ("http://999.1.1.1/v1", "invalid IPv4 address"),
+        ("http:///v1", "has no host"),
+        ("https://api.example.com/v1 ", "whitespace"),
+        ("ftp://api.example.com/v1", "should match pattern"),
+    ],
+)
+def test_an_unusable_base_url_is_a_config_error_naming_the_field(
+    tmp_path: Path, url: str, reason: str
+) -> None:
+    message = config_error(tmp_path, openai_tier(base_url=f'"{url}"'))
+    (line,) = message.splitlines()[1:]  # one line for the one problem
+    assert line.startswith("  tiers.0.openai.base_url: ") and reason in line
+    assert url.strip() not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.openai.com/v1",
+        "https://api.openai.com/v1/",
+        "http://127.0.0.1:8000/v1",
+        "http://[::1]:8080/v1",
+        "http://localhost:11434/v1",
+        "http://my_service:8000/v1",  # docker compose names may have underscores
+        "http://b\u00fccher.example/v1",  # an IDNA host
+        "https://host.example.:443/openai/deployments/x",
+    ],
+)
+def test_usable_base_urls_load_and_build_a_tier(tmp_path: Path, url: str) -> None:
+    from hybridroute.tiers import build_openai
+
+    config = load_config(write(tmp_path, openai_tier(base_url=f'"{url}"')), environ={})
+    tier = config.tier("c")
+    assert isinstance(tier, OpenAISettings) and tier.base_url == url
+    build_openai(tier)  # no httpx error at construction either
+
+
+def test_a_base_url_with_a_password_is_refused_without_printing_it(tmp_path: Path) -> None:
+    # httpx sent it as Basic auth, silently in place of the api_key's Bearer header.
+    url = "https://user:TOPSECRET-PW@api.example.com/v1"
+    message = config_error(tmp_path, openai_tier(base_url=f'"{url}"', api_key="sk-live-KEY-1"))
+    assert "tiers.0.openai.base_url: must not contain a user name or password" in message
+    assert "TOPSECRET-PW" not in message
+    assert "sk-live-KEY-1" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://res.example.com/v1?api-version=TOPSECRET-Q",
+        "https://res.example.com/v1?",
+        "https://res.example.com/v1#TOPSECRET-Q",
+        "https://user:TOPSECRET-Q#x@res.example.com/v1",  # '#' in a password: still userinfo
+    ],
+)
+def test_a_base_url_with_a_query_or_fragment_is_refused(tmp_path: Path, url: str) -> None:
+    # The query used to end up inside the path: /v1?api-version=X/chat/completions.
+    message = config_error(tmp_path, openai_tier(base_url=f'"{url}"'))
+    assert "tiers.0.openai.base_url: must not contain" in message
+    if "@" not in url:
+        assert "query parameters are not supported" in message
+    assert "TOPSECRET" not in message
+
+
+def test_a_bad_base_url_from_the_environment_is_a_config_error_too() -> None:
+    env = {"HYBRIDROUTE_CLOUD_BASE_URL": "http://[::1/v1", "HYBRIDROUTE_CLOUD_API_KEY": "sk-x1"}
+    with pytest.raises(ConfigError, match=r"<built-in default>: .*\n  tiers\.1\.openai\.base_url"):
+        load_config(environ=env)
+
+
+@pytest.mark.parametrize(
+    ("yaml_value", "reason"),
+    [
+        (r'"sk-live-TOPSECRET-8\r\n"', "control character"),
+        (r'"sk-live-TOPSECRET-8\n"', "control character"),
+        (r'"sk-live-TOPSECRET-8\t"', "control character"),
+        (r'"sk-live-TOPSECRET-8\x7f"', "control character"),
+        (r'"sk-live-TOPSECRET-8\u00e9"', "non-ASCII"),
+        ('" sk-live-TOPSECRET-8"', "space"),
+    ],
+)
+def test_an_api_key_that_cannot_be_a_header_is_refused_without_printing_it(
+    tmp_path: Path, yaml_value: str, reason: str
+) -> None:
+    message = config_error(tmp_path, openai_tier(api_key=yaml_value))
+    assert "tiers.0.openai.api_key: " in message and reason in message
+    assert "TOPSECRET" not in message
+
+
+def test_a_crlf_key_from_the_environment_is_refused(tmp_path: Path) -> None:
+    # What `export $(cat .env)` gives with a .env file saved with Windows line ends.
+    text = openai_tier(api_key="'${CLOUD_KEY}'")
+    message = config_error(tmp_path, text, {"CLOUD_KEY": "sk-live-TOPSECRET-9\r"})
+    assert "tiers.0.openai.api_key: contains a control character" in message
+    assert "TOPSECRET" not in message
+    # The same key without the line end loads.
+    config = load_config(write(tmp_path, text), environ={"CLOUD_KEY": "sk-live-TOPSECRET-9"})
+    tier = config.tier("c")
+    assert isinstance(tier, OpenAISettings) and tier.api_key is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "secret"),
+    [
+        # A secret pasted as a key: shown as <key>; a typo of a field: shown as it is.
+        (openai_tier(**{"sk-live-TOPSECRET-5": "true"}), "tiers.0.openai.<key>: Extra", "TOP"),
+        (openai_tier(AKIAIOSFODNN7EXAMPLE="1"), "tiers.0.openai.<key>: Extra", "AKIA"),
+        (openai_tier(apikey="x"), "tiers.0.openai.apikey: Extra inputs", None),
+        ("tiers:\n  - {name: a, kind: llama_cpp}\nrouting: {hunter2!: 1}\n", "routing.<key>", "hu"),
+        # Keys the user names (features, model aliases): shown when they look like a name.
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\n"
+            "server:\n  model_aliases: {sk-live-TOPSECRET-14: nowhere}\n",
+            "server.model_aliases.<key>: 'nowhere' is neither 'auto' nor a tier (tiers: a)",
+            "TOPSECRET",
+        ),
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\n"
+            "server:\n  model_aliases: {gpt-4o-mini: sk-live-TOPSECRET-15}\n",
+            "server.model_aliases.gpt-4o-mini: the target is neither 'auto' nor a tier",
+            "TOPSECRET",
+        ),
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\n"
+            "server:\n  model_aliases: {llama3.1:8b: [a]}\n",
+            "server.model_aliases.llama3.1:8b: Input should be a valid string",
+            None,
+        ),
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\n"
+            "features:\n  '4111111111111111': {tiers: [ghost]}\n",
+            "features.<key>.tiers: unknown tier ghost (tiers: a)",
+            "4111",
+        ),
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\n"
+            "features:\n  autocomplete: {tiers: [Sk-Live-TOPSECRET]}\n",
+            "features.autocomplete.tiers: unknown tier <name>",
+            "TOPSECRET",
+        ),
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\nfeatures:\n  4111111111111111: {}\n",
+            "features.<key>.[key]: Input should be a valid string",
+            "4111",
+        ),
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\n"
+            "features:\n  card-4111111111111111: {budget_ms: 0}\n",
+            "features.<key>.budget_ms",
+            "4111",
+        ),
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\n"
+            "privacy: {ner: false, sensitivity: {EMAIL: high, sk-TOPSECRET: 0.5}}\n",
+            "privacy.sensitivity.EMAIL: Input should be a valid number",
+            None,
+        ),
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\n"
+            "privacy: {ner: false, sensitivity: {sk-TOPSECRET: 2}}\n",
+            "privacy.sensitivity: <key>: 2.0 is outside [0, 1]",
+            "TOPSECRET",
+        ),
+        # The same rule before validation: duplicate keys and unset variables.
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\n"
+            "server:\n  model_aliases: {sk-TOPSECRET: auto, sk-TOPSECRET: auto}\n",
+            "duplicate key '<key>'",
+            "TOPSECRET",
+        ),
+        (
+            "tiers:\n  - {name: a, kind: llama_cpp}\n"
+            "server:\n  model_aliases: {sk-TOPSECRET: '${UNSET_VAR}'}\n",
+            "server.model_aliases.<key>: environment variable UNSET_VAR is not set",
+            "TOPSECRET",
+        ),
+    ],
+)
+def test_keys_from_the_file_are_shown_only_when_they_look_like_names(
+    tmp_path: Path, text: str, shown: str, secret: str | None
+) -> None:
+    message = config_error(tmp_path, text)
+    assert shown in message
+    if secret is not None:
+        assert secret not in message
+
+
+def _mapping_fields(model: type[BaseModel], path: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """Paths of the dict-typed fields under `model` ("*" for an item of a list)."""
+    found: set[tuple[str, ...]] = set()
+
+    def visit(annotation: Any, where: tuple[str, ...]) -> None:
+        origin, args = get_origin(annotation), get_args(annotation)
+        if origin is dict:
+            found.add(where)
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found.update(_mapping_fields(annotation, where))
+        elif origin is Annotated:
+            visit(args[0], where)
+        elif origin in (Union, UnionType):  # a member is at the same place in the file
+            for arg in args:
+                visit(arg, where)
+        elif origin in (tuple, list):
+            for arg in args:
+                visit(arg, (*where, "*"))
+
+    for name, field in model.model_fields.items():
+        visit(field.annotation, (*path, name))
+    return found
+
+
+def test_every_mapping_with_user_named_keys_has_a_rule_for_showing_them() -> None:
+    # A new dict field needs an entry in _USER_KEYED, or its keys would be echoed in errors.
+    assert _mapping_fields(HybridRouteConfig, ()) == set(_USER_KEYED)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("n_ctx", "99999999999999999999999"),
+        ("n_ctx", str(MAX_N_CTX + 1)),
+        ("n_threads", "100000"),
+        ("context_window", "99999999999999999999999"),
+    ],
+)
+def test_integer_knobs_have_upper_bounds(tmp_path: Path, field: str, value: str) -> None:
+    # n_ctx: 99999999999999999999999 loaded, and llama.cpp overflowed it to 4135583744.
+    text = f"tiers:\n  - {{name: d, kind: llama_cpp, {field}: {value}}}\n"
+    message = config_error(tmp_path, text)
+    assert f"tiers.0.llama_cpp.{field}: Input should be less than or equal to" in message
+
+
+def test_integer_knobs_at_their_bounds_load(tmp_path: Path) -> None:
+    text = (
+        f"tiers:\n  - {{name: d, kind: llama_cpp, n_ctx: {MAX_N_CTX}, n_threads: 1024,"
+        " context_window: 100000000}\n"
+    )
+    tier = load_config(write(tmp_path, text), environ={}).tier("d")
+    assert isinstance(tier, LlamaCppSettings) and tier.n_ctx == MAX_N_CTX == 1_048_576

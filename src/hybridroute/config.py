@@ -10,10 +10,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
+import httpx
 import yaml
 from pydantic import (
     BaseModel,
@@ -27,6 +28,8 @@ from pydantic import (
 
 from hybridroute.capability.settings import CapabilitySettings
 from hybridroute.errors import ConfigError
+from hybridroute.privacy.categories import Category
+from hybridroute.privacy.entities import EntityType
 from hybridroute.privacy.settings import PrivacySettings
 from hybridroute.server.settings import ServerSettings
 from hybridroute.types import Location
@@ -50,13 +53,20 @@ class TimeoutSettings(_Strict):
     total: float = Field(default=300.0, gt=0)
 
 
+# Upper bounds of the integer knobs: far above any real model or machine, low enough that a
+# typo (an extra digit, 99999999999999999999) is an error and not an overflow in llama.cpp.
+MAX_CONTEXT_WINDOW = 100_000_000  # tokens, any tier
+MAX_N_CTX = 1_048_576  # tokens the embedded model allocates
+MAX_N_THREADS = 1024
+
+
 class _TierBase(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     location: Location
     trusted: bool
     price_in_per_m: float = Field(default=0.0, ge=0)
     price_out_per_m: float = Field(default=0.0, ge=0)
-    context_window: int | None = Field(default=None, gt=0)
+    context_window: int | None = Field(default=None, gt=0, le=MAX_CONTEXT_WINDOW)
     latency: LatencySettings = LatencySettings()
     # Expected answer quality in [0, 1]; None: the capability signal's estimate for
     # device tiers, 0.9 for the others.
@@ -74,8 +84,8 @@ class LlamaCppSettings(_TierBase):
     trusted: bool = True
     model_path: Path | None = None  # None: the packaged SmolLM2-135M-Instruct
     chat_format: str | None = None  # None: the template stored in the GGUF
-    n_ctx: int = Field(default=4096, ge=256)
-    n_threads: int = Field(default=2, ge=1)
+    n_ctx: int = Field(default=4096, ge=256, le=MAX_N_CTX)
+    n_threads: int = Field(default=2, ge=1, le=MAX_N_THREADS)
     calibrate: bool = True  # measure prefill/decode tokens/s at load
     # Requests queued or running at once; more are refused (fallback, or 503).
     max_queue: int = Field(default=8, ge=1, le=1024)
@@ -110,6 +120,94 @@ class OpenAISettings(_TierBase):
     # Bytes of one answer read at most (a whole stream counted, SSE framing included; after
     # gzip/deflate decoding); a larger one fails as a bad response as soon as it passes this.
     max_response_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _usable_url(cls, value: str) -> str:
+        problem = base_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("api_key")
+    @classmethod
+    def _usable_key(cls, value: SecretStr | None) -> SecretStr | None:
+        # The key goes into an HTTP header as it is: a control character (the \r\n a CRLF
+        # .env file leaves) only fails later, in an exception that carries the header. The
+        # messages say what is wrong, never the key.
+        key = "" if value is None else value.get_secret_value()
+        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in key):
+            raise ValueError(
+                "contains a control character (a trailing newline or \\r, as a CRLF .env "
+                "file leaves?); the key is not shown"
+            )
+        if not key.isascii():
+            raise ValueError("contains a non-ASCII character; the key is not shown")
+        if key != key.strip():
+            raise ValueError("starts or ends with a space; the key is not shown")
+        return value
+
+
+_SCHEME_AND_AUTHORITY = re.compile(r"^(https?)://([^/]*)", re.IGNORECASE)
+_HOST_LABEL = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?")
+_PORT = re.compile(r"[0-9]{1,5}")
+_HTTPX_URL_ERRORS = (  # httpx.InvalidURL messages (which quote the URL), as a reason to show
+    ("Invalid port", "invalid port"),
+    ("Invalid IPv4 address", "invalid IPv4 address"),
+    ("Invalid IPv6 address", "invalid IPv6 address"),
+    ("Invalid IDNA hostname", "invalid host name (not a valid internationalised domain name)"),
+    ("URL too long", "too long"),
+)
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why `url` cannot be an OpenAI-compatible tier's `base_url`; None when it can.
+
+    Checked at load so a bad URL is a config error, not an httpx traceback when the tier is
+    built or a tier that is only ever `down`. The reason never quotes the URL, which may carry
+    a password or a key.
+    """
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+        return "contains whitespace or a control character (a trailing space or newline?)"
+    match = _SCHEME_AND_AUTHORITY.match(url)
+    if match is None:
+        return "must start with http:// or https://"
+    authority = match.group(2)
+    if "@" in authority:
+        # httpx would send it as Basic auth in place of the api_key's Bearer header.
+        return "must not contain a user name or password (user:password@); use api_key"
+    if "?" in url or "#" in url:
+        return (
+            "must not contain a query (?...) or fragment (#...): query parameters are not "
+            "supported, the request path is appended to base_url"
+        )
+    if authority.startswith("["):
+        _, bracket, rest = authority[1:].partition("]")
+        if not bracket:
+            return "invalid IPv6 address (no closing ']')"
+        if rest and not rest.startswith(":"):
+            return "invalid host (text after the IPv6 address's ']')"
+    else:
+        rest = authority[authority.find(":") :] if ":" in authority else ""
+    if rest:
+        port = rest[1:]
+        if ":" in port:
+            return "invalid host or port (an IPv6 address goes in brackets: http://[::1]:8000)"
+        if not _PORT.fullmatch(port) or not 1 <= int(port) <= 65535:
+            return "invalid port (a number from 1 to 65535)"
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        return next((r for k, r in _HTTPX_URL_ERRORS if str(exc).startswith(k)), "invalid URL")
+    raw_host = parsed.raw_host.decode("ascii")
+    if not raw_host:
+        return "has no host"
+    if ":" in raw_host:
+        return None  # an IPv6 address, checked by httpx (and IPv4 ones pass as labels)
+    labels = raw_host.removesuffix(".").split(".")
+    if len(raw_host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        return "invalid host name"
+    return None
 
 
 TierSettings = Annotated[LlamaCppSettings | OpenAISettings, Field(discriminator="kind")]
@@ -161,14 +259,21 @@ class HybridRouteConfig(_Strict):
     def _known_tier_names(self) -> Self:
         """Names that refer to tiers must name configured ones, or requests fail much later."""
         names = {t.name for t in self.tiers}
+        configured = f"(tiers: {', '.join(t.name for t in self.tiers)})"
         for feature, settings in self.features.items():
             unknown = sorted(set(settings.tiers or ()) - names)
             if unknown:
-                raise ValueError(f"features.{feature}.tiers: unknown tier {', '.join(unknown)}")
+                shown = ", ".join(_shown_name(name, "<name>") for name in unknown)
+                raise ValueError(
+                    f"features.{_shown_name(feature)}.tiers: unknown tier {shown} {configured}"
+                )
         for alias, target in self.server.model_aliases.items():
             if target != "auto" and target not in names:
+                name = _shown_name(target, "")
                 raise ValueError(
-                    f"server.model_aliases.{alias}: {target!r} is neither 'auto' nor a tier"
+                    f"server.model_aliases.{_shown_name(alias)}: "
+                    f"{repr(name) if name else 'the target'} is neither 'auto' nor a tier "
+                    f"{configured}"
                 )
         return self
 
@@ -239,7 +344,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                    None, None, f"duplicate key '{_shown_name(key)}'", key_node.start_mark
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
@@ -284,7 +389,7 @@ def _interpolate(
 ) -> Any:
     """Replace `${NAME}` / `${NAME:-default}` in every string; unset without default is an error."""
     if isinstance(node, dict):
-        return {k: _interpolate(v, env, source, (*where, k)) for k, v in node.items()}
+        return {k: _interpolate(v, env, source, (*where, _shown_name(k))) for k, v in node.items()}
     if isinstance(node, list):
         return [_interpolate(v, env, source, (*where, i)) for i, v in enumerate(node)]
     if not isinstance(node, str):
@@ -348,10 +453,55 @@ def _describe(exc: ValidationError, prefix: tuple[str, ...] = ()) -> str:
             for other in failing
         ):
             continue
-        loc = ".".join(str(p) for p in (*prefix, *loc_parts))
+        loc = _safe_loc((*prefix, *loc_parts), extra=err["type"] == "extra_forbidden")
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "union_tag_invalid":
             msg = "unknown tier kind; expected one of: llama_cpp, openai"
         # Whole-file checks name their fields in the message itself.
         lines.append(f"  {loc}: {msg}" if loc else f"  {msg}")
     return "\n".join(lines)
+
+
+# A key of the file is user data: it is named in an error only when it looks like a name, so a
+# secret pasted as a key (`sk-live-...: true`) is never echoed, as the gateway's request errors
+# do (`server.errors._safe_part`). An unknown key is shown when it looks like a field name
+# (`apikey`, a typo), the keys of the mappings below by their own rule, others as `<key>`.
+_FIELD_LIKE = re.compile(r"[a-z_][a-z0-9_]{0,39}")
+# Names the user chooses (features, model aliases): model-name shaped, so `gpt-4o-mini` and
+# `llama3.1:8b` are shown; not upper case, not longer than 40, no run of six digits.
+_NAME_LIKE = re.compile(r"(?!.*[0-9]{6})[a-z][a-z0-9_.:-]{0,39}")
+_KNOWN_PRIVACY_KEYS = frozenset(EntityType) | frozenset(Category)
+
+
+def _shown_name(name: object, placeholder: str = "<key>") -> str:
+    """`name` if it looks like a field or a chosen name (see above), else `placeholder`."""
+    if isinstance(name, str) and (_FIELD_LIKE.fullmatch(name) or _NAME_LIKE.fullmatch(name)):
+        return name
+    return placeholder
+
+
+def _shown_privacy_key(name: object) -> str:
+    return name if isinstance(name, str) and name in _KNOWN_PRIVACY_KEYS else "<key>"
+
+
+# The mappings whose keys the user names, by the path of the mapping.
+_USER_KEYED: dict[tuple[str | int, ...], Callable[[object], str]] = {
+    ("features",): _shown_name,
+    ("server", "model_aliases"): _shown_name,
+    ("privacy", "sensitivity"): _shown_privacy_key,
+    ("privacy", "category_boosts"): _shown_privacy_key,
+}
+
+
+def _safe_loc(loc: tuple[str | int, ...], *, extra: bool) -> str:
+    """A pydantic error location with the file's own keys shown only when safe (see above)."""
+    parts = []
+    for index, part in enumerate(loc):
+        shown = _USER_KEYED.get(loc[:index])
+        if shown is not None:
+            parts.append(shown(part))
+        elif extra and index == len(loc) - 1:  # the unknown key itself
+            parts.append(part if isinstance(part, str) and _FIELD_LIKE.fullmatch(part) else "<key>")
+        else:  # a field name, a list position or a union tag: from the models, not the file
+            parts.append(str(part))
+    return ".".join(parts)

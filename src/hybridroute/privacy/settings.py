@@ -54,7 +54,9 @@ class PrivacySettings(BaseModel):
     def _in_unit_interval(cls, table: dict[str, float]) -> dict[str, float]:
         for key, value in table.items():
             if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{key}: {value} is outside [0, 1]")
+                # A key that is no entity type or category is not echoed: it may be anything.
+                shown = key if key in _KNOWN_KEYS else "<key>"
+                raise ValueError(f"{shown}: {value} is outside [0, 1]")
         return table
 
     @field_validator("sensitivity")
@@ -108,3 +110,5 @@ DEFAULT_BOOSTS: dict[str, float] = {
     Category.INTERNAL_DOCUMENT: 0.9,
     Category.LOCALITY_DIRECTIVE: 1.0,
 }
+
+_KNOWN_KEYS = frozenset(EntityType) | frozenset(Category)
