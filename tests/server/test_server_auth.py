@@ -113,9 +113,13 @@ def test_a_stream_left_before_its_end_is_charged(gateway: str) -> None:
             if events == 25:
                 break
     assert events == 25
-    # The charge lands when the gateway notices the client left. Only the first request
-    # after it tells old from new: an admitted one would charge its own prompt's tokens.
-    time.sleep(1.0)
+    # The charge lands when the gateway notices the client left, which also frees the device.
+    # Only the first request after it tells old from new: an admitted one would charge its
+    # own prompt's tokens.
+    deadline = time.perf_counter() + 10
+    while httpx.get(gateway + "/readyz").json()["tiers"]["device"]["detail"] != "queue=0":
+        assert time.perf_counter() < deadline, "the abandoned stream kept the device busy"
+        time.sleep(0.1)
     refused = post(gateway, KEYS["tokens"], {**CHAT, "model": "device", "max_tokens": 1})
     assert refused.status_code == 429 and refused.json()["error"]["code"] == "budget_exceeded"
 

@@ -33,30 +33,27 @@ def leave_after(url: str, body: dict[str, object], seconds: float) -> None:
         time.sleep(seconds)
 
 
-def small_request_seconds(url: str) -> float:
-    started = time.perf_counter()
-    response = httpx.post(
-        url + "/v1/chat/completions",
-        json={**LONG, "max_tokens": 2},
-        headers={"authorization": f"Bearer {KEYS['admin']}"},
-        timeout=120,
-    )
-    assert response.status_code == 200
-    return time.perf_counter() - started
+def device_queue_empties_within(url: str, seconds: float) -> bool:
+    """The embedded tier's queue (`/readyz`: "queue=N") is empty within `seconds`."""
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        detail = httpx.get(url + "/readyz").json()["tiers"]["device"]["detail"]
+        if detail == "queue=0":
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_an_abandoned_answer_stops_and_frees_the_device(gateway: str) -> None:
-    baseline = small_request_seconds(gateway)
+    assert device_queue_empties_within(gateway, 30)
     leave_after(gateway, LONG, 0.5)
-    # A 2,000-token answer takes ~15 s here; once stopped, the next answer takes about what a
-    # small one takes alone (generation is checked between tokens).
-    waited = small_request_seconds(gateway)
-    assert waited < baseline + 2.0, (baseline, waited)
+    # The whole answer takes ~9 s here (979 tokens, then the context is full); stopped, the
+    # device is free within a token or two of the disconnect being seen.
+    assert device_queue_empties_within(gateway, 3.0)
 
 
 def test_abandoned_requests_waiting_in_the_queue_never_run(gateway: str) -> None:
-    baseline = small_request_seconds(gateway)
+    assert device_queue_empties_within(gateway, 30)
     for _ in range(3):
         leave_after(gateway, LONG, 0.2)
-    waited = small_request_seconds(gateway)
-    assert waited < baseline + 2.0, (baseline, waited)
+    assert device_queue_empties_within(gateway, 3.0)
