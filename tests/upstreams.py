@@ -267,6 +267,14 @@ async def _chat(request: Request) -> Response:
             yield _chunk("answer")
 
         return StreamingResponse(cut(), media_type="text/event-stream")
+    if fault == "stall" and stream:  # one delta, then nothing for 30 s
+
+        async def stall() -> object:
+            yield _chunk("partial ")
+            await asyncio.sleep(30)
+            yield _chunk("", "stop")
+
+        return StreamingResponse(stall(), media_type="text/event-stream")
     if fault == "bad-sse":
 
         async def garbage() -> object:

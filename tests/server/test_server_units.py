@@ -19,6 +19,7 @@ from hybridroute.server.errors import (
     InvalidRequest,
     ModelNotFound,
     PermissionDenied,
+    ShuttingDown,
     Unauthenticated,
     error_body,
     spec_for,
@@ -53,6 +54,7 @@ def test_every_library_error_has_a_status(cls: type[errors.HybridRouteError]) ->
         (errors.NoEligibleTier("no tier"), 422, "no_eligible_tier"),
         (errors.SensitiveDataBlocked("blocked"), 403, "sensitive_data_blocked"),
         (BudgetExceeded("spent", retry_after=10), 429, "budget_exceeded"),
+        (ShuttingDown("server shutting down"), 503, "server_shutting_down"),
         (ValueError("secret prompt text"), 500, "internal_error"),
     ],
 )

@@ -66,6 +66,7 @@ def serve(
             access_log=access_log,
             # uvicorn annotates int but hands the value to asyncio.wait_for: a float is fine.
             timeout_graceful_shutdown=settings.server.shutdown_timeout_s,  # type: ignore[arg-type]
+            limit_concurrency=settings.server.limit_concurrency,
             # Proxies' X-Forwarded-* headers are not trusted unless configured in front.
             proxy_headers=False,
             server_header=False,

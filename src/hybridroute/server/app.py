@@ -32,7 +32,7 @@ from hybridroute.server import errors
 from hybridroute.server.auth import BudgetLedger, Caller, KeyTable
 from hybridroute.server.intake import AUTO, Intake, admit
 from hybridroute.server.metrics import GatewayMetrics
-from hybridroute.server.middleware import BodyLimit, RequireKey
+from hybridroute.server.middleware import BodyLimit, RequireKey, ShutdownReply
 from hybridroute.server.schemas import (
     ChatCompletion,
     ChatCompletionRequest,
@@ -104,9 +104,10 @@ def create_app(
     app.state.clock = clock
     app.state.ready = False
     errors.install(app)
-    # Added last runs first: the body limit applies before authentication.
-    app.add_middleware(RequireKey, keys=keys)
+    # Added last runs first: authentication (headers only) before any body is read.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequireKey, keys=keys)
+    app.add_middleware(ShutdownReply)
     if keys.open:
         log.warning("no server.api_keys configured: every caller has full access")
     _routes(app)

@@ -64,6 +64,10 @@ class BodyTooLarge(GatewayError):
     """The request body exceeds `server.max_body_bytes`."""
 
 
+class ShuttingDown(GatewayError):
+    """The request was still running when the graceful-shutdown timeout ran out."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ErrorSpec:
     """How one exception class is shown to clients. `status=None`: the exception's own."""
@@ -270,6 +274,8 @@ ERROR_TABLE: Mapping[type[Exception], ErrorSpec] = MappingProxyType(
         BodyTooLarge: ErrorSpec(status=413, type="invalid_request_error", code="request_too_large"),
         BudgetExceeded: ErrorSpec(status=429, type="insufficient_quota", code="budget_exceeded"),
         HTTPException: ErrorSpec(status=None, type="invalid_request_error"),
+        # The gateway is stopping (retry elsewhere or later; the OpenAI SDK retries a 503).
+        ShuttingDown: ErrorSpec(status=503, type="api_error", code="server_shutting_down"),
         # The routing policy refused: valid request, but no tier may serve it.
         errors.NoEligibleTier: ErrorSpec(
             status=422, type="invalid_request_error", code="no_eligible_tier"

@@ -53,6 +53,9 @@ class ServerSettings(_Strict):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # `model` names accepted as aliases of "auto" or of a tier (e.g. {"gpt-4o-mini": "auto"}).
     model_aliases: dict[str, str] = Field(default_factory=dict)
+    # `hybridroute serve` only: at most this many open connections (idle ones included) and
+    # in-flight requests; a request beyond it gets uvicorn's own 503 (plain text). None: no limit.
+    limit_concurrency: int | None = Field(default=None, ge=1)
     # Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     shutdown_timeout_s: float = Field(default=30.0, gt=0)
     # Load the embedded model and warm the routing signals before reporting ready.
