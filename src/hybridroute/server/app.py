@@ -8,7 +8,6 @@ and closes the router after uvicorn has let in-flight requests finish.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import json
 import logging
@@ -187,15 +186,25 @@ async def _unless_client_leaves(request: HTTPRequest, work: Awaitable[T]) -> T |
     gone = asyncio.ensure_future(_disconnected(request))
     try:
         await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # this request is cancelled itself (the shutdown timeout): so is `work`
+        await _cancel(task)
+        raise
     finally:
         gone.cancel()
     if task.done():
         return task.result()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task  # let the tier release what it holds (the device queue, a connection)
+    await _cancel(task)
     log.info("client disconnected before the answer: work cancelled")
     return None
+
+
+async def _cancel(task: asyncio.Future[Any]) -> None:
+    """Cancel `task` and wait until the tier has released what it holds (the device queue, a
+    connection); its outcome is read, so none is logged as never retrieved."""
+    task.cancel()
+    await asyncio.wait({task})
+    if not task.cancelled():
+        task.exception()
 
 
 async def _disconnected(request: HTTPRequest) -> None:
