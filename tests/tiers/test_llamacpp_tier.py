@@ -246,3 +246,30 @@ async def test_a_full_queue_refuses_at_once(gguf_path: Path) -> None:
         assert (await first).text and (await second).text
     finally:
         await tier.aclose()
+
+
+async def test_closing_waits_for_the_generation_without_blocking_the_loop(
+    gguf_path: Path,
+) -> None:
+    tier = LlamaCppTier(info=device_tier_info(), model=ModelSpec(path=gguf_path, calibrate=False))
+    await tier.load()
+    running = asyncio.ensure_future(
+        tier.complete(Request.from_prompt(QUESTION, temperature=0.0, max_tokens=96, seed=7))
+    )
+    await asyncio.sleep(0.2)  # generating now
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    task = asyncio.ensure_future(ticker())
+    started = time.perf_counter()
+    await tier.aclose()
+    elapsed = time.perf_counter() - started
+    task.cancel()
+    await asyncio.wait({running})
+    assert elapsed > 0.05  # it did wait for the generation...
+    assert ticks >= elapsed / 0.01 * 0.3  # ...while the loop kept running

@@ -149,7 +149,9 @@ class LlamaCppTier(Tier):
         return Health(status=HealthStatus.UP, detail=f"queue={self._pending}")
 
     async def aclose(self) -> None:
-        self._worker.shutdown(wait=True, cancel_futures=True)
+        # Off the event loop: waiting for the current generation must not stall the replies
+        # that other requests are still sending while the gateway shuts down.
+        await asyncio.to_thread(self._worker.shutdown, wait=True, cancel_futures=True)
         self._llm = None
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
