@@ -171,6 +171,12 @@ tiers:
             "server.model_aliases.gpt-4: 'nosuch' is neither 'auto' nor a tier",
         ),
         (
+            "tiers:\n  - {name: a, kind: llama_cpp}\nserver:\n  api_keys:\n    - {name: k, sha256: "
+            + "ab" * 32
+            + ", tiers: [a, devcie]}\n",
+            r"server\.api_keys\.0\.tiers: unknown tier devcie \(tiers: a\)",
+        ),
+        (
             "tiers:\n  - {name: a, kind: llama_cpp}\nprivacy: {ner_model: no_such_model}\n",
             "privacy.ner_model: no installed spaCy model 'no_such_model'",
         ),

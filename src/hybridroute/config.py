@@ -275,6 +275,13 @@ class HybridRouteConfig(_Strict):
                     f"{repr(name) if name else 'the target'} is neither 'auto' nor a tier "
                     f"{configured}"
                 )
+        for index, key in enumerate(self.server.api_keys):
+            unknown = sorted(set(key.tiers or ()) - names)
+            if unknown:  # a typo would silently leave the key without that tier
+                shown = ", ".join(_shown_name(name, "<name>") for name in unknown)
+                raise ValueError(
+                    f"server.api_keys.{index}.tiers: unknown tier {shown} {configured}"
+                )
         return self
 
     def tier(self, name: str) -> TierSettings:
