@@ -72,6 +72,10 @@ class RateLimited(TierError):
         self.retry_after = retry_after
 
 
+# The longest wait passed on as Retry-After: a day; beyond it a number is no hint to act on.
+MAX_RETRY_AFTER_S = 86_400.0
+
+
 class AuthFailed(TierError):
     """The tier rejected our credentials (401/403)."""
 

@@ -236,6 +236,16 @@ def test_oversized_body_is_refused_at_the_limit_without_reading_on() -> None:
 # --- the graceful-shutdown timeout running out ---------------------------------------------
 
 
+def stop_with_sigterm(
+    service: Service, workers: list[threading.Thread], *, join_s: float, exit_s: float
+) -> None:
+    """SIGTERM the gateway mid-request, let the clients finish, and check that it exits."""
+    service.process.send_signal(signal.SIGTERM)
+    for worker in workers:
+        worker.join(timeout=join_s)
+    assert service.process.wait(timeout=exit_s) in (0, -signal.SIGTERM)
+
+
 def test_requests_cut_off_at_shutdown_get_a_503_or_an_error_event(
     faulty_upstream: FaultyUpstream, tmp_path: Path
 ) -> None:
@@ -280,10 +290,7 @@ def test_requests_cut_off_at_shutdown_get_a_503_or_an_error_event(
             worker.start()
         assert first_delta.wait(timeout=20)
         time.sleep(0.3)  # the other two are now waiting on the upstream
-        service.process.send_signal(signal.SIGTERM)
-        for worker in workers:
-            worker.join(timeout=30)
-        assert service.process.wait(timeout=20) in (0, -signal.SIGTERM)
+        stop_with_sigterm(service, workers, join_s=30, exit_s=20)
     finally:
         stop(service)
 
@@ -364,10 +371,7 @@ def test_embedded_stream_cut_at_shutdown_ends_with_an_error_event(tmp_path: Path
         assert generating.wait(timeout=30)
         workers[1].start()
         time.sleep(0.3)
-        service.process.send_signal(signal.SIGTERM)
-        for worker in workers:
-            worker.join(timeout=60)
-        assert service.process.wait(timeout=30) in (0, -signal.SIGTERM)
+        stop_with_sigterm(service, workers, join_s=60, exit_s=30)
     finally:
         stop(service)
 

@@ -178,9 +178,10 @@ def password(match: re.Match[str], text: str, lowered: str) -> float | None:
     if any(ch.isdigit() for ch in value):  # "password1" is a (weak) password
         if match["key"] not in _SHORT_KEYS or sep.strip() in (":", "="):
             return 0.95
-        # "the wifi pass is CoffeeShop2024", but not "the second pass is O2".
-        raw = text[match.start("v") : match.end("v")] if not quoted else value
-        return 0.9 if not quoted and _looks_strong(value, raw) else None
+        # "the wifi pass is CoffeeShop2024", but not "the second pass is O2" (nor quoted).
+        if quoted:
+            return None
+        return 0.9 if _looks_strong(value, text[match.start("v") : match.end("v")]) else None
     value = value.rstrip("!")  # "the password is wrong!"
     if _PASSWORD_PLACEHOLDER.search(value) or not value:
         return None

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from hybridroute.privacy.entities import EntityType
 from hybridroute.privacy.matching import WORD_CHAR
-from hybridroute.privacy.pattern_recognizer import Check, PatternRecognizer
+from hybridroute.privacy.pattern_recognizer import Check, PatternRecognizer, keyed_recognizer
 
 
 def steuer_id_valid(number: str) -> bool:
@@ -99,42 +99,39 @@ def _checked(valid: Callable[[str], bool]) -> Check:
 
 
 def _keyed(keywords: str, value: str, valid: Callable[[str], bool]) -> PatternRecognizer:
-    """`value` within 24 characters after one of `keywords`, on the same line."""
+    """`value`, a whole token, within 24 characters after one of `keywords` on its line."""
+    return keyed_recognizer(
+        EntityType.NATIONAL_ID,
+        keywords,
+        rf"(?:{value})(?![\w-])",
+        score=0.95,
+        check=_checked(valid),
+    )
+
+
+def _by_shape(value: str, valid: Callable[[str], bool], *, lowered: bool) -> PatternRecognizer:
+    """`value`, a whole token, wherever it stands."""
     return PatternRecognizer(
         entity=EntityType.NATIONAL_ID,
-        pattern=re.compile(rf"(?:{keywords})[^\n]{{0,24}}?(?P<v>{value})(?![\w-])"),
+        pattern=re.compile(rf"(?P<v>{value})(?![\w-])"),
         score=0.95,
         check=_checked(valid),
         needs_digit=True,
-        lowered=True,
+        lowered=lowered,
         not_after=WORD_CHAR,
     )
 
 
 def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
     return (
-        # By shape and check character: "RSSMRA85T10A562S", "1 85 05 78 006 084 36".
-        PatternRecognizer(
-            entity=EntityType.NATIONAL_ID,
-            pattern=re.compile(
-                r"(?P<v>[A-Z]{6}[0-9LMNP-V]{2}[ABCDEHLMPRST][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z])"
-                r"(?![\w-])"
-            ),
-            score=0.95,
-            check=_checked(codice_fiscale_valid),
-            needs_digit=True,
-            not_after=WORD_CHAR,
+        # By shape and check character: the codice fiscale ("RSSMRA85T10A562S"), and the NIR
+        # only as it is printed, in groups ("1 85 05 78 006 084 36").
+        _by_shape(
+            r"[A-Z]{6}[0-9LMNP-V]{2}[ABCDEHLMPRST][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z]",
+            codice_fiscale_valid,
+            lowered=False,
         ),
-        # The NIR by shape only as it is printed, in groups ("1 85 05 78 006 084 36").
-        PatternRecognizer(
-            entity=EntityType.NATIONAL_ID,
-            pattern=re.compile(rf"(?P<v>{_NIR_SPACED})(?![\w-])"),
-            score=0.95,
-            check=_checked(nir_valid),
-            needs_digit=True,
-            lowered=True,
-            not_after=WORD_CHAR,
-        ),
+        _by_shape(_NIR_SPACED, nir_valid, lowered=True),
         _keyed(
             r"sécu|sécurité\s+sociale|securite\s+sociale|nir|insee",
             rf"{_NIR_SPACED}|[1-478]\d{{4}}(?:\d{{2}}|2[ab])\d{{8}}",
@@ -164,32 +161,7 @@ _NIR_SPACED = r"[1-478] \d{2} (?:0[1-9]|1[0-2]|[2-9]\d) (?:\d{2}|2[ab]) \d{3} \d
 _SEPARATORS = re.compile(r"[\s.-]")
 _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 # Values of the odd positions (1st, 3rd, …) for 0-9 / A-Z (digits as the letters A-J).
-_CF_ODD = (
-    1,
-    0,
-    5,
-    7,
-    9,
-    13,
-    15,
-    17,
-    19,
-    21,
-    2,
-    4,
-    18,
-    20,
-    11,
-    3,
-    6,
-    8,
-    12,
-    14,
-    16,
-    10,
-    22,
-    25,
-    24,
-    23,
+_CF_ODD = tuple(
+    int(v) for v in "1 0 5 7 9 13 15 17 19 21 2 4 18 20 11 3 6 8 12 14 16 10 22 25 24 23".split()
 )
 _NINO_NOT_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from hybridroute.privacy import checksums
 from hybridroute.privacy.entities import Entity, EntityType
-from hybridroute.privacy.matching import first_match, matches
+from hybridroute.privacy.matching import WORD_CHAR, first_match, matches
 
 # A check receives the match, the text and the lower-cased text (same offsets); it returns a
 # confidence, or a confidence with a corrected (start, end) span, or None to reject the match.
@@ -151,3 +151,19 @@ def _value_span(match: re.Match[str]) -> tuple[int, int]:
 _NUMBER_RUN = re.compile(r"\d[\d .()/+:-]*")
 # The same runs, only those with more than {} further digits (a run with fewer is skipped in C).
 _RUN_OF_DIGITS = r"\d(?:[ .()/+:-]*\d){{{},}}[ .()/+:-]*"
+
+
+def keyed_recognizer(
+    entity: EntityType, keywords: str, value: str, *, score: float, check: Check | None = None
+) -> PatternRecognizer:
+    """A keyword-introduced identifier: a lower-case keyword then, on the same line and within
+    24 characters, the value (group `v`); digits are required (every value has some)."""
+    return PatternRecognizer(
+        entity=entity,
+        pattern=re.compile(rf"(?:{keywords})[^\n]{{0,24}}?(?P<v>{value})"),
+        score=score,
+        check=check,
+        needs_digit=True,
+        lowered=True,
+        not_after=WORD_CHAR,
+    )

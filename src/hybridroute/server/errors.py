@@ -93,7 +93,7 @@ def error_body(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]]
     headers: dict[str, str] = {}
     retry_after = getattr(exc, "retry_after", None)
     if isinstance(retry_after, int | float) and math.isfinite(retry_after):
-        headers["retry-after"] = str(max(1, min(round(retry_after), 86_400)))
+        headers["retry-after"] = str(max(1, round(min(retry_after, errors.MAX_RETRY_AFTER_S))))
     if status == 401:
         headers["www-authenticate"] = "Bearer"
     if isinstance(exc, HTTPException) and exc.headers:

@@ -536,7 +536,4 @@ def _retry_after(value: str | None) -> float | None:
         return None
     if seconds is None or not math.isfinite(seconds):
         return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
-
-
-MAX_RETRY_AFTER_S = 86_400.0
+    return min(max(seconds, 0.0), errors.MAX_RETRY_AFTER_S)
