@@ -1,6 +1,7 @@
 import pytest
 
 from hybridroute.privacy.calibration import has_personal_context
+from hybridroute.privacy.names import NameDetector
 
 
 @pytest.mark.parametrize(
@@ -18,7 +19,8 @@ from hybridroute.privacy.calibration import has_personal_context
         ("Hello world", False),
         # Roles only private people have, messages to or from someone, honorifics, headers.
         ("the new intern asked", True),
-        ("la paciente María acudió a consulta", True),
+        ("Say\u0131n Ayşe Kaya'ya bir mektup", True),
+        ("Beste meneer Jansen", True),
         ("a patient with a fever", False),  # a medical question, not someone's record
         ("feedback for our 1:1", True),
         ('{"assignee": "x"}', True),
@@ -29,6 +31,21 @@ from hybridroute.privacy.calibration import has_personal_context
         ("Abmahnung für Herrn Hofmann", True),
         ("Summarize:\nFrom: Hiroshi Tanaka\nSent: Monday", True),
         ("Résume ce mail :\nDe : Camille", True),
+        # A possessive, up to two listed modifiers, a role; a role alone in nine languages.
+        ("a letter for my former student", True),
+        ("a message to our delivery driver", True),
+        ("voor mijn huurder", True),
+        ("mi casera no me devuelve la fianza", True),
+        ("my code for the student records", False),
+        # Messages, replies and meetings with someone; a record's name field.
+        ("Write a recommendation for Noor", True),
+        ("Rispondi a Chiara, che chiede", True),
+        ("Quarterly review with Agnieszka", True),
+        ("questions for the exit interview", True),
+        ('contact updated: {"name": "Sophie Dubois"}', True),
+        ("<fullName>Rosalind Achterberg</fullName>", True),
+        ('failed login for user "Dmitri Volkov"', True),
+        ('{"name": "my-app", "version": "1.0.0"}', False),
         # Not: the same words in generic text.
         ("Analyze these customer reviews of Samsung phones", False),
         ("Joe offers his clients two plans", False),
@@ -40,3 +57,24 @@ from hybridroute.privacy.calibration import has_personal_context
 )
 def test_personal_cues(text: str, personal: bool) -> None:
     assert has_personal_context(text, []) is personal
+
+
+@pytest.mark.parametrize(
+    ("text", "personal"),
+    [
+        ("HR note: Employee Jonas Bergström was late 6 times", True),
+        (
+            "Hasta Kemal Y\u0131ld\u0131r\u0131m bu sabah geldi",
+            True,
+        ),  # the role opens the run
+        ("la paciente María acudió a consulta", True),
+        # A role word counts only right before a name the detectors found.
+        ("The system shall provide Customer Support.", False),
+        ("Maintain the customer Profile page", False),
+        ("a patient with a fever", False),
+        ("college student Kimo has three classes", False),  # word problems name students
+    ],
+)
+def test_role_cues_need_a_name_next(text: str, personal: bool) -> None:
+    entities = NameDetector().detect(text)
+    assert has_personal_context(text, entities) is personal

@@ -44,6 +44,8 @@ def test_shipped_list_has_names_words_and_places(names: NameList) -> None:
         ("Ask Grzegorz Brzęczyszczykiewicz", ["Grzegorz Brzęczyszczykiewicz"]),
         ("Mohammed Al-Rashid signed", ["Mohammed Al-Rashid"]),
         ("a quote by Albert Einstein", ["Albert Einstein"]),
+        # Two first names: many surnames are listed as first names only.
+        ("a note for tenant Mehmet Aksoy", ["Mehmet Aksoy"]),
         # Run together, or joined by a zero-width space that the detection view drops.
         ("Write to DerekHolt today", ["DerekHolt"]),
         ("Contact BillGates or DeanMartinSmith", ["BillGates", "DeanMartinSmith"]),

@@ -62,11 +62,18 @@ def has_personal_context(
     if windows == ():
         return False
     spaced = " " + lower_aligned(text)
+    person_starts = {e.start for e in entities if e.type == EntityType.PERSON}
     # Where the cues can be (window ends + 1: `spaced` is one character longer), else all.
     for low, high in windows if windows is not None else ((0, len(spaced)),):
         pos = low
         while (cue := search_within(_PERSONAL_CUE, spaced, pos, high + 1)) is not None:
             pos = cue.end() - 1  # its last space may open the next cue ("ask my wife")
+            if cue["role"] is not None:
+                # The name follows, or took the role word in ("Hasta Kemal Kaya": a
+                # capitalised word that is no English one opens the name's run).
+                if {cue.end() - 1, cue.start("role") - 1} & person_starts:
+                    return True
+                continue
             if cue["intro"] is None and cue["greeting"] is None:
                 return True
             # `spaced` is one character longer than `text`: its match end is the next one.
@@ -110,31 +117,51 @@ _NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['\u2019.-])*\.?")
 # character (fast: see matching.py). `intro` and `greeting` need a capital letter next in the
 # original text ("this is Anna"); a greeting must open a line ("Dear Tom").
 _PERSONAL_CUE_BODY = (
-    r"(?:(?:my|our)\s+(?:name|friend|brother|sister|mother|mom|mum|father|dad|wife|husband"
+    # "my colleague", "our new intern", "my former student": a possessive, at most two
+    # modifiers from a closed list, then a role only private individuals have to the writer.
+    r"(?:(?:my|our)\s+(?:(?:former|new|ex|old|current|previous|late|dear|best|little|elderly"
+    r"|favou?rite|delivery|night|day|warehouse|site|team|regular|direct|part-time|full-time"
+    r")\s+){0,2}(?:name|friend|brother|sister|mother|mom|mum|father|dad|wife|husband"
     r"|son|daughter|partner|colleague|co-?worker|boss|manager|client|customer|patient|employee"
     r"|neighbou?r|tenant|landlord|room-?mate|cousin|uncle|aunt|grand\w+|child|kids?"
-    r"|fianc[eé]e?|girlfriend|boyfriend|team-?mate|student|teacher|doctor|lawyer|nurse)s?\b"
-    # Roles that only private individuals have towards the writer, in six languages.
+    r"|fianc[eé]e?|girlfriend|boyfriend|team-?mate|student|teacher|doctor|lawyer|nurse"
+    r"|pupil|resident|applicant|nanny|babysitter|caregiver|carer|driver|trainee"
+    r"|apprentice|mentee|supervisor|assistant|secretary|housekeeper|therapist)s?\b"
+    # Roles that only private people have towards the writer, in nine languages.
     # ("customer", "client", "employee" also fill word problems and user stories: not alone.)
     r"|(?:intern|tenant|landlord|co-?worker|colleague|new\s+hire|kolleg(?:e|in)|collègue"
-    r"|colega|collega|inquilino|locataire|mieter(?:in)?)\b"
+    r"|colega|collega|inquilin[oa]|locataire|mieter(?:in)?|vermieter(?:in)?|huurder"
+    r"|verhuurder|hyresgäst|hyresvärd|najemc\w*|caser[oa]|leietaker)\b"
     # Work and HR events about a person.
     r"|1:1\b|one-on-one|performance\s+review|employee\s+of\s+the\s+month|joining\s+the\s+team"
-    r"|on\s+(?:sick\s+)?leave|abmahnung|disciplinary"
+    r"|on\s+(?:sick\s+)?leave|abmahnung|disciplinary|exit\s+interview"
     # Fields that hold a person's name.
     r"|(?:assignee|display_?name|full_?name|customer_?name|patient_?name|employee_?name"
     r"|requester|reporter)[\"']?[ \t]{0,3}[:=]"
-    # A capitalised name next (see below): an honorific, a message to or from someone, an
-    # e-mail header that opens a line.
-    r"|(?P<intro>i'm|i am|this is|call me|calls me|named|name is|name:"
-    # ("a patient with…" fills medical questions: only before a name.)
-    r"|patient|paciente|patiente|patientin"
-    r"|herrn?|frau|pani?|señora?|sra?\.|senhora?|signora?|sig\.(?:ra)?|mme|anh"
+    # A capitalised name next (see below): an honorific, a role, a message to or from
+    # someone, an e-mail header that opens a line, or a record's name field.
+    # A role right before a name the detectors found ("patient Kemal Kaya"); "a patient
+    # with…", "customer Support" and "customer profile" have none. (Not "student": word
+    # problems name their students.)
+    r"|(?P<role>(?:patient|paciente|patiente|patientin|paziente|patiënt|pacjent(?:ka)?"
+    r"|pasient|hasta|resident|bewohner(?:in)?|bewoner|residente|customer|client|cliente"
+    r"|kunde|kundin|klant|employee|mitarbeiter(?:in)?|emplead[oa]|dipendente|salariée?"
+    r"|medewerker|werknemer|anställd|pracownik)\s+)"
+    r"|(?P<intro>(?:i'm|i am|this is|call me|calls me|named|name is|name:"
+    r"|herrn?|frau|pani?|señora?|sra?\.|senhora?|signora?|sig\.(?:ra)?|mme|anh|chị"
+    "|say\u0131n"  # Turkish, with its dotless i
+    r"|meneer|mevrouw|dhr\.|mevr\.|fru"
     r"|(?:note|letter|message|e-?mail|reminder|card|invitation|feedback|reply|complaint"
-    r"|request|carta|correo|mensaje|mensagem|lettre|courriel|brief|lettera|messaggio"
-    r"|kaartje|podziękowanie)\s+(?:to|for|from|para|pour|für|an|à|per|voor|dla|de)"
-    r"(?:\s+(?:the|o|a|la|el|der|die))?"
+    r"|request|recommendation|reference|warning|certificate|carta|correo|mensaje|mensagem"
+    r"|lettre|courriel|brief|lettera|messaggio|kaartje|podziękowanie|certificado|certificat"
+    r"|zeugnis|arbeitszeugnis|avertissement)"
+    r"\s+(?:to|for|from|para|pour|für|an|à|per|voor|dla|de)(?:\s+(?:the|o|a|la|el|der|die))?"
+    r"|(?:reply|respond|write|answer)\s+to|rispondi\s+a|responde\s+a|réponds\s+à"
+    r"|(?:interview|meeting|review|appointment)\s+with"
     r")\s+"
+    r"|\"(?:name|full_?name|first_?name|contact|user_?name|customer|employee|patient)\""
+    r"[ \t]*:[ \t]*\"|<(?:name|full_?name|customer|employee|contact)>[ \t]*"
+    r"|user[ \t]+\")"
     r"|(?P<greeting>(?:dear|hi|hello|hey)\s+|(?:from|to|cc|von|an|de ?|à ?|para|da):\s*)"
     r"|(?:regards|sincerely|cheers|best wishes),?[ \t]*\n)"
 )

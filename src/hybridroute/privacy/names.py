@@ -87,9 +87,14 @@ class NameList:
             surname = self.is_surname(last)
         if surname and ("F" in self.flags(first) or (not known_only and self.is_unknown(first))):
             return all(_is_initial(w) or "W" not in self.flags(w) for w in middle)
-        if not known_only and len(words) == 2 and self.is_unknown(last):
+        if (
+            not known_only
+            and len(words) == 2
+            and (self.is_unknown(last) or self.is_lone_name(last))
+        ):
             # A first name that is no English word or place before an unknown word
-            # ("Grzegorz Brzęczyszczykiewicz", "Mohammed Al-Rashid").
+            # ("Grzegorz Brzęczyszczykiewicz", "Mohammed Al-Rashid") or before another such
+            # name: many surnames are listed as first names only ("Mehmet Aksoy").
             return self.is_lone_name(first) and "F" in self.flags(first)
         return (
             not known_only
