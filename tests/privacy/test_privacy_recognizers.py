@@ -219,6 +219,53 @@ def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
             "HrDept#2020",
         ),
         ('requests.get(url, auth=("bob", "S3cret99"))', "PASSWORD", "S3cret99"),
+        # More providers' documented shapes, and webhook URLs whose path is the secret.
+        (
+            "GitLab deploy token gldt-Qp7vXm2Rk9LsT4wYc8Nd for",
+            "API_KEY",
+            "gldt-Qp7vXm2Rk9LsT4wYc8Nd",
+        ),
+        (
+            "api token ATATT3xFf" + "Gk7_Lq2-Zp9" * 12 + "=XN58AH6B gives",
+            "API_KEY",
+            "ATATT3xFf" + "Gk7_Lq2-Zp9" * 12 + "=XN58AH6B",
+        ),
+        (
+            "SMTP key xsmtpsib-" + "8d1f3a9c" * 8 + "-Rk4Tq9Wm2Xz7Lp3N fails",
+            "API_KEY",
+            "xsmtpsib-" + "8d1f3a9c" * 8 + "-Rk4Tq9Wm2Xz7Lp3N",
+        ),
+        (
+            "webhook https://discord.com/api/webhooks/246908116949365648/"
+            + "lRMQ_7G2-" * 7
+            + "xyz ok",
+            "API_KEY",
+            "discord.com/api/webhooks/246908116949365648/" + "lRMQ_7G2-" * 7 + "xyz",
+        ),
+        (
+            "url https://fabrikam.webhook.office.com/webhookb2/b421bc50-e050-43a9-a909-b2110542f356"
+            "@380826de-b8f1-4309-abf1-40a401c49575/IncomingWebhook/d29730c08d5d322bf52801df74d7ecda"
+            "/8430bff6-de36-4b1a-a0c0-3616637ffdb6 now",
+            "API_KEY",
+            "webhook.office.com/webhookb2/b421bc50-e050-43a9-a909-b2110542f356"
+            "@380826de-b8f1-4309-abf1-40a401c49575/IncomingWebhook/d29730c08d5d322bf52801df74d7ecda"
+            "/8430bff6-de36-4b1a-a0c0-3616637ffdb6",
+        ),
+        (
+            "hook https://hooks.zapier.com/hooks/catch/5480666/00tkcy9/ now",
+            "API_KEY",
+            "hooks.zapier.com/hooks/catch/5480666/00tkcy9",
+        ),
+        (
+            "Authorization: Basic c3ZjLWRlcGxveTpVcTghck4yd1hj",
+            "PASSWORD",
+            "c3ZjLWRlcGxveTpVcTghck4yd1hj",
+        ),
+        # A few words between the keyword and its "is", in its language.
+        ("the password I'm typing is Kitesurf#Maui22 and", "PASSWORD", "Kitesurf#Maui22"),
+        ("het wachtwoord van de NAS is Stroopwafel#77, hoe", "PASSWORD", "Stroopwafel#77"),
+        ("lösenordet till kontot är Kanelbulle#19 men", "PASSWORD", "Kanelbulle#19"),
+        ("hasło do routera to Pierogi_2024! i nie", "PASSWORD", "Pierogi_2024!"),
         # Birth dates after keywords in other languages.
         ("Geburtsdatum: 02.07.1991", "DATE_OF_BIRTH", "02.07.1991"),
         ("fecha de nacimiento 23/05/1984", "DATE_OF_BIRTH", "23/05/1984"),
@@ -386,6 +433,16 @@ def test_private_key_block(detector: StructuredDetector) -> None:
         "Part number 123-45-678 is discontinued",
         "see section 4.2.1.3 of the spec",
         "          - name: DB_PASSWORD\n            valueFrom:",
+        # Basic credentials that are no "user:password", or the RFC's and docs' examples.
+        "Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+        "Authorization: Basic dXNlcjpwYXNzd29yZA==",
+        "Authorization: Basic dXNlcm5hbWU=",
+        "Authorization: Basic <credentials>",
+        # Near the words-then-"is" shape.
+        "the password reset link is valid for 24h",
+        "Password hashing in Django is PBKDF2",
+        "the password of the test user in the fixture is Passw0rd",
+        "the password you supplied is not correct",
     ],
 )
 def test_rejects_look_alikes(detector: StructuredDetector, text: str) -> None:

@@ -7,6 +7,7 @@ confidence, or a confidence with a corrected (start, end) span, or None to rejec
 
 from __future__ import annotations
 
+import base64
 import re
 
 from hybridroute.privacy import checksums
@@ -324,6 +325,24 @@ def secret_value(match: re.Match[str], text: str, lowered: str) -> float | None:
     return 0.9
 
 
+def basic_credentials(match: re.Match[str], text: str, lowered: str) -> float | None:
+    """An HTTP basic credential: the value as written decodes to printable "user:password"
+    (not a placeholder such as `<base64>`, or `$TOKEN`, which the pattern leaves out)."""
+    raw = text[match.start("v") : match.end("v")]
+    try:
+        decoded = base64.b64decode(raw + "=" * (-len(raw) % 4), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    user, colon, password = decoded.partition(":")
+    if not (colon and user and password and decoded.isprintable()):
+        return None
+    # The RFC's "Aladdin:open sesame" and docs' "user:password" are examples.
+    lowered_password = password.lower()
+    if lowered_password in _COMMAND_PLACEHOLDERS or lowered_password in _BASIC_EXAMPLES:
+        return None
+    return 0.95
+
+
 def name(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
     # Keep the leading capitalised words: "Dear John Smith, thanks" -> "John Smith".
     start = match.start("v")
@@ -389,6 +408,7 @@ _COMMAND_PLACEHOLDERS = frozenset(
     "password passwd pwd secret token key apikey api_key pw pass mypassword yourpassword "
     "p@ssw0rd? x xx xxx".split()
 )
+_BASIC_EXAMPLES = frozenset({"open sesame", "changeme", "secret123", "password123"})
 _SIZE_OR_DURATION = re.compile(r"\d+(?:\.\d+)?[a-zA-Z]{1,3}")
 _TECH_JOINERS = re.compile(r"[-_./:=\\]")
 _TECH_PUNCTUATION = re.compile(r"[/:=\\]|\.\w")

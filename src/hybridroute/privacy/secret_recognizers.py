@@ -33,7 +33,7 @@ def secret_recognizers() -> tuple[PatternRecognizer, ...]:
                 r"(?:sk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}"
                 r"|(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{22,}"
                 r"|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|glpat-[\w-]{20,}"
-                r"|hf_[A-Za-z0-9]{30,}|(?:sk|rk)_(?:live|test)_[0-9a-zA-Z]{16,}|npm_[A-Za-z0-9]{36}"
+                r"|gl(?:dt|rt|oas|ptt|ft|imt|soat|cbt)-[\w-]{20,}|hf_[A-Za-z0-9]{30,}|(?:sk|rk)_(?:live|test)_[0-9a-zA-Z]{16,}|npm_[A-Za-z0-9]{36}"
                 r"|SG\.[\w-]{16,}\.[\w-]{16,})"
             ),
             score=1.0,
@@ -52,6 +52,29 @@ def secret_recognizers() -> tuple[PatternRecognizer, ...]:
             score=1.0,
             triggers=("hooks.slack.com", "pypi-age", "_v1_", "key-", "secret_", "ntn_", ":apa91b"),
             not_after=re.compile(r"[\w-]"),
+        ),
+        PatternRecognizer(
+            entity=EntityType.API_KEY,
+            # Atlassian API tokens, Brevo (Sendinblue) API and SMTP keys; webhook URLs whose
+            # path is the secret: Discord, Microsoft Teams (Office 365 connectors), Zapier.
+            pattern=re.compile(
+                r"(?:AT[AC]TT3[\w=-]{100,}|x(?:key|smtp)sib-[0-9a-f]{64}-[A-Za-z0-9]{16}"
+                r"|discord(?:app)?\.com/api/webhooks/\d{17,20}/[\w-]{60,68}"
+                r"|webhook\.office\.com/webhookb2/[\w@-]{36,}/IncomingWebhook/[0-9a-f]{32}/[\w/-]+"
+                r"|hooks\.zapier\.com/hooks/catch/\d+/\w+)"
+            ),
+            score=1.0,
+            triggers=("atatt3", "atctt3", "sib-", "/api/webhooks/", "webhookb2", "hooks.zapier"),
+            not_after=re.compile(r"[\w-]"),
+        ),
+        PatternRecognizer(
+            entity=EntityType.PASSWORD,
+            # HTTP basic authentication: base64 of "user:password".
+            pattern=re.compile(r"authorization:?[ \t]*basic[ \t]+(?P<v>[a-z0-9+/]{8,}={0,2})"),
+            score=0.95,
+            check=checks.basic_credentials,
+            lowered=True,
+            not_after=WORD_CHAR,
         ),
         PatternRecognizer(
             entity=EntityType.API_KEY,
@@ -151,6 +174,14 @@ def secret_recognizers() -> tuple[PatternRecognizer, ...]:
             r"(?:(?:\s+(?:was|is|has\s+been))?\s+(?:changed|set|reset|updated)\s+to"
             r"|\s+to|\s+is\s+now|[ \t]*(?:->|=>|→)|'s|(?=[ \t]))"
             rf"[ \t]+{_OPEN_QUOTE}?(?P<v>{_LOOSE_VALUE})"
+        ),
+        # A few words about which password, then "is" in the keyword's language: "the
+        # password I'm typing is Kitesurf#Maui22", "het wachtwoord van de NAS is …",
+        # "lösenordet till kontot är …", "hasło do routera to …" (Polish "to" is "is").
+        _strong_password(
+            rf"(?:{_LOOSE_PASSWORD_WORDS}|lösenordet|passordet|adgangskoden)"
+            r"(?:[ \t]+[^\s:=\"`]{1,24}){1,5}?"
+            rf"[ \t]+(?:{_IS}|to)[ \t]+{_OPEN_QUOTE}?(?P<v>{_LOOSE_VALUE})"
         ),
         # "router admin pw to 8v#Tq!2zLr", "pwd changed to …".
         _strong_password(
@@ -308,6 +339,14 @@ API_KEY_PREFIXES = (
     "xox",
     "aiza",
     "glpat-",
+    "gldt-",
+    "glrt-",
+    "gloas-",
+    "glptt-",
+    "glft-",
+    "glimt-",
+    "glsoat-",
+    "glcbt-",
     "hf_",
     "sk_live_",
     "sk_test_",
