@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -273,3 +276,26 @@ async def test_closing_waits_for_the_generation_without_blocking_the_loop(
     await asyncio.wait({running})
     assert elapsed > 0.05  # it did wait for the generation...
     assert ticks >= elapsed / 0.01 * 0.3  # ...while the loop kept running
+
+
+def test_a_process_that_loaded_the_model_exits_without_resource_warnings(gguf_path: Path) -> None:
+    # llama-cpp-python leaves two /dev/null files open; the tier closes them at exit.
+    script = (
+        "import asyncio, pathlib, sys\n"
+        "from hybridroute.tiers.llamacpp import LlamaCppTier, ModelSpec\n"
+        "from tests.conftest import device_info\n"
+        "spec = ModelSpec(path=pathlib.Path(sys.argv[1]), n_ctx=256, calibrate=False)\n"
+        "tier = LlamaCppTier(info=device_info(), model=spec)\n"
+        "asyncio.run(tier.load())\n"
+        "asyncio.run(tier.aclose())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "default", "-c", script, str(gguf_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ResourceWarning" not in done.stderr, done.stderr[-2000:]

@@ -8,7 +8,9 @@ asked, measures this machine's prefill and decode speed right after loading.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
+import functools
 import importlib.util
 import threading
 import time
@@ -172,6 +174,7 @@ class LlamaCppTier(Tier):
             raise errors.ConfigError(
                 "llama-cpp-python is not installed: `pip install llama-cpp-python`"
             ) from exc
+        _close_devnull_at_exit()
         started = time.perf_counter()
         try:
             self._llm = Llama(
@@ -300,6 +303,23 @@ class LlamaCppTier(Tier):
                 self.name, f"prompt is {prompt} tokens, the context window is {n_ctx}"
             )
         return min(max_tokens, n_ctx - prompt)
+
+
+@functools.cache
+def _close_devnull_at_exit() -> None:
+    """llama-cpp-python opens two /dev/null files when imported (to silence llama.cpp while a
+    model loads) and never closes them, so a process that loaded a model ended with two
+    "unclosed file" ResourceWarnings (shown under pytest and `-W default`). Only model loading
+    writes to them, so closing them at exit is safe."""
+    from llama_cpp import _utils
+
+    def close() -> None:
+        for name in ("outnull_file", "errnull_file"):
+            file = getattr(_utils, name, None)
+            if file is not None:
+                file.close()
+
+    atexit.register(close)
 
 
 def _prompt_tokens(
