@@ -41,6 +41,24 @@ def test_sync_completion_reports_the_serving_tier(gateway: str, tier: str) -> No
     assert completion.id == f"chatcmpl-{info['request_id']}"
 
 
+@pytest.mark.parametrize("tier", ["device", "private"])
+def test_a_replayed_refusal_in_the_history_is_accepted(gateway: str, tier: str) -> None:
+    # The SDK's own types for a conversation whose assistant turn was a refusal.
+    history = [
+        {"role": "user", "content": "Tell me a secret."},
+        {"role": "assistant", "content": [{"type": "refusal", "refusal": "I can't."}]},
+        {"role": "user", "content": "Name one colour."},
+    ]
+    with client(gateway) as sdk:
+        completion = sdk.chat.completions.create(
+            model=tier,
+            messages=history,
+            max_tokens=6,
+            temperature=0,  # type: ignore[arg-type]
+        )
+    assert completion.choices[0].message.content
+
+
 async def test_async_completion_with_routing_options(gateway: str) -> None:
     async with aclient(gateway) as sdk:
         raw = await sdk.chat.completions.with_raw_response.create(

@@ -260,6 +260,29 @@ def test_wire_request_keeps_tools_and_text_parts() -> None:
     assert request.response_format == {"type": "json_object"}
 
 
+def test_wire_request_takes_replayed_refusals() -> None:
+    refused = "I can't help with that."
+    request = to_request(
+        body(
+            messages=[
+                {"role": "user", "content": "q1"},
+                {"role": "assistant", "content": [{"type": "refusal", "refusal": refused}]},
+                {"role": "user", "content": "q2"},
+                {"role": "assistant", "content": None, "refusal": refused},
+                {"role": "user", "content": "q3"},
+            ]
+        )
+    )
+    assert [m.content for m in request.messages] == ["q1", refused, "q2", refused, "q3"]
+    # Only an assistant turn can hold one, and it must carry its text.
+    for message in (
+        {"role": "user", "content": [{"type": "refusal", "refusal": refused}]},
+        {"role": "assistant", "content": [{"type": "refusal"}]},
+    ):
+        with pytest.raises(InvalidRequest, match="only text parts"):
+            to_request(body(messages=[message]))
+
+
 def events(raw: bytes) -> list[dict[str, object]]:
     return [
         json.loads(line[6:]) for line in raw.decode().split("\n\n") if line.startswith("data: {")

@@ -152,20 +152,28 @@ def _message(index: int, message: ChatMessage) -> Message:
         extra["tool_calls"] = [c.model_dump() for c in message.tool_calls]
     if message.tool_call_id is not None:
         extra["tool_call_id"] = message.tool_call_id
-    return Message(role=message.role, content=_text(index, message.content), extra=extra)
+    content = _text(index, message.content, assistant=message.role == "assistant")
+    if content is None and message.role == "assistant":
+        # A replayed refusal (OpenAI's `refusal` field) is the turn's text for any tier.
+        content = message.refusal
+    return Message(role=message.role, content=content, extra=extra)
 
 
-def _text(index: int, content: str | list[Any] | None) -> str | None:
+def _text(index: int, content: str | list[Any] | None, *, assistant: bool) -> str | None:
     if content is None or isinstance(content, str):
         return content
     texts = []
     for part in content:
-        if part.type != "text" or part.text is None:
+        text = part.text if part.type == "text" else None
+        if assistant and part.type == "refusal":  # a replayed refusal, as OpenAI takes it
+            text = (part.model_extra or {}).get("refusal")
+        if not isinstance(text, str):
             raise InvalidRequest(
-                f"messages.{index}.content: only text parts are supported",
+                f"messages.{index}.content: only text parts are supported"
+                + (" (and refusal parts in assistant messages)" if assistant else ""),
                 param=f"messages.{index}.content",
             )
-        texts.append(part.text)
+        texts.append(text)
     return "".join(texts)
 
 
