@@ -104,7 +104,9 @@ def create_app(
     app.state.ready = False
     errors.install(app)
     # Added last runs first: authentication (headers only) before any body is read.
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s
+    )
     app.add_middleware(RequireKey, keys=keys)
     app.add_middleware(ShutdownReply)
     if keys.open:

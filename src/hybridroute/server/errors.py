@@ -64,6 +64,10 @@ class BodyTooLarge(GatewayError):
     """The request body exceeds `server.max_body_bytes`."""
 
 
+class BodyTimeout(GatewayError):
+    """The request body did not arrive within `server.body_timeout_s`."""
+
+
 class ShuttingDown(GatewayError):
     """The request was still running when the graceful-shutdown timeout ran out."""
 
@@ -271,6 +275,7 @@ ERROR_TABLE: Mapping[type[Exception], ErrorSpec] = MappingProxyType(
         ),
         PermissionDenied: ErrorSpec(status=403, type="permission_error", code="permission_denied"),
         ModelNotFound: ErrorSpec(status=404, type="invalid_request_error", code="model_not_found"),
+        BodyTimeout: ErrorSpec(status=408, type="invalid_request_error", code="request_timeout"),
         BodyTooLarge: ErrorSpec(status=413, type="invalid_request_error", code="request_too_large"),
         BudgetExceeded: ErrorSpec(status=429, type="insufficient_quota", code="budget_exceeded"),
         HTTPException: ErrorSpec(status=None, type="invalid_request_error"),

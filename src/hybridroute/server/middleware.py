@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: API-key authentication, body size limit, replies at shutdown.
+"""Pure ASGI middleware: API-key authentication, body size and time limits, replies at shutdown.
 
 Outermost first (`app.py`): `ShutdownReply`, `RequireKey`, `BodyLimit`. Each answers with the
 error table's OpenAI-format JSON. Authentication reads only headers, so a request without a
@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hybridroute.server.auth import KeyTable
 from hybridroute.server.errors import (
+    BodyTimeout,
     BodyTooLarge,
     GatewayError,
     ShuttingDown,
@@ -40,18 +41,35 @@ class _TooLarge(BodyTooLarge, HTTPException):
         HTTPException.__init__(self, status_code=413, detail=message)
 
 
+class _TimedOut(BodyTimeout, HTTPException):
+    """Raised from `receive` when the body is not in by its deadline; a 408 that closes the
+    connection (the rest of a slow body is not worth reading)."""
+
+    def __init__(self, message: str) -> None:
+        BodyTimeout.__init__(self, message)
+        HTTPException.__init__(self, status_code=408, detail=message, headers=_CLOSE)
+
+
+_CLOSE = {"connection": "close"}
+
+
 class BodyLimit:
-    """Refuse request bodies larger than `max_bytes` with 413, without buffering them.
+    """Refuse request bodies larger than `max_bytes` with 413, without buffering them, and
+    bodies still arriving `timeout_s` after the app began to read them with 408.
 
     A declared Content-Length over the limit is refused before the app runs (the server holds
     the body to its Content-Length). Otherwise (chunked) `receive` is wrapped: the bytes are
     counted as the app reads them, and the read that passes the limit raises, so a request
     holds at most `max_bytes` plus one read (uvicorn stops reading 64 KiB ahead of the app).
+    uvicorn has no body read timeout, so a client that drips its body would hold the request
+    open for as long as it likes; the deadline covers the whole body, not each read. Once the
+    body is in, `receive` waits for the client to leave, untimed.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout_s: float | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,14 +82,29 @@ class BodyLimit:
             return
         size = 0
         started = False
+        body_done = False
+        deadline: float | None = None
 
         async def counted() -> Message:
-            nonlocal size
-            received = await receive()
+            nonlocal size, body_done, deadline
+            if body_done or self.timeout_s is None:
+                received = await receive()
+            else:
+                loop = asyncio.get_running_loop()
+                deadline = deadline or loop.time() + self.timeout_s
+                try:
+                    received = await asyncio.wait_for(receive(), deadline - loop.time())
+                except TimeoutError:
+                    raise _TimedOut(
+                        f"request body not received within {self.timeout_s:g} s"
+                    ) from None
             if received["type"] == "http.request":
                 size += len(received.get("body", b""))
                 if size > self.max_bytes:
                     raise _TooLarge(message)
+                body_done = not received.get("more_body", False)
+            else:
+                body_done = True
             return received
 
         async def watched(sent: Message) -> None:
@@ -81,7 +114,7 @@ class BodyLimit:
 
         try:
             await self.app(scope, counted, watched)
-        except _TooLarge as exc:
+        except (_TooLarge, _TimedOut) as exc:
             # Normally the app's error handler has answered already; this covers a read made
             # outside it.
             if started:

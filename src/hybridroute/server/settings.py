@@ -51,6 +51,9 @@ class ServerSettings(_Strict):
     api_keys: tuple[ApiKeySettings, ...] = ()
     # Largest request body accepted, in bytes; larger bodies get 413 before any parsing.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Seconds a request body may take to arrive once the gateway starts reading it (after the
+    # key is checked); a slower one gets 408 and its connection is closed.
+    body_timeout_s: float = Field(default=30.0, gt=0, le=3600)
     # `model` names accepted as aliases of "auto" or of a tier (e.g. {"gpt-4o-mini": "auto"}).
     model_aliases: dict[str, str] = Field(default_factory=dict)
     # `hybridroute serve` only: at most this many open connections (idle ones included) and
