@@ -18,6 +18,22 @@ LONG = {
     "temperature": 0,
 }
 
+# ~950 prompt tokens of the gateway's 1,024-token window: ~2.5 s of prefill here.
+LONG_PROMPT = {
+    "model": "device",
+    "messages": [
+        {
+            "role": "user",
+            "content": "\n".join(
+                f"Note {i}: the gateway read request {i} and sent it to tier {i % 7}."
+                for i in range(43)
+            ),
+        }
+    ],
+    "max_tokens": 16,
+    "temperature": 0,
+}
+
 
 def leave_after(url: str, body: dict[str, object], seconds: float) -> None:
     """POST `body` and hang up after `seconds`, before the answer."""
@@ -57,3 +73,11 @@ def test_abandoned_requests_waiting_in_the_queue_never_run(gateway: str) -> None
     for _ in range(3):
         leave_after(gateway, LONG, 0.2)
     assert device_queue_empties_within(gateway, 3.0)
+
+
+def test_an_abandoned_prompt_is_not_read_to_the_end(gateway: str) -> None:
+    assert device_queue_empties_within(gateway, 30)
+    leave_after(gateway, LONG_PROMPT, 0.3)
+    # Left while the device reads the prompt: it stops within a chunk of it (~0.3 s here),
+    # where it used to read the rest first (~2 s).
+    assert device_queue_empties_within(gateway, 1.2)

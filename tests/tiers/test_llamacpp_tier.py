@@ -20,7 +20,7 @@ from hybridroute.executor.run import Executor
 from hybridroute.plans import Decision, Direct
 from hybridroute.tiers.base import HealthStatus, LatencyProfile, TierInfo
 from hybridroute.tiers.llamacpp import RELOAD_AFTER_S, LlamaCppTier, ModelSpec
-from hybridroute.types import Location, Request
+from hybridroute.types import Completion, Location, Request
 from tests.conftest import device_info as device_tier_info
 
 QUESTION = "What is the capital of France?"
@@ -299,3 +299,59 @@ def test_a_process_that_loaded_the_model_exits_without_resource_warnings(gguf_pa
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ResourceWarning" not in done.stderr, done.stderr[-2000:]
+
+
+def notes(count: int, topic: str) -> str:
+    """A long prompt of distinct lines: about 22 SmolLM2 tokens a line."""
+    return "\n".join(
+        f"Note {i}: the {topic} router read request {i} and sent it to tier {i % 7}."
+        for i in range(count)
+    )
+
+
+async def cancel_after(tier: LlamaCppTier, request: Request, seconds: float) -> float:
+    """Start `request`, cancel it after `seconds`; how long the worker then stays busy."""
+    task = asyncio.ensure_future(tier.complete(request))
+    await asyncio.sleep(seconds)
+    assert tier.queue_depth == 1 and not task.done()
+    task.cancel()
+    cancelled_at = time.perf_counter()
+    while tier.queue_depth:
+        await asyncio.sleep(0.005)
+    busy = time.perf_counter() - cancelled_at
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    return busy
+
+
+async def test_a_cancelled_prefill_frees_the_worker_within_a_chunk(
+    device_tier: LlamaCppTier,
+) -> None:
+    # ~1,800 tokens: reading them takes ~6 s here, and llama.cpp cannot stop inside a read.
+    request = greedy(notes(82, "cancelled"))
+    busy = await cancel_after(device_tier, request, 0.5)
+    # The prompt is read a chunk at a time (PREFILL_CHUNK tokens, ~0.3 s here),
+    # checking for a cancel in between; the rest of it is never read.
+    assert busy < 1.5
+
+
+async def test_answers_after_a_cancelled_prefill_are_the_fresh_models(
+    device_tier: LlamaCppTier, gguf_path: Path
+) -> None:
+    long = greedy(notes(22, "resumed"), want_token_stats=True)  # ~500 tokens, ~1.7 s
+    short = greedy(want_token_stats=True)
+    async with small_tier(gguf_path, n_ctx=2048) as fresh:
+        expected = [answer(await fresh.complete(long)), answer(await fresh.complete(short))]
+    # A cancel leaves part of the prompt in the cache: the same prompt goes on from it...
+    await cancel_after(device_tier, long, 0.4)
+    assert answer(await device_tier.complete(long)) == expected[0]
+    # ...and another one drops what it does not share.
+    await cancel_after(device_tier, greedy(notes(22, "dropped")), 0.4)
+    assert answer(await device_tier.complete(short)) == expected[1]
+    assert expected[0][2].prompt_tokens > 400  # the whole prompt, the cached part included
+
+
+def answer(completion: Completion) -> tuple[object, ...]:
+    """What greedy decoding must reproduce exactly: everything but the timings."""
+    c = completion
+    return (c.text, c.finish_reason, c.usage, c.token_stats)

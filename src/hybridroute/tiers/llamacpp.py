@@ -232,13 +232,17 @@ class LlamaCppTier(Tier):
         first_at: float | None = None
         finish = "stop"
         messages = [{"role": m.role, "content": m.content or ""} for m in request.messages]
-        max_tokens = self._fit(llm, messages, request.max_tokens or DEFAULT_MAX_TOKENS)
+        prompt = _prompt_ids(llm, self._template, messages)
+        max_tokens = self._fit(llm, len(prompt), request.max_tokens or DEFAULT_MAX_TOKENS)
         try:
             grammar = _grammar(request.response_format)
         except ValueError as exc:  # the grammar llama.cpp would refuse (and crash on)
             raise errors.BadRequest(
                 self.name, f"response_format: the schema's grammar has {exc}"
             ) from None
+        # Only the GGUF's own template gives the exact prompt llama.cpp will read.
+        if self._template is not None and not _prefill(llm, prompt, cancelled, PREFILL_CHUNK):
+            return
         # llama-cpp-python's TypedDict unions don't narrow; the stream is plain dicts.
         chunks: Any = llm.create_chat_completion(
             messages=messages,  # type: ignore[arg-type]
@@ -287,7 +291,7 @@ class LlamaCppTier(Tier):
             )
         )
 
-    def _fit(self, llm: Llama, messages: list[dict[str, str]], max_tokens: int) -> int:
+    def _fit(self, llm: Llama, prompt_tokens: int, max_tokens: int) -> int:
         """Refuse a prompt that leaves no room in the context window; clip `max_tokens`.
 
         The router only estimates tokens (4 chars each); some text is several tokens per
@@ -297,12 +301,11 @@ class LlamaCppTier(Tier):
         `max_tokens`, and the answer then ends with finish_reason "length".
         """
         n_ctx = llm.n_ctx()
-        prompt = _prompt_tokens(llm, self._template, messages)
-        if prompt >= n_ctx:
+        if prompt_tokens >= n_ctx:
             raise errors.BadRequest(
-                self.name, f"prompt is {prompt} tokens, the context window is {n_ctx}"
+                self.name, f"prompt is {prompt_tokens} tokens, the context window is {n_ctx}"
             )
-        return min(max_tokens, n_ctx - prompt)
+        return min(max_tokens, n_ctx - prompt_tokens)
 
 
 @functools.cache
@@ -322,10 +325,10 @@ def _close_devnull_at_exit() -> None:
     atexit.register(close)
 
 
-def _prompt_tokens(
+def _prompt_ids(
     llm: Llama, template: ChatFormatter | None, messages: list[dict[str, str]]
-) -> int:
-    """Tokens in the prompt llama.cpp will build from `messages`.
+) -> list[int]:
+    """The prompt llama.cpp will build from `messages`, as token ids.
 
     Exact with the GGUF's own template (the default), formatted and tokenized as
     llama-cpp-python does; with another chat format, the messages' text alone, a lower bound
@@ -336,7 +339,48 @@ def _prompt_tokens(
         text, bos = result.prompt, not result.added_special
     else:
         text, bos = "\n".join(f"{m['role']}\n{m['content']}" for m in messages), True
-    return len(llm.tokenize(text.encode("utf-8"), add_bos=bos, special=True))
+    return llm.tokenize(text.encode("utf-8"), add_bos=bos, special=True)
+
+
+def _prefill(llm: Llama, prompt: list[int], cancelled: threading.Event, chunk: int) -> bool:
+    """Read the prompt into the KV cache `chunk` tokens at a time until at most `chunk` are
+    left; False if `cancelled` was set in between (the cache then holds a prefix of it).
+
+    llama.cpp cannot stop inside one decode, and `create_chat_completion` reads the whole
+    prompt in one go. Done here, a cancelled request frees the worker within a chunk, and
+    `Llama.generate` then finds the prompt's head cached (it reuses the longest common
+    prefix of the cache and the prompt) and reads only the rest, as one more chunk. A prompt
+    with no more than `chunk` tokens left to read is left to it alone, as before. The cache
+    bookkeeping (`_input_ids`, `_ctx`, `_requires_eval`) is kept as `generate` keeps it in
+    the pinned llama-cpp-python 0.3.36.
+    """
+    start = _common_prefix(llm._input_ids.tolist(), prompt)
+    if len(prompt) - start <= chunk:
+        return True
+    if start < llm.n_tokens:
+        # Drop the rest of the cache as `generate` does, logits marked stale in case no
+        # chunk follows; a model that cannot drop part of it (recurrent) starts over.
+        if start > 0 and llm._ctx.kv_cache_seq_rm(-1, start, -1):
+            llm.n_tokens = start
+            llm._requires_eval = True
+        else:
+            llm.reset()
+            start = 0
+    while len(prompt) - start > chunk:
+        if cancelled.is_set():
+            return False
+        llm.eval(prompt[start : start + chunk])
+        start += chunk
+    return not cancelled.is_set()
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _own_template(llm: Llama) -> ChatFormatter | None:
@@ -439,6 +483,7 @@ def _calibrate(llm: Llama) -> LatencyProfile:
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MAX_TOKENS = 512
+PREFILL_CHUNK = 128  # prompt tokens read between two looks at `cancelled` (see `_prefill`)
 RELOAD_AFTER_S = 30.0  # a failed model load is retried by health checks this long after
 CALIBRATION_PREFILL = 128
 CALIBRATION_DECODE = 16
