@@ -17,6 +17,7 @@ from hybridroute.privacy.recognizers import StructuredDetector
         (ids.bsn_valid, "111222333", "111222334"),
         (ids.pesel_valid, "44051401359", "44051401358"),
         (ids.nino_valid, "AB123456C", "QQ123456C"),  # HMRC's own examples use invalid QQ
+        (ids.kvnr_valid, "A123456780", "A123456781"),
     ],
 )
 def test_check_digits(valid, good: str, bad: str) -> None:  # type: ignore[no-untyped-def]
@@ -68,3 +69,26 @@ def test_ssn_after_its_keyword_is_not_the_tail_of_a_longer_number(
 ) -> None:
     text = "N° sécurité sociale : 185057800608491"
     assert [str(e.type) for e in detector.detect(text)] == ["NATIONAL_ID"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Meine Krankenversichertennummer ist A123456780.", "A123456780"),
+        ("Versichertennummer A123456780", "A123456780"),
+        ("KVNR: a123456780", "a123456780"),
+    ],
+)
+def test_detects_german_health_insurance_numbers(
+    detector: StructuredDetector, text: str, value: str
+) -> None:
+    found = {(str(e.type), text[e.start : e.end]) for e in detector.detect(text)}
+    assert ("INSURANCE_ID", value) in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Versichertennummer A123456781", "Rechnungsnummer A123456780", "KVNR: A12345678"],
+)
+def test_rejects_other_health_insurance_numbers(detector: StructuredDetector, text: str) -> None:
+    assert [e for e in detector.detect(text) if str(e.type) == "INSURANCE_ID"] == []

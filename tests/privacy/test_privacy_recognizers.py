@@ -266,6 +266,12 @@ def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
         ("het wachtwoord van de NAS is Stroopwafel#77, hoe", "PASSWORD", "Stroopwafel#77"),
         ("lösenordet till kontot är Kanelbulle#19 men", "PASSWORD", "Kanelbulle#19"),
         ("hasło do routera to Pierogi_2024! i nie", "PASSWORD", "Pierogi_2024!"),
+        # A Polish street after its abbreviated type.
+        (
+            "Adres: ul. Marszałkowska 84/92 m. 17, 00-514 Warszawa",
+            "STREET_ADDRESS",
+            "ul. Marszałkowska 84",
+        ),
         # Birth dates after keywords in other languages.
         ("Geburtsdatum: 02.07.1991", "DATE_OF_BIRTH", "02.07.1991"),
         ("fecha de nacimiento 23/05/1984", "DATE_OF_BIRTH", "23/05/1984"),

@@ -1,5 +1,5 @@
-"""European national identity numbers: each country's format and check digit, from its public
-specification.
+"""European national identity numbers, and the German health insurance number: each format and
+check digit from its public specification.
 
 A check digit alone is weak evidence for a short number (1 in 11 for a Dutch BSN, 1 in 23 for
 a Spanish DNI), so those count only after their keyword; the long, lettered formats (Italian
@@ -89,6 +89,18 @@ def nino_valid(value: str) -> bool:
     return value[2:8].isdigit() and value[8:] in ("A", "B", "C", "D")
 
 
+def kvnr_valid(value: str) -> bool:
+    """German health insurance number (Krankenversichertennummer): a letter, eight digits and a
+    check digit; the letter as two digits (A = 01), then weights 1-2 over the ten digits, the
+    digit sum of each product, modulo 10."""
+    value = value.upper()
+    if len(value) != 10 or not ("A" <= value[0] <= "Z" and value[1:].isdigit()):
+        return False
+    digits = f"{ord(value[0]) - 64:02d}{value[1:9]}"
+    total = sum(sum(divmod(int(d) * (1 + i % 2), 10)) for i, d in enumerate(digits))
+    return total % 10 == int(value[9])
+
+
 def _checked(valid: Callable[[str], bool]) -> Check:
     """A check passing the value (group `v`, separators removed) to `valid`."""
 
@@ -98,10 +110,15 @@ def _checked(valid: Callable[[str], bool]) -> Check:
     return check
 
 
-def _keyed(keywords: str, value: str, valid: Callable[[str], bool]) -> PatternRecognizer:
+def _keyed(
+    keywords: str,
+    value: str,
+    valid: Callable[[str], bool],
+    entity: EntityType = EntityType.NATIONAL_ID,
+) -> PatternRecognizer:
     """`value`, a whole token, within 24 characters after one of `keywords` on its line."""
     return keyed_recognizer(
-        EntityType.NATIONAL_ID,
+        entity,
         keywords,
         rf"(?:{value})(?![\w-])",
         score=0.95,
@@ -149,6 +166,12 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
         ),
         _keyed(r"bsn|burgerservicenummer|sofinummer", r"\d{4}\.?\d{2}\.?\d{3}|\d{9}", bsn_valid),
         _keyed(r"pesel", r"\d{11}", pesel_valid),
+        _keyed(
+            r"(?:kranken)?versichertennummer|(?:kranken)?versicherten-?nr\.?|kvnr",
+            r"[a-z]\d{9}",
+            kvnr_valid,
+            EntityType.INSURANCE_ID,
+        ),
         _keyed(
             r"national\s+insurance|nino|ni\s+(?:number|no\.?|#)",
             r"[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d]",

@@ -371,7 +371,7 @@ _HOUSE_NUMBER = r"\d{1,5}[a-zA-Z]?(?!\w)"
 _STREET_TYPES_BEFORE_NAME = (
     "Via|Viale|Vicolo|Piazza|Piazzale|Corso|Largo|Strada|Contrada|Borgo|Calle|Camino|Carretera"
     "|Avenida|Paseo|Plaza|Ronda|Rambla|Pasaje|Travesía|Glorieta|Alameda|Carrer|Rua|Travessa"
-    "|Ulica|Chemin|Allée|Impasse|Quai|Rue|Avenue|Boulevard"
+    "|Ulica|ul\\.|Chemin|Allée|Impasse|Quai|Rue|Avenue|Boulevard"
 )
 _STREET_TYPES_AFTER_NUMBER = "rue|avenue|boulevard|chemin|allée|impasse|quai|place|route"
 # Street words written as a separate word after the name ("Rákóczi út 66").
