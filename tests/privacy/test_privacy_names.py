@@ -73,6 +73,14 @@ def test_common_words_and_places_are_not_names(detector: NameDetector, text: str
     assert people(detector, text) == []
 
 
+@pytest.mark.parametrize(
+    "text", ["a trip to Santa Monica and San Diego", "the road to St. Albans", "São Paulo"]
+)
+def test_a_saints_name_opens_a_place_not_a_full_name(detector: NameDetector, text: str) -> None:
+    # Single listed names may still be found alone ("Monica"), with the lone name's score.
+    assert [p for p in people(detector, text) if " " in p] == []
+
+
 def test_lower_case_names_only_when_enabled(names: NameList) -> None:
     text = "please ask nina and patricia desrosiers, then reply"
     assert people(NameDetector(names), text) == []

@@ -444,7 +444,11 @@ def test_private_key_block(detector: StructuredDetector) -> None:
         "Authorization: Basic dXNlcjpwYXNzd29yZA==",
         "Authorization: Basic dXNlcm5hbWU=",
         "Authorization: Basic <credentials>",
-        # Near the words-then-"is" shape.
+        # Near the words-then-"is" shape; "to" counts only after the Polish word.
+        "Send the password reset link to user42",
+        "Copy the password file from the vault to server01",
+        "Authorization: Basic YWRtaW46YWRtaW4=",  # admin:admin
+        "Authorization: Basic Zm9vOmJhcg==",  # foo:bar
         "the password reset link is valid for 24h",
         "Password hashing in Django is PBKDF2",
         "the password of the test user in the fixture is Passw0rd",

@@ -336,9 +336,13 @@ def basic_credentials(match: re.Match[str], text: str, lowered: str) -> float | 
     user, colon, password = decoded.partition(":")
     if not (colon and user and password and decoded.isprintable()):
         return None
-    # The RFC's "Aladdin:open sesame" and docs' "user:password" are examples.
+    # The RFC's "Aladdin:open sesame", docs' "user:password", "admin:admin", "foo:bar".
     lowered_password = password.lower()
-    if lowered_password in _COMMAND_PLACEHOLDERS or lowered_password in _BASIC_EXAMPLES:
+    if (
+        lowered_password == user.lower()
+        or lowered_password in _COMMAND_PLACEHOLDERS
+        or lowered_password in _BASIC_EXAMPLES
+    ):
         return None
     return 0.95
 
@@ -408,7 +412,11 @@ _COMMAND_PLACEHOLDERS = frozenset(
     "password passwd pwd secret token key apikey api_key pw pass mypassword yourpassword "
     "p@ssw0rd? x xx xxx".split()
 )
-_BASIC_EXAMPLES = frozenset({"open sesame", "changeme", "secret123", "password123"})
+_BASIC_EXAMPLES = frozenset(
+    "open sesame|changeme|secret123|password123|bar|baz|pass123|test123|1234|12345|123456".split(
+        "|"
+    )
+)
 _SIZE_OR_DURATION = re.compile(r"\d+(?:\.\d+)?[a-zA-Z]{1,3}")
 _TECH_JOINERS = re.compile(r"[-_./:=\\]")
 _TECH_PUNCTUATION = re.compile(r"[/:=\\]|\.\w")

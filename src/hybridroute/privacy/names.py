@@ -80,6 +80,8 @@ class NameList:
         ("Szabina J Gelencsér"). `known_only`: both ends must be listed names."""
         if len(words) < 2 or not all(w[:1].isupper() for w in words):
             return False
+        if words[0].lower().rstrip(".") in SAINTS:  # a place: "San Diego", "St. Albans"
+            return False
         first, last, middle = words[0], words[-1], words[1:-1]
         if known_only:
             surname = "L" in self.flags(last)
@@ -383,6 +385,8 @@ ORG_WORDS = frozenset(
 # ("RichHandler", "MetaSingleton", "JuliaLang"): never the last part of a run-together name.
 CODE_SUFFIXES = frozenset({"handler", "master", "singleton", "lang", "kern", "bins", "font"})
 # Nationality and language words that are also given names in some locale ("German").
+# Saints' names open place names ("Santa Monica", "San Diego", "São Paulo", "St Albans").
+SAINTS = frozenset({"san", "santa", "santo", "são", "saint", "sainte", "sankt", "st", "ste"})
 NATIONALITIES = frozenset(
     "german french english spanish italian dutch polish swedish norwegian danish finnish "
     "russian chinese japanese korean indian american british irish scottish welsh greek "

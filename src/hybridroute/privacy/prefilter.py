@@ -208,11 +208,23 @@ def _translate(source: str) -> bytes | None:
         source = source.replace(escape, ascii_char)
     if _OTHER_ESCAPE.search(source) or "{," in source:
         return None
+    # Curly quotes fold to "'": a class that excludes "'" would rule out a value Python
+    # matches ("O\u2019Brien1984"), so those classes let it through (a superset still).
+    source = _NEGATED_CLASS.sub(_without_quote, source)
     if not source.isascii():
         if _NON_ASCII_RANGE.search(source):  # a folded range would not cover its members
             return None
         source = "".join(c if c.isascii() else _escaped(_fold_char(c)) for c in source)
     return source.encode("ascii")
+
+
+def _without_quote(negated: re.Match[str]) -> str:
+    """A negated class without "'" (`[^']` becomes any character)."""
+    inner = negated[0][2:-1].replace("'", "")
+    return f"[^{inner}]" if inner else r"[\s\S]"
+
+
+_NEGATED_CLASS = re.compile(r"\[\^(?:\\.|[^\]\\])*\]")
 
 
 def _escaped(char: str) -> str:

@@ -177,11 +177,14 @@ def secret_recognizers() -> tuple[PatternRecognizer, ...]:
         ),
         # A few words about which password, then "is" in the keyword's language: "the
         # password I'm typing is Kitesurf#Maui22", "het wachtwoord van de NAS is …",
-        # "lösenordet till kontot är …", "hasło do routera to …" (Polish "to" is "is").
+        # "lösenordet till kontot är …"; Polish "to" ("hasło do routera to …") only after
+        # the Polish word ("send the password reset link to user42" is no password).
         _strong_password(
             rf"(?:{_LOOSE_PASSWORD_WORDS}|lösenordet|passordet|adgangskoden)"
-            r"(?:[ \t]+[^\s:=\"`]{1,24}){1,5}?"
-            rf"[ \t]+(?:{_IS}|to)[ \t]+{_OPEN_QUOTE}?(?P<v>{_LOOSE_VALUE})"
+            rf"{_FEW_WORDS}[ \t]+{_IS}[ \t]+{_OPEN_QUOTE}?(?P<v>{_LOOSE_VALUE})"
+        ),
+        _strong_password(
+            rf"has(?:ł|l)o{_FEW_WORDS}[ \t]+to[ \t]+{_OPEN_QUOTE}?(?P<v>{_LOOSE_VALUE})"
         ),
         # "router admin pw to 8v#Tq!2zLr", "pwd changed to …".
         _strong_password(
@@ -318,6 +321,8 @@ _LOGIN_WORDS = (
 # "la contraseña del wifi es …", "minha senha é …"); other than "is"/"was", only with a digit.
 _IS = r"(?:is|was|ist|lautet|war|est|était|c'est|es|era|é|è|jest|är|er)"
 _FOR = r"(?:for|für|del|de|du|de\s+la|do|da|di|per|för|voor|dla)"
+# One to five words between a password keyword and its "is" ("the password I'm typing is").
+_FEW_WORDS = r"(?:[ \t]+[^\s:=\"`]{1,24}){1,5}?"
 # A quoted value (`q`), or an unquoted one (`v`) not ending in sentence punctuation.
 _PASSWORD_VALUE = r"(?:[\"'](?P<q>[^\"'\n]{4,64})[\"']|(?P<v>[^\s\"'`,;()\[\]{}]{4,64}(?<![.?])))"
 # An unquoted value of 6-64 characters, not ending in "." or "?" (a "!" is kept: "Winter2024!"

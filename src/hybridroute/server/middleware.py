@@ -93,7 +93,10 @@ class BodyLimit:
                 loop = asyncio.get_running_loop()
                 deadline = deadline or loop.time() + self.timeout_s
                 try:
-                    received = await asyncio.wait_for(receive(), deadline - loop.time())
+                    # (`timeout_at`, not `wait_for`: a shutdown cancel that meets the
+                    # deadline stays a cancel.)
+                    async with asyncio.timeout_at(deadline):
+                        received = await receive()
                 except TimeoutError:
                     raise _TimedOut(
                         f"request body not received within {self.timeout_s:g} s"
