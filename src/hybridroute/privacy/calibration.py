@@ -138,8 +138,6 @@ _PERSONAL_CUE_BODY = (
     # Fields that hold a person's name.
     r"|(?:assignee|display_?name|full_?name|customer_?name|patient_?name|employee_?name"
     r"|requester|reporter)[\"']?[ \t]{0,3}[:=]"
-    # A capitalised name next (see below): an honorific, a role, a message to or from
-    # someone, an e-mail header that opens a line, or a record's name field.
     # A role right before a name the detectors found ("patient Kemal Kaya"); "a patient
     # with…", "customer Support" and "customer profile" have none. (Not "student": word
     # problems name their students.)
@@ -147,6 +145,8 @@ _PERSONAL_CUE_BODY = (
     r"|pasient|hasta|resident|bewohner(?:in)?|bewoner|residente|customer|client|cliente"
     r"|kunde|kundin|klant|employee|mitarbeiter(?:in)?|emplead[oa]|dipendente|salariée?"
     r"|medewerker|werknemer|anställd|pracownik)\s+)"
+    # A capitalised name next (see below): an honorific, a message to or from someone, a
+    # record's name field; or an e-mail header that opens a line (`greeting`).
     r"|(?P<intro>(?:i'm|i am|this is|call me|calls me|named|name is|name:"
     r"|herrn?|frau|pani?|señora?|sra?\.|senhora?|signora?|sig\.(?:ra)?|mme|anh|chị"
     "|say\u0131n"  # Turkish, with its dotless i

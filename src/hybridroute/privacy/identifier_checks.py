@@ -413,9 +413,8 @@ _COMMAND_PLACEHOLDERS = frozenset(
     "p@ssw0rd? x xx xxx".split()
 )
 _BASIC_EXAMPLES = frozenset(
-    "open sesame|changeme|secret123|password123|bar|baz|pass123|test123|1234|12345|123456".split(
-        "|"
-    )
+    {"open sesame", "changeme", "secret123", "password123", "bar", "baz", "pass123", "test123"}
+    | {"1234", "12345", "123456"}
 )
 _SIZE_OR_DURATION = re.compile(r"\d+(?:\.\d+)?[a-zA-Z]{1,3}")
 _TECH_JOINERS = re.compile(r"[-_./:=\\]")

@@ -384,9 +384,9 @@ ORG_WORDS = frozenset(
 # Listed surnames (and no English words) that end identifiers far more often than names do
 # ("RichHandler", "MetaSingleton", "JuliaLang"): never the last part of a run-together name.
 CODE_SUFFIXES = frozenset({"handler", "master", "singleton", "lang", "kern", "bins", "font"})
-# Nationality and language words that are also given names in some locale ("German").
 # Saints' names open place names ("Santa Monica", "San Diego", "São Paulo", "St Albans").
 SAINTS = frozenset({"san", "santa", "santo", "são", "saint", "sainte", "sankt", "st", "ste"})
+# Nationality and language words that are also given names in some locale ("German").
 NATIONALITIES = frozenset(
     "german french english spanish italian dutch polish swedish norwegian danish finnish "
     "russian chinese japanese korean indian american british irish scottish welsh greek "

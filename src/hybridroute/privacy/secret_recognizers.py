@@ -32,8 +32,9 @@ def secret_recognizers() -> tuple[PatternRecognizer, ...]:
             pattern=re.compile(
                 r"(?:sk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}"
                 r"|(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{22,}"
-                r"|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|glpat-[\w-]{20,}"
-                r"|gl(?:dt|rt|oas|ptt|ft|imt|soat|cbt)-[\w-]{20,}|hf_[A-Za-z0-9]{30,}|(?:sk|rk)_(?:live|test)_[0-9a-zA-Z]{16,}|npm_[A-Za-z0-9]{36}"
+                r"|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}"
+                r"|gl(?:pat|dt|rt|oas|ptt|ft|imt|soat|cbt)-[\w-]{20,}"  # GitLab's token kinds
+                r"|hf_[A-Za-z0-9]{30,}|(?:sk|rk)_(?:live|test)_[0-9a-zA-Z]{16,}|npm_[A-Za-z0-9]{36}"
                 r"|SG\.[\w-]{16,}\.[\w-]{16,})"
             ),
             score=1.0,

@@ -354,7 +354,7 @@ def _prefill(llm: Llama, prompt: list[int], cancelled: threading.Event, chunk: i
     bookkeeping (`_input_ids`, `_ctx`, `_requires_eval`) is kept as `generate` keeps it in
     the pinned llama-cpp-python 0.3.36.
     """
-    start = _common_prefix(llm._input_ids.tolist(), prompt)
+    start = llm.longest_token_prefix(llm._input_ids.tolist(), prompt)
     if len(prompt) - start <= chunk:
         return True
     if start < llm.n_tokens:
@@ -372,15 +372,6 @@ def _prefill(llm: Llama, prompt: list[int], cancelled: threading.Event, chunk: i
         llm.eval(prompt[start : start + chunk])
         start += chunk
     return not cancelled.is_set()
-
-
-def _common_prefix(a: list[int], b: list[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def _own_template(llm: Llama) -> ChatFormatter | None:
