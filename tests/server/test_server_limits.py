@@ -139,6 +139,44 @@ def keyed_stub_gateway(stub_url: str, tmp_path: Path) -> Iterator[Service]:
         yield service
 
 
+@pytest.fixture
+def timed_stub_gateway(stub_url: str, tmp_path: Path) -> Iterator[Service]:
+    """A gateway over the stub (also as a 2.5 s slow tier) whose bodies must arrive in 1 s."""
+    with stub_gateway(
+        tmp_path,
+        "timed",
+        "tiers:\n"
+        + stub_tier(stub_url, "stub", "stub")
+        + stub_tier(stub_url, "slow", "slow-2500")
+        + "privacy: {ner: false}\n"
+        "server:\n"
+        "  body_timeout_s: 1\n"
+        f"  api_keys: [{{name: a, sha256: {hash_key('sk-a')}, may_force_tier: true}}]\n",
+    ) as service:
+        yield service
+
+
+def test_a_body_that_drips_is_408_and_its_connection_closed(timed_stub_gateway: Service) -> None:
+    # uvicorn has no body read timeout: without ours this request stayed open for good.
+    with open_chunked(timed_stub_gateway.url, "sk-a") as sock:
+        started = time.monotonic()
+        send_chunks(sock, 1, 16)
+        status, headers, body = read_response(sock)
+        waited = time.monotonic() - started
+        assert_error(status, headers, body, 408, "request_timeout")
+        assert headers["connection"] == "close"
+        assert 0.9 < waited < 5, waited
+        assert sock.recv(1024) == b""  # closed by the gateway, the rest of the body unread
+    # Only the body is timed: an answer that takes longer than the deadline is served.
+    response = httpx.post(
+        timed_stub_gateway.url + "/v1/chat/completions",
+        headers={"authorization": "Bearer sk-a"},
+        json={"model": "slow", "messages": [{"role": "user", "content": "Hi"}]},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+
+
 def test_pending_unauthenticated_uploads_do_not_hold_their_bodies(
     keyed_stub_gateway: Service,
 ) -> None:
