@@ -9,22 +9,27 @@ personal cue ("my colleague", "Dear", an e-mail address, a health question) is s
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.matching import lower_aligned, search_within
 from hybridroute.privacy.prefilter import FilterPattern, Prefilter
+from hybridroute.privacy.records import names_a_table_column
 
 
 def calibrate(
-    entities: Sequence[Entity], text: str, categories: Sequence[str] = ()
+    entities: Sequence[Entity],
+    text: str,
+    categories: Sequence[str] = (),
+    cues: Sequence[re.Match[str]] | None = None,
 ) -> list[Entity]:
-    """NER entities filtered to plausible proper nouns; person confidence set by context."""
+    """NER entities filtered to plausible proper nouns; person confidence set by context.
+    `cues`: `personal_cues(text)` if the caller has them already."""
     ner = [e for e in entities if e.source in CALIBRATED_SOURCES]
     if not ner:
         return list(entities)
-    personal = has_personal_context(text, entities, categories)
+    personal = has_personal_context(text, entities, categories, cues)
     person_score = PERSON_IN_CONTEXT if personal else PERSON_WITHOUT_CONTEXT
     calibrated: list[Entity] = []
     for entity in entities:
@@ -49,39 +54,61 @@ def looks_like_proper_noun(span: str) -> bool:
 
 
 def has_personal_context(
-    text: str, entities: Sequence[Entity], categories: Sequence[str] = ()
+    text: str,
+    entities: Sequence[Entity],
+    categories: Sequence[str] = (),
+    cues: Sequence[re.Match[str]] | None = None,
 ) -> bool:
     """The request talks about private individuals: a relation or identity cue, contact
-    details, or a personal category (health, HR, legal, finance)."""
+    details, a personal category (health, HR, legal, finance), or a table of people."""
     if any(c in PERSONAL_CATEGORIES for c in categories):
         return True
     if any(e.type in CONTACT_TYPES for e in entities):
         return True
+    return has_personal_cue(text, entities, cues) or names_a_table_column(text, entities)
+
+
+def has_personal_cue(
+    text: str, entities: Sequence[Entity], cues: Sequence[re.Match[str]] | None = None
+) -> bool:
+    """A relation, identity or greeting cue (`_PERSONAL_CUE`) where it counts."""
+    person_starts = {e.start for e in entities if e.type == EntityType.PERSON}
+    for cue in personal_cues(text) if cues is None else cues:
+        # `cue.string` is " " + the lower-cased text: its match end is the next character
+        # of `text`, where a name would start.
+        after = cue.end() - 1
+        if cue["role"] is not None:
+            # The name follows, or took the role word in ("Hasta Kemal Kaya": a
+            # capitalised word that is no English one opens the name's run).
+            if {after, cue.start("role") - 1} & person_starts:
+                return True
+            continue
+        if cue["intro"] is None and cue["greeting"] is None:
+            return True
+        if not text[after : after + 1].isupper():
+            # A lower-case name counts after an intro once the detectors vouch for it
+            # ("an email to hannah whitfield"), unlike "a note to the team".
+            if cue["intro"] is not None and after in person_starts:
+                return True
+            continue
+        if cue["greeting"] is None or _opens_line(cue.string, cue.start()):
+            return True
+    return False
+
+
+def personal_cues(text: str) -> Iterator[re.Match[str]]:
+    """Every `_PERSONAL_CUE` in `text`, matched on " " + its lower-cased form."""
     hits = _CUE_FILTER.scan(text)
     windows = None if hits is None else hits.windows[0]
     if windows == ():
-        return False
+        return
     spaced = " " + lower_aligned(text)
-    person_starts = {e.start for e in entities if e.type == EntityType.PERSON}
     # Where the cues can be (window ends + 1: `spaced` is one character longer), else all.
     for low, high in windows if windows is not None else ((0, len(spaced)),):
         pos = low
         while (cue := search_within(_PERSONAL_CUE, spaced, pos, high + 1)) is not None:
             pos = cue.end() - 1  # its last space may open the next cue ("ask my wife")
-            if cue["role"] is not None:
-                # The name follows, or took the role word in ("Hasta Kemal Kaya": a
-                # capitalised word that is no English one opens the name's run).
-                if {cue.end() - 1, cue.start("role") - 1} & person_starts:
-                    return True
-                continue
-            if cue["intro"] is None and cue["greeting"] is None:
-                return True
-            # `spaced` is one character longer than `text`: its match end is the next one.
-            if not text[cue.end() - 1 : cue.end()].isupper():
-                continue
-            if cue["greeting"] is None or _opens_line(spaced, cue.start()):
-                return True
-    return False
+            yield cue
 
 
 def _opens_line(spaced: str, at: int) -> bool:

@@ -7,8 +7,9 @@ from dataclasses import replace
 from typing import Protocol, cast, runtime_checkable
 
 from hybridroute.privacy.assessment import Action, Assessment
-from hybridroute.privacy.calibration import calibrate
+from hybridroute.privacy.calibration import calibrate, personal_cues
 from hybridroute.privacy.categories import detect_categories
+from hybridroute.privacy.cued_names import names_after_cues
 from hybridroute.privacy.entities import Entity
 from hybridroute.privacy.folding import FoldedText, fold
 from hybridroute.privacy.names import NameDetector
@@ -104,9 +105,15 @@ class PrivacyScanner:
         try:
             settings = self.settings
             categories = detect_categories(text) if settings.categories and not failures else ()
+            cues = None
             if self._names is not None:
                 entities = self._names.retype(entities, text)
-            kept = calibrate(entities, text, categories)
+                # Both the names after cues and the calibration read the cues: find them once.
+                cues = tuple(personal_cues(text))
+                entities += names_after_cues(
+                    text, self._names.names, entities, score=self._names.score, cues=cues
+                )
+            kept = calibrate(entities, text, categories, cues)
             kept = [e for e in kept if e.score >= settings.min_score]
             kept = resolve_overlaps(kept, settings)
             values = [text[e.start : e.end] for e in kept]

@@ -1,0 +1,154 @@
+"""Names right after a personal cue: "my landlord emeka nwachukwu", "patient marcus delaney",
+"a reminder to Eilidh MacLeod", "mijn huurder Pieter van der Berg".
+
+The gazetteer alone needs a listed first name and surname, capitalised ("Eilidh" is not
+listed, "chen jiahui" is typed in lower case). Right after a cue a name is expected, so a
+run of two to five words is taken as one when every word could be part of a name: a listed
+first or last name that is no English word or place, a particle ("van der"), or a word the
+list does not know. Capitalised runs may be all unknown words ("Eilidh MacLeod"); a
+lower-case run must open with a listed name ("chen jiahui"). The run stops at the first
+word that cannot be part of a name, so "customer support" and "patient with diabetes" give
+none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from hybridroute.privacy.calibration import personal_cues
+from hybridroute.privacy.entities import Entity, EntityType
+from hybridroute.privacy.names import ORG_WORDS, SAINTS, NameList
+
+
+def names_after_cues(
+    text: str,
+    names: NameList,
+    entities: Sequence[Entity],
+    *,
+    score: float,
+    cues: Sequence[re.Match[str]] | None = None,
+) -> list[Entity]:
+    """PERSON entities for the names that open right after a personal cue (`cues`, else
+    found here), unless a detected person reaches as far from there already."""
+    # Where each detected person starts, and how far the longest one from there reaches.
+    reach: dict[int, int] = {}
+    for entity in entities:
+        if entity.type == EntityType.PERSON:
+            reach[entity.start] = max(entity.end, reach.get(entity.start, 0))
+    found: list[Entity] = []
+    for cue in personal_cues(text) if cues is None else cues:
+        intro = cue["intro"].strip() if cue["intro"] is not None else None
+        if intro == "named":
+            continue  # characters of stories and games: "a dwarf named Thorgrim Ironfoot"
+        at = cue.end() - 1  # `cue.string` is one character longer than `text`
+        slot = _SLOT_OPENING.match(text, at)
+        start = slot.end() if slot else at
+        # Messages, replies and meetings also go to firms and teams ("an email to Deutsche
+        # Bahn"): after them a name needs a listed word. Roles and honorifics are people's.
+        people_only = intro is None or intro in _HONORIFICS
+        end = _name_end(names, _slot_words(text, start), unknown_run=people_only)
+        # A longer name than the one found there ("Zhang" -> "Zhang Xiaoming") replaces
+        # it when overlaps are resolved.
+        if end is not None and end > reach.get(start, start):
+            reach[start] = end
+            found.append(
+                Entity(type=EntityType.PERSON, start=start, end=end, score=score, source="names")
+            )
+    return found
+
+
+def _slot_words(text: str, start: int) -> list[re.Match[str]]:
+    """Up to five words from `start`, each one space after the last."""
+    words: list[re.Match[str]] = []
+    pos = start
+    while len(words) < _MAX_WORDS and (word := _WORD.match(text, pos)) is not None:
+        words.append(word)
+        if text[word.end() : word.end() + 1] != " ":
+            break
+        pos = word.end() + 1
+    return words
+
+
+def _name_end(names: NameList, words: Sequence[re.Match[str]], *, unknown_run: bool) -> int | None:
+    """The end of the longest run of `words` that makes a name, if any; `unknown_run`: a
+    run of capitalised words the list does not know may be one."""
+    if not words or words[0].group().lower() in _PARTICLES | SAINTS:
+        return None
+    lower = words[0].group()[:1].islower()
+    kinds: list[str] = []
+    for word in words:  # the name is a prefix: cut it at the first word that cannot be in one
+        kind = _kind(names, word.group(), lower=lower)
+        if kind is None:
+            break
+        kinds.append(kind)
+    for size in range(len(kinds), 1, -1):
+        parts = [k for k in kinds[:size] if k != _PARTICLE]
+        if kinds[size - 1] == _PARTICLE or len(parts) < 2:
+            continue
+        if _is_name(parts, lower=lower, unknown_run=unknown_run):
+            return words[size - 1].end()
+    return None
+
+
+def _is_name(parts: Sequence[str], *, lower: bool, unknown_run: bool) -> bool:
+    """Capitalised words: a listed name among them, or two or three unknown ones where
+    `unknown_run` allows. Lower case: a listed name first, as nothing else marks the run."""
+    if lower:
+        return parts[0] != _UNKNOWN
+    return any(p != _UNKNOWN for p in parts) or (unknown_run and len(parts) <= 3)
+
+
+def _kind(names: NameList, word: str, *, lower: bool) -> str | None:
+    """What a word can be inside a name whose first word is (not) in lower case, or None
+    when it can be no part of one."""
+    key = word.lower()
+    if key.endswith(_CONTRACTIONS):
+        return None
+    if key in _PARTICLES:
+        return _PARTICLE
+    if word[:1].islower() != lower or (not lower and not word[1:2].islower() and len(word) > 1):
+        return None  # a change of case, or an acronym ("IT", "HR")
+    if word in ORG_WORDS:
+        return None  # "Acme Corp", "Bristol Hospital"
+    flags = names.flags(word.capitalize())
+    if flags:
+        if "W" in flags or not {"F", "L"} & set(flags):
+            return None  # an English word or a place
+        return _LISTED
+    if len(word) < 3 or key in _FUNCTION_WORDS:
+        return None
+    if lower and (len(word) < 4 or key.endswith(_ENGLISH_ENDINGS)):
+        return None
+    return _UNKNOWN
+
+
+_MAX_WORDS = 5
+# Word kinds: a listed first or last name, a word the list does not know, a particle.
+_LISTED, _UNKNOWN, _PARTICLE = "listed", "unknown", "particle"
+# A name word: letters, with inner apostrophes or hyphens ("O'Donoghue", "Al-Farsi").
+# A possessive ends the word and the name ("Aoife's": the next character is no space).
+_WORD = re.compile(r"[^\W\d_]+(?:(?:-|['\u2019](?![sS]\b))[^\W\d_]+)*(?![\w-])")
+_CONTRACTIONS = tuple(f"{a}{s}" for a in "'\u2019" for s in ("t", "re", "ll", "ve", "d", "m"))
+# What may stand between a cue and its name: a colon, an equals sign, quotes.
+_SLOT_OPENING = re.compile(r"[ \t]*[:=]?[ \t]*[\"'\u201c]?")
+# Intro cues that address a person, not a message's recipient (lower-cased, stripped).
+_HONORIFICS = frozenset(
+    "i'm|i am|this is|call me|calls me|name is|name:|herr|herrn|frau|pan|pani|señor|señora"
+    "|sr.|sra.|senhor|senhora|signor|signora|sig.|sig.ra|mme|anh|chị|say\u0131n|meneer"
+    "|mevrouw|dhr.|mevr.|fru".split("|")
+)
+# Lower-case words inside names ("Sanne van der Berg", "Siobhán Ní Bhriain").
+_PARTICLES = frozenset(
+    "van der den de del della di da das dos du von zu ten ter la le bin ibn al el ní nic "
+    "mac ó".split()
+)
+# Short English words the name list does not flag as English.
+_FUNCTION_WORDS = frozenset(
+    "and the for but not you your our his her its their who whom what which when where why "
+    "how this that these those into onto from with about after before over under than then "
+    "also just only very more most some any all each every both few many much such own same "
+    "other again once here there out off via per yet".split()
+)
+# Endings of English words that a lower-case surname rarely has.
+_ENGLISH_ENDINGS = ("ing", "ed", "tion", "sion", "ly", "ness", "ment", "able", "ity", "ous", "s")

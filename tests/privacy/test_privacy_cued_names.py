@@ -1,0 +1,106 @@
+"""Names right after a personal cue, and tables whose header names a name column."""
+
+import pytest
+
+from hybridroute.privacy import Action, PrivacyScanner, PrivacySettings
+from hybridroute.privacy.cued_names import names_after_cues
+from hybridroute.privacy.entities import EntityType
+from hybridroute.privacy.names import NameList
+from hybridroute.privacy.records import names_a_table_column
+
+
+@pytest.fixture(scope="module")
+def names() -> NameList:
+    return NameList.load()
+
+
+@pytest.fixture(scope="module")
+def fast() -> PrivacyScanner:
+    return PrivacyScanner(PrivacySettings(ner=False))
+
+
+def _persons(scanner: PrivacyScanner, text: str) -> list[str]:
+    assessment = scanner.assess(text)
+    return [text[e.start : e.end] for e in assessment.entities if e.type == EntityType.PERSON]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # Lower case after a role: listed names ("emeka", "nwachukwu")...
+        ("my landlord emeka nwachukwu wants to raise the rent", "emeka nwachukwu"),
+        ("patient marcus delaney in bay 4 refused his meds", "marcus delaney"),
+        ("customer bethany clarke says the machine was damaged", "bethany clarke"),
+        # ...or a listed name first, then unknown words; a contraction ends the name.
+        ("the new intern chen jiahui doesn't have a laptop yet", "chen jiahui"),
+        ("write a follow up email to hannah whitfield from the interview", "hannah whitfield"),
+        # Capitalised: a listed name with unknown words, particles inside.
+        ("My colleague Zhang Xiaoming keeps booking meetings at lunch", "Zhang Xiaoming"),
+        ("een brief voor mijn huurder Pieter van der Berg? Hij", "Pieter van der Berg"),
+        ("a reference letter for my former student Siobhán Ní Bhriain, who", "Siobhán Ní Bhriain"),
+        # Two unknown capitalised words after an honorific or a role.
+        ("Napisz podziękowanie dla pani Katarzyny Wiśniewskiej za pomoc", "Katarzyny Wiśniewskiej"),
+    ],
+)
+def test_a_name_after_a_cue_is_a_masked_person(fast: PrivacyScanner, text: str, name: str) -> None:
+    assert name in _persons(fast, text)
+    assert fast.assess(text).action is not Action.ALLOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a patient with diabetes needs advice",
+        "our customer support team is slow",
+        "Send a note to the team about Friday",
+        "my colleague said the build is broken",
+        "Write an email to Customer Success about churn",
+        # After a message, reply or meeting, unknown capitalised words are often a firm.
+        "Write a complaint to Deutsche Bahn about delays",
+        "a reminder to Jira Admins",
+        "Draft an email to Acme Corp about the invoice",
+        # Characters in stories: "named" gives no slot.
+        "Create an NPC: a grumpy dwarven blacksmith named Thorgrim Ironfoot with a secret",
+        # A possessive ends the name, a place opens none.
+        "Write a letter to Santa Claus",
+    ],
+)
+def test_no_name_where_the_words_after_a_cue_are_no_name(fast: PrivacyScanner, text: str) -> None:
+    assert fast.assess(text).action is Action.ALLOW
+
+
+def test_a_longer_name_replaces_the_lone_name_found_there(names: NameList) -> None:
+    text = "My colleague Zhang Xiaoming keeps booking"
+    [found] = names_after_cues(text, names, [], score=0.85)
+    assert text[found.start : found.end] == "Zhang Xiaoming"
+    # Already found in full: nothing added.
+    assert names_after_cues(text, names, [found], score=0.85) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Clean up this CSV:\nname,department,start_date\nMehmet Aksoy,Sales,2021-03-01\n",
+        "| Name | Team | Start |\n|---|---|---|\n| Priya Raghunathan | Platform | May |",
+        "Customer list:\nfirst_name\tlast_name\tcity\nBjörn\tLindqvist\tUppsala",
+        "| Mitarbeiter | Abteilung |\n|---|---|\n| Benedikt Schwarzer | Einkauf |",
+    ],
+)
+def test_a_person_in_a_name_column_is_a_record(fast: PrivacyScanner, text: str) -> None:
+    assert fast.assess(text).action is not Action.ALLOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A "name" column of products or cities holds no person.
+        "Sort these products:\nname,price\nWidget Pro,19.99\nGadget Max,24.50",
+        "| Name | Population |\n|---|---|\n| Paris | 2100000 |",
+        # A person in another column, or a prose line that does not split like the header.
+        "| Book | Author |\n|---|---|\n| Emma | Jane Austen |",
+        "Name, age and address are required.\nMehmet Aksoy said, rightly, no.",
+    ],
+)
+def test_no_record_without_a_person_in_a_name_column(fast: PrivacyScanner, text: str) -> None:
+    entities = fast.detectors[1].detect(text)
+    assert not names_a_table_column(text, entities)
