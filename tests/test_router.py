@@ -403,6 +403,33 @@ async def test_a_value_only_recognisable_across_messages_is_masked(
     assert "hunter2hunter2" not in json.dumps(faulty_upstream.received[-1])
 
 
+async def test_values_in_escaped_json_stay_on_the_device_or_are_masked_whole(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    # JSON inside a JSON string (a log line's body): the password reads plainly to an LLM.
+    router = make_router(faulty_upstream.base_url, local_ok=0.05)
+    before = len(faulty_upstream.received)
+    body = json.dumps(json.dumps({"user": "bob", "password": "Hunter2!x9"}))
+    routed = await router.complete(ask(f"Why did this login fail? {body}"))
+    assert routed.tier == "device" and routed.decision.privacy_action == "local_only"
+    assert len(faulty_upstream.received) == before
+    # json.dumps' ASCII escapes in tool-call arguments: masked whole, still valid JSON.
+    arguments = json.dumps({"to": "jürgen.müller@example.com"})
+    call = {
+        "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "mail", "arguments": arguments}}
+        ]
+    }
+    request = conversation(
+        ("user", "Send it", {}), ("assistant", None, call), ("tool", "sent", {"tool_call_id": "c1"})
+    )
+    routed = await router.complete(request)
+    assert routed.tier == "cloud" and routed.decision.plan.kind == "masked"
+    [sent_call] = faulty_upstream.received[-1]["messages"][1]["tool_calls"]
+    assert json.loads(sent_call["function"]["arguments"]) == {"to": "<EMAIL_1>"}
+
+
 async def test_lone_surrogates_do_not_break_the_signals(make_router) -> None:  # type: ignore[no-untyped-def]
     router = make_router(None)
     decision = router.route(ask("hi \ud800 there, explain \udfff entropy"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -110,3 +112,72 @@ def test_the_candidate_set_covers_every_character_that_folds() -> None:
     planes = [*range(0x80, 0x20000), *range(0xE0000, 0xE0080)]
     missing = [hex(c) for c in planes if _fold_char(chr(c)) is not None and chr(c) not in _FOLDABLE]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("text", "view"),
+    [
+        # JSON inside a JSON string, and json.dumps' ASCII output.
+        ('{\\"password\\": \\"Hunter2!x9\\"}', '{"password": "Hunter2!x9"}'),
+        ("J\\u00fcrgen M\\u00fcller", "Jürgen Müller"),
+        ("536\\u002d22\\u002d1234", "536-22-1234"),
+        ("emoji \\ud83d\\ude00", "emoji \U0001f600"),
+        # A decoded character is folded as a written one would be.
+        ("536\\u00a022\\u200b-1234", "536 22-1234"),
+        ("\\uff15\\uff13\\uff16", "536"),
+        # Left to right: an escaped backslash, then a plain quote.
+        ('a\\\\"b', 'a\\"b'),
+        ("C:\\\\Users\\\\anna", "C:\\Users\\anna"),
+    ],
+)
+def test_json_escapes_are_read_as_what_they_stand_for(text: str, view: str) -> None:
+    assert fold(text).text == view
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "C:\\new\\nina\\table",  # \n and \t: no escapes in Windows paths
+        "half a pair \\ud83d alone",
+        "regex \\d{3}-\\d{2} and \\w+",
+    ],
+)
+def test_what_is_no_json_escape_stays(text: str) -> None:
+    assert fold(text).text == text
+
+
+ESCAPED_PIECES = st.lists(
+    st.sampled_from(
+        ["a", "5", " ", "\\", '\\"', "\\\\", "\\/", "\\u00e9", "\\u200b", "\\uff15",
+         "\\ud83d\\ude00", "\\ud83d", "\\n", "\u00a0", "\u200b", '"', "u", "00e9"]
+    ),
+    max_size=30,
+)  # fmt: skip
+
+
+@given(ESCAPED_PIECES)
+def test_every_view_character_maps_to_whole_escapes(pieces: list[str]) -> None:
+    original = "".join(pieces)
+    view = fold(original)
+    for index, char in enumerate(view.text):
+        begin, end = view.span(index, index + 1)
+        source = original[begin:end]
+        if source.startswith("\\") and end - begin > 1:
+            # A whole escape: decoding it (then folding) gives the view's character.
+            decoded = json.loads(f'"{source}"')
+            assert char in (decoded, _fold_char(decoded) if not decoded.isascii() else decoded)
+        else:
+            assert end == begin + 1
+            assert char in (source, _fold_char(source))
+
+
+def test_masking_escaped_json_keeps_it_valid_and_leaves_no_value() -> None:
+    arguments = json.dumps(
+        {"name": "Jürgen Müller", "email": "jürgen.müller@example.com", "ssn": "536-22-1234"}
+    ).replace("-", "\\u002d")
+    scanner = PrivacyScanner(PrivacySettings(ner=False))
+    assessment = scanner.assess(arguments)
+    masked = MaskSession().mask(arguments, assessment.entities)
+    decoded = json.loads(masked)  # still JSON: no placeholder cuts an escape
+    assert decoded["email"] == "<EMAIL_1>" and decoded["ssn"] == "<US_SSN_1>"
+    assert "ller" not in masked and "1234" not in masked

@@ -7,7 +7,15 @@ look-alikes inside a Latin word ("ex\u0430mple.com" with a Cyrillic a) all break
 ASCII while reading the same to a person and to an LLM. Masking still replaces the original
 characters.
 
-Plain-ASCII text (nearly every prompt) is returned as it is, after one C-speed check.
+JSON string escapes are decoded the same way: `\\"`, `\\\\`, `\\/` and `\\uXXXX` (surrogate pairs
+included). JSON inside a JSON string (`{\\"password\\": \\"…\\"}`, a log line's body) and
+`json.dumps`' default ASCII output ("J\\u00fcrgen") read plainly to an LLM, so the recognizers
+must read them plainly too; a span that covers part of an escape covers all of it, so masking
+never cuts one ("\\<EMAIL_1>" would be invalid JSON). `\\n` and `\\t` stay as they are: in
+Windows paths ("C:\\new\\nina") they are no escapes.
+
+Plain-ASCII text without a backslash (nearly every prompt) is returned as it is, after two
+C-speed checks.
 """
 
 from __future__ import annotations
@@ -33,6 +41,11 @@ _CONFUSABLE = dict(
 _WORD_CHAR = re.compile(r"[\w.@+-]")
 _ASCII_LETTER_RUN = re.compile(r"[A-Za-z]+")
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# JSON escapes: a surrogate pair, one code unit, or a quote, backslash or slash.
+_ESCAPE = re.compile(
+    r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|\\u([0-9a-fA-F]{4})|\\([\"\\/])"
+)
 
 
 @lru_cache(maxsize=4096)
@@ -61,11 +74,13 @@ class FoldedText:
 
     text: str
     original: str
-    # Where each piece of `text` starts, and where its source starts in `original`; a piece
-    # is either copied (same length) or one original character folded to `text` characters.
+    # Where each piece of `text` starts, where its source starts in `original` and how long
+    # that source is; a piece is either copied (same length) or one original character or
+    # escape sequence folded to `text` characters.
     _starts: tuple[int, ...] = ()
     _sources: tuple[int, ...] = ()
     _copied: tuple[bool, ...] = ()
+    _widths: tuple[int, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -73,34 +88,43 @@ class FoldedText:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span of `text[start:end]` (non-empty), invisible characters inside
-        it included. Each folded character stands for exactly one original character."""
+        it included; a folded piece maps to its whole source (an escape sequence)."""
         if not self._starts:
             return start, end
-        return self._position(start), self._position(end - 1) + 1
+        first = self._piece(start)
+        last = self._piece(end - 1)
+        if self._copied[first]:
+            begin = self._sources[first] + start - self._starts[first]
+        else:
+            begin = self._sources[first]
+        if self._copied[last]:
+            return begin, self._sources[last] + end - self._starts[last]
+        return begin, self._sources[last] + self._widths[last]
 
     def _piece(self, index: int) -> int:
         return bisect_right(self._starts, index) - 1
 
-    def _position(self, index: int) -> int:
-        piece = self._piece(index)
-        if self._copied[piece]:
-            return self._sources[piece] + index - self._starts[piece]
-        return self._sources[piece]
-
 
 def fold(text: str) -> FoldedText:
     """The detection view of `text`; the text itself when nothing needs folding."""
-    if text.isascii():
+    escaped = "\\" in text
+    plain = text.isascii()
+    if plain and not escaped:
         return FoldedText(text, text)
+    # Original start -> (length in the original, what the view reads there).
+    replacements: dict[int, tuple[int, str]] = {}
+    if escaped:
+        _decode_escapes(text, replacements)
+    if plain:
+        return _view(text, replacements) if replacements else FoldedText(text, text)
     # Set operations run in C; the regexes below then search only for characters present.
     present = set(text)
-    replacements: dict[int, str] = {}
     foldable = present & _FOLDABLE
     if foldable:
         for match in _any_of(frozenset(foldable)).finditer(text):
             folded = _fold_char(match.group())
             if folded is not None:
-                replacements[match.start()] = folded
+                replacements[match.start()] = (1, folded)
     look_alikes = present & _CONFUSABLE.keys()
     if look_alikes and not present.isdisjoint(_ASCII_LETTERS):
         _fold_mixed_words(text, frozenset(look_alikes), replacements)
@@ -109,11 +133,31 @@ def fold(text: str) -> FoldedText:
     return _view(text, replacements)
 
 
-def _view(text: str, replacements: dict[int, str]) -> FoldedText:
+def _decode_escapes(text: str, replacements: dict[int, tuple[int, str]]) -> None:
+    """JSON string escapes, decoded left to right (so `\\\\"` is a backslash, then a quote);
+    a decoded character is folded as if it had been written out ("\\u00a0" is a space)."""
+    for match in _ESCAPE.finditer(text):
+        high, low, code, char = match.groups()
+        if char is not None:
+            decoded = char
+        elif code is not None:
+            decoded = chr(int(code, 16))
+            if "\ud800" <= decoded <= "\udfff":
+                continue  # half a surrogate pair: no character
+        else:
+            decoded = chr(0x10000 + ((int(high, 16) - 0xD800) << 10) + int(low, 16) - 0xDC00)
+        if decoded in _FOLDABLE:
+            folded = _fold_char(decoded)
+            decoded = decoded if folded is None else folded
+        replacements[match.start()] = (match.end() - match.start(), decoded)
+
+
+def _view(text: str, replacements: dict[int, tuple[int, str]]) -> FoldedText:
     pieces: list[str] = []
     starts: list[int] = []
     sources: list[int] = []
     copied: list[bool] = []
+    widths: list[int] = []
     length = 0
     cursor = 0
     for index in sorted(replacements):
@@ -121,22 +165,27 @@ def _view(text: str, replacements: dict[int, str]) -> FoldedText:
             starts.append(length)
             sources.append(cursor)
             copied.append(True)
+            widths.append(index - cursor)
             pieces.append(text[cursor:index])
             length += index - cursor
-        folded = replacements[index]
+        width, folded = replacements[index]
         if folded:
             starts.append(length)
             sources.append(index)
             copied.append(False)
+            widths.append(width)
             pieces.append(folded)
             length += len(folded)
-        cursor = index + 1
+        cursor = index + width
     if cursor < len(text):
         starts.append(length)
         sources.append(cursor)
         copied.append(True)
+        widths.append(len(text) - cursor)
         pieces.append(text[cursor:])
-    return FoldedText("".join(pieces), text, tuple(starts), tuple(sources), tuple(copied))
+    return FoldedText(
+        "".join(pieces), text, tuple(starts), tuple(sources), tuple(copied), tuple(widths)
+    )
 
 
 @lru_cache(maxsize=256)
@@ -144,7 +193,9 @@ def _any_of(chars: frozenset[str]) -> re.Pattern[str]:
     return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
 
 
-def _fold_mixed_words(text: str, look_alikes: frozenset[str], replacements: dict[int, str]) -> None:
+def _fold_mixed_words(
+    text: str, look_alikes: frozenset[str], replacements: dict[int, tuple[int, str]]
+) -> None:
     """Fold the look-alikes of every word that also holds an ASCII letter. The search walks
     the rarer side: look-alikes in Latin text, ASCII letters in Cyrillic or Greek text."""
     seen = sum(text.count(c) for c in look_alikes)
@@ -157,7 +208,7 @@ def _fold_mixed_words(text: str, look_alikes: frozenset[str], replacements: dict
         for offset, char in enumerate(value):
             latin = _CONFUSABLE.get(char)
             if latin is not None:
-                replacements[start + offset] = latin
+                replacements[start + offset] = (1, latin)
 
 
 # Every character `_fold_char` may change, kept as a set so that a text's characters are
