@@ -434,3 +434,22 @@ def test_embedded_stream_cut_at_shutdown_ends_with_an_error_event(tmp_path: Path
     assert results["plain"].json()["error"]["code"] == "server_shutting_down"
     log = service.log.read_text()
     assert "Traceback" not in log and "CancelledError" not in log
+
+
+def test_a_websocket_handshake_is_refused_without_logging_its_query(
+    keyed_stub_gateway: Service,
+) -> None:
+    # uvicorn's WebSocket protocol logged each handshake's path and query at INFO, without
+    # --access-log and without a key: anyone could write values into the log.
+    host, port = keyed_stub_gateway.url.removeprefix("http://").split(":")
+    handshake = (
+        "GET /v1/chat/completions?ssn=536-22-1234 HTTP/1.1\r\n"
+        f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(handshake.encode())
+        answer = sock.recv(4096).decode("latin-1")
+    assert not answer.startswith("HTTP/1.1 101")
+    time.sleep(0.3)
+    assert "536-22-1234" not in keyed_stub_gateway.log.read_text()

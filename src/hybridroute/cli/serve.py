@@ -70,6 +70,9 @@ def serve(
             # Proxies' X-Forwarded-* headers are not trusted unless configured in front.
             proxy_headers=False,
             server_header=False,
+            # No WebSocket routes: uvicorn's WebSocket protocol would log every handshake's
+            # path and query string (values included) at INFO, even without --access-log.
+            ws="none",
         )
     )
     server.run()
