@@ -112,6 +112,21 @@ def test_bad_yaml_gives_line_and_column(tmp_path: Path) -> None:
         load_config(path, environ={})
 
 
+@pytest.mark.parametrize(
+    "value", ["*sk-live-", "!", "!!", "&sk-live- *"]
+)
+def test_a_secret_read_as_an_alias_or_tag_is_not_echoed(tmp_path: Path, value: str) -> None:
+    # Unquoted, a key starting with `*` or `!` is a YAML alias or tag; PyYAML quotes it.
+    path = write(
+        tmp_path,
+        "tiers:\n  - name: c\n    kind: openai\n    base_url: http://127.0.0.1:1/v1\n"
+        f"    model: m\n    api_key: {value}Hunter2x9\n",
+    )
+    with pytest.raises(ConfigError, match=r"not valid YAML at line 6, column \d+") as caught:
+        load_config(path, environ={})
+    assert "Hunter2x9" not in str(caught.value) and "sk-live" not in str(caught.value)
+
+
 def test_missing_file() -> None:
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config("/definitely/not/here.yaml", environ={})

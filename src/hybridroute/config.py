@@ -335,11 +335,19 @@ def read_config_mapping(source: Path, env: Mapping[str, str]) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
+        if not problem.startswith("duplicate key"):  # ours: the key is shown safely
+            # PyYAML quotes the token it stumbled on; an unquoted secret starting with `*`
+            # or `!` is read as an alias or a tag, so it would be printed. One character,
+            # or an escape such as a tab's, stays.
+            problem = _QUOTED_TOKEN.sub("'…'", problem)
         raise ConfigError(f"{source}: not valid YAML{where}: {problem}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: the top level must be a mapping (tiers:, privacy:, ...)")
     interpolated: dict[str, Any] = _interpolate(raw, env, source, ())
     return interpolated
+
+
+_QUOTED_TOKEN = re.compile(r"'(?!\\)[^']{2,}'")
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
