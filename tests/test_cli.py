@@ -68,13 +68,23 @@ def test_route_explains_without_calling_a_model(tmp_path: Path) -> None:
     assert "536-22-1234" not in result.stdout
 
 
-def test_config_error_is_one_clear_line_and_exit_1(tmp_path: Path) -> None:
+def test_config_error_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("tiers:\n  - {name: x, kind: warp_drive}\n")
     result = run("chat", "hi", "--config", str(bad))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "unknown tier kind" in result.stderr and str(bad) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_with_a_bad_config_or_a_missing_file_exits_2(tmp_path: Path) -> None:
+    # Bad input is exit code 2 in every command (README), as in `eval` and `convert`.
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("tiers:\n  - {name: x, kind: warp_drive}\n")
+    for config in (bad, tmp_path / "absent.yaml"):
+        result = run("serve", "--config", str(config), "--port", "1")
+        assert result.returncode == 2 and str(config) in result.stderr
+    assert run("scan", str(tmp_path / "absent.txt")).returncode == 2
 
 
 def test_unreachable_forced_tier_reports_the_failure(tmp_path: Path) -> None:
@@ -94,7 +104,7 @@ def test_route_config_error_is_one_clear_line_too(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("tiers:\n  - {name: x, kind: warp_drive}\n")
     result = run("route", "hi", "--config", str(bad))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "unknown tier kind" in result.stderr and "Traceback" not in result.stderr
     # The list's own "too short" complaint contradicted the file (it has a tier): not shown.
     assert "at least 1 item" not in result.stderr
@@ -152,6 +162,6 @@ def test_an_unusable_base_url_is_one_clear_line_not_a_traceback(tmp_path: Path) 
         "     api_key: sk-live-TOPSECRET-7, location: private_cloud, trusted: true}\n"
     )
     result = run("tiers", "--config", str(bad))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "tiers.0.openai.base_url: invalid IPv6 address" in result.stderr
     assert "Traceback" not in result.stderr and "TOPSECRET" not in result.stderr

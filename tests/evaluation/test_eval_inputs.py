@@ -72,6 +72,8 @@ def test_a_gap_of_float_noise_counts_as_none() -> None:
         ('{"prompt": "p", "local_score": "high", "cloud_score": 1}', "local_score"),
         ('{"prompt": "p", "cloud_score": 1}', "local_score: Field required"),
         ('{"prompt": "p", "local_score": 0', "not JSON"),
+        # Sums of such scores overflow to inf: refused, in words without pydantic's prefix.
+        ('{"prompt": "p", "local_score": 1e308, "cloud_score": 1}', "local_score: a score beyond"),
     ],
 )
 def test_a_bad_row_names_its_line_and_field(tmp_path: Path, line: str, fragment: str) -> None:
@@ -80,6 +82,14 @@ def test_a_bad_row_names_its_line_and_field(tmp_path: Path, line: str, fragment:
     with pytest.raises(DatasetError, match="line 2") as caught:
         load_dataset(path)
     assert fragment in str(caught.value) and SECRET not in str(caught.value)
+
+
+def test_bins_are_bounded(tmp_path: Path) -> None:
+    # A million bins took 2.5 GB on a 3-row dataset.
+    code, _, stderr = invoke(
+        "eval", rows(tmp_path / "d.jsonl", (0.0, 1.0)), "--router", "length", "--bins", "1000000"
+    )
+    assert code == 2 and "--bins" in stderr
 
 
 def test_bytes_that_are_not_utf8_name_their_line(tmp_path: Path) -> None:

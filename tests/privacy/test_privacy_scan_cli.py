@@ -40,13 +40,13 @@ def test_scan_config_shares_the_gateway_loader(tmp_path) -> None:  # type: ignor
     assert result.exit_code == 0, result.output  # ${VAR:-default} is expanded as in `serve`
     config.write_text("privacy:\n  ner_model: no_such_model\n")
     result = CliRunner().invoke(app(), ["scan", "-", "--config", str(config)], input="hi\n")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no installed spaCy model" in result.stderr and "Traceback" not in result.output
 
 
 def test_scan_missing_file_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = CliRunner().invoke(app(), ["scan", str(tmp_path / "absent.txt")])
-    assert result.exit_code == 1 and "cannot read" in result.stderr
+    assert result.exit_code == 2 and "cannot read" in result.stderr
 
 
 def test_a_line_that_is_not_utf8_loses_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]

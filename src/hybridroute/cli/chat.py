@@ -19,7 +19,7 @@ from rich.table import Table
 
 from hybridroute.config import load_config
 from hybridroute.context import Hints, Mode, RequestContext
-from hybridroute.errors import HybridRouteError, TierUnavailable
+from hybridroute.errors import ConfigError, HybridRouteError, TierUnavailable
 from hybridroute.router import Routed, Router
 from hybridroute.tiers.llamacpp import LlamaCppTier
 from hybridroute.types import Request
@@ -204,7 +204,8 @@ def _prompt_text(prompt: str) -> str:
 
 
 def _run(coro: Any) -> Any:
-    """Run at the edge; a hybridroute error becomes a one-line message and exit code 1."""
+    """Run at the edge; a hybridroute error becomes a one-line message and exit code 1 (2 for
+    a config error: bad input)."""
     with _clean_errors():
         return asyncio.run(coro)
 
@@ -217,7 +218,7 @@ def _clean_errors() -> Iterator[None]:
         Console(stderr=True, soft_wrap=True).print(
             f"[red]error:[/red] {type(exc).__name__}: {escape(str(exc))}", highlight=False
         )
-        raise typer.Exit(1) from None
+        raise typer.Exit(2 if isinstance(exc, ConfigError) else 1) from None
 
 
 def _chat_json(routed: Routed, latency_ms: float) -> dict[str, Any]:

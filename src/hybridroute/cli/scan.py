@@ -39,7 +39,7 @@ def scan(
         Console(stderr=True, soft_wrap=True).print(
             f"[red]error:[/red] {escape(message)}", highlight=False
         )
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None  # bad input: the config or the file to scan
     scanner = PrivacyScanner(settings)
     lines = _LineReader(stream)
     with stream:

@@ -56,7 +56,7 @@ def serve(
         app = app_from_config(settings)
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None  # bad input
     server = uvicorn.Server(
         uvicorn.Config(
             app,

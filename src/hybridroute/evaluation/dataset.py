@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,16 +27,28 @@ class RoutingExample:
     category: str | None = None
 
 
+# Any fixed scale fits; a sum of 10 million such scores stays far below the float limit.
+MAX_SCORE = 1e100
+
+
 class RoutingRow(BaseModel):
     """The wire form of one dataset line."""
 
-    # NaN or infinite scores would turn every mean, and so every metric, into nan.
+    # NaN or infinite scores would turn every mean, and so every metric, into nan; scores
+    # near the float limit would overflow their sum (1e308 + 1e308 is inf).
     model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
 
     prompt: str
     local_score: float
     cloud_score: float
     category: str | None = None
+
+    @field_validator("local_score", "cloud_score")
+    @classmethod
+    def _bounded(cls, score: float) -> float:
+        if abs(score) > MAX_SCORE:
+            raise ValueError("a score beyond ±1e100 (sums of scores would overflow)")
+        return score
 
 
 class DatasetError(ValueError):
@@ -99,7 +111,8 @@ def unreadable(path: Path, exc: OSError | UnicodeDecodeError) -> DatasetError:
 def _field_errors(exc: ValidationError) -> str:
     """Which fields failed and why, without echoing their values (a prompt may be sensitive)."""
     return "; ".join(
-        f"{'.'.join(str(part) for part in error['loc']) or 'row'}: {error['msg']}"
+        f"{'.'.join(str(part) for part in error['loc']) or 'row'}: "
+        f"{error['msg'].removeprefix('Value error, ')}"
         for error in exc.errors(include_url=False, include_input=False)
     )
 

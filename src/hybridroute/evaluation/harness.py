@@ -16,6 +16,7 @@ from hybridroute.evaluation.metrics import Curve
 CloudScorer = Callable[[str], float]
 
 DEFAULT_BINS = 10  # RouteLLM's --num-results: 11 thresholds
+MAX_BINS = 10_000
 PROGRESS_MIN_ROWS = 500
 
 

@@ -179,7 +179,8 @@ def _validation_message(exc: RequestValidationError) -> str:
     if first.get("type") == "extra_forbidden":
         hint = _did_you_mean(first.get("loc", ()))
         return f"unrecognized request argument supplied: {where}{hint}{more}"
-    return f"{where}: {first.get('msg', 'invalid value')}{more}"
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{where}: {message}{more}"
 
 
 def _param(exc: BaseException) -> str | None:
