@@ -112,9 +112,7 @@ def test_bad_yaml_gives_line_and_column(tmp_path: Path) -> None:
         load_config(path, environ={})
 
 
-@pytest.mark.parametrize(
-    "value", ["*sk-live-", "!", "!!", "&sk-live- *"]
-)
+@pytest.mark.parametrize("value", ["*sk-live-", "!", "!!", "&sk-live- *"])
 def test_a_secret_read_as_an_alias_or_tag_is_not_echoed(tmp_path: Path, value: str) -> None:
     # Unquoted, a key starting with `*` or `!` is a YAML alias or tag; PyYAML quotes it.
     path = write(

@@ -78,3 +78,16 @@ def test_personal_cues(text: str, personal: bool) -> None:
 def test_role_cues_need_a_name_next(text: str, personal: bool) -> None:
     entities = NameDetector().detect(text)
     assert has_personal_context(text, entities) is personal
+
+
+def test_ner_spans_that_are_no_names_do_not_make_a_table_of_people() -> None:
+    from hybridroute.privacy.calibration import calibrate
+    from hybridroute.privacy.entities import Entity, EntityType
+
+    text = "| name | value |\n|---|---|\n| val | 3 |\nAsk Anna about it."
+    junk = Entity(type=EntityType.PERSON, start=text.index("val "), end=text.index("val ") + 3,
+                  score=0.85, source="ner")  # fmt: skip
+    anna = Entity(type=EntityType.PERSON, start=text.index("Anna"), end=text.index("Anna") + 4,
+                  score=0.85, source="ner")  # fmt: skip
+    [kept] = calibrate([junk, anna], text)
+    assert kept.start == anna.start and kept.score == 0.7  # no personal context

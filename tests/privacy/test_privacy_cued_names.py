@@ -40,6 +40,8 @@ def _persons(scanner: PrivacyScanner, text: str) -> list[str]:
         ("a reference letter for my former student Siobhán Ní Bhriain, who", "Siobhán Ní Bhriain"),
         # Two unknown capitalised words after an honorific or a role.
         ("Napisz podziękowanie dla pani Katarzyny Wiśniewskiej za pomoc", "Katarzyny Wiśniewskiej"),
+        # A curly apostrophe is no acronym.
+        ("a warning letter for my tenant Declan O\u2019Sullivan today", "Declan O\u2019Sullivan"),
     ],
 )
 def test_a_name_after_a_cue_is_a_masked_person(fast: PrivacyScanner, text: str, name: str) -> None:
@@ -59,6 +61,11 @@ def test_a_name_after_a_cue_is_a_masked_person(fast: PrivacyScanner, text: str, 
         "Write a complaint to Deutsche Bahn about delays",
         "a reminder to Jira Admins",
         "Draft an email to Acme Corp about the invoice",
+        # Headers, greetings, sign-offs and record fields also name firms and bots.
+        "From: Deutsche Bahn\nSubject: your ticket",
+        "cc: Jira Admins",
+        "Best regards,\nDeutsche Telekom",
+        'reporter: "Dependabot Preview"',
         # Characters in stories: "named" gives no slot.
         "Create an NPC: a grumpy dwarven blacksmith named Thorgrim Ironfoot with a secret",
         # A possessive ends the name, a place opens none.
@@ -99,6 +106,10 @@ def test_a_person_in_a_name_column_is_a_record(fast: PrivacyScanner, text: str) 
         # A person in another column, or a prose line that does not split like the header.
         "| Book | Author |\n|---|---|\n| Emma | Jane Austen |",
         "Name, age and address are required.\nMehmet Aksoy said, rightly, no.",
+        # One named cell is no header: a call's arguments, one per line.
+        "set_cookie(\n    name,\n    Mehmet Aksoy,\n)",
+        # "ad" (Turkish for name) is an English word in ad tables.
+        "ad,clicks\nSummer Sale,120\nMehmet Aksoy Tour,300",
     ],
 )
 def test_no_record_without_a_person_in_a_name_column(fast: PrivacyScanner, text: str) -> None:

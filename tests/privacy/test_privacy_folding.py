@@ -128,6 +128,8 @@ def test_the_candidate_set_covers_every_character_that_folds() -> None:
         # Left to right: an escaped backslash, then a plain quote.
         ('a\\\\"b', 'a\\"b'),
         ("C:\\\\Users\\\\anna", "C:\\Users\\anna"),
+        # Line breaks and tabs: a JSON string's table or e-mail header is read as lines.
+        ("name,email\\nAnna Nowak,a@b.pl\\tok", "name,email\nAnna Nowak,a@b.pl\tok"),
     ],
 )
 def test_json_escapes_are_read_as_what_they_stand_for(text: str, view: str) -> None:
@@ -137,7 +139,6 @@ def test_json_escapes_are_read_as_what_they_stand_for(text: str, view: str) -> N
 @pytest.mark.parametrize(
     "text",
     [
-        "C:\\new\\nina\\table",  # \n and \t: no escapes in Windows paths
         "half a pair \\ud83d alone",
         "regex \\d{3}-\\d{2} and \\w+",
     ],

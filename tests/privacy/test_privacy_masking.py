@@ -106,3 +106,39 @@ def test_repr_shows_no_values() -> None:
     session.mask("secret 460-89-9847", [Entity(type="US_SSN", start=7, end=18, score=1.0)])
     assert "460" not in repr(session)
     assert "460" not in repr(session.stream_restorer())
+
+
+def _scan_and_mask(session: MaskSession, text: str) -> str:
+    from hybridroute.privacy import PrivacyScanner, PrivacySettings
+
+    assessment = PrivacyScanner(PrivacySettings(ner=False)).assess(text)
+    return session.mask(text, assessment.entities)
+
+
+def test_a_value_read_through_escapes_is_restored_as_what_it_stands_for() -> None:
+    session = MaskSession()
+    masked = _scan_and_mask(session, json.dumps({"note": "my colleague Jürgen Müller"}))
+    assert "ller" not in masked
+    placeholder = session.placeholders[0]
+    # The tool gets the name, not its escape syntax; prose gets it too.
+    arguments = session.restore_json_args(json.dumps({"to": placeholder}))
+    assert json.loads(arguments) == {"to": "Jürgen Müller"}
+    assert session.restore(f"Hi {placeholder}") == "Hi Jürgen Müller"
+    # The decoded form is swept as the same value.
+    assert session.mask("Jürgen Müller called", []) == f"{placeholder} called"
+
+
+def test_the_sweep_of_repeated_values_never_cuts_an_escape() -> None:
+    session = MaskSession()
+    once = json.dumps({"a": "my colleague \u00c9mile Zola-Brun"})  # one level: \u00c9
+    assert "Zola" not in _scan_and_mask(session, once)
+    twice = json.dumps({"log": json.dumps({"to": "\u00c9mile Zola-Brun"})})  # \\u00c9
+    json.loads(session.mask(twice, []))  # still JSON: no "\<PERSON_1>"
+
+
+def test_an_escaped_line_break_before_a_value_stays_out_of_its_mask() -> None:
+    session = MaskSession()
+    text = json.dumps({"content": "fix this CSV:\nemail,first_name\ntyler.brooks@icloud.com,Tyler"})
+    masked = _scan_and_mask(session, text)
+    assert json.loads(masked)["content"].endswith("\n<EMAIL_1>,<PERSON_1>")
+    assert session.restore("<EMAIL_1>") == "tyler.brooks@icloud.com"

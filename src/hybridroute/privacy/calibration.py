@@ -29,20 +29,19 @@ def calibrate(
     ner = [e for e in entities if e.source in CALIBRATED_SOURCES]
     if not ner:
         return list(entities)
-    personal = has_personal_context(text, entities, categories, cues)
+    # The gazetteer vouches for its own spans, lower-case names included. NER's other spans
+    # ("val", "=ctx" in code) go before the context is read: they are no person in a table.
+    plausible = [
+        e for e in entities if e.source != "ner" or looks_like_proper_noun(text[e.start : e.end])
+    ]
+    personal = has_personal_context(text, plausible, categories, cues)
     person_score = PERSON_IN_CONTEXT if personal else PERSON_WITHOUT_CONTEXT
-    calibrated: list[Entity] = []
-    for entity in entities:
-        if entity.source not in CALIBRATED_SOURCES:
-            calibrated.append(entity)
-            continue
-        # The gazetteer vouches for its own spans, lower-case names included.
-        if entity.source == "ner" and not looks_like_proper_noun(text[entity.start : entity.end]):
-            continue
-        if entity.type == EntityType.PERSON:
-            entity = replace(entity, score=min(entity.score, person_score))
-        calibrated.append(entity)
-    return calibrated
+    return [
+        replace(e, score=min(e.score, person_score))
+        if e.type == EntityType.PERSON and e.source in CALIBRATED_SOURCES
+        else e
+        for e in plausible
+    ]
 
 
 def looks_like_proper_noun(span: str) -> bool:

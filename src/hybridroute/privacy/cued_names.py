@@ -44,9 +44,11 @@ def names_after_cues(
         at = cue.end() - 1  # `cue.string` is one character longer than `text`
         slot = _SLOT_OPENING.match(text, at)
         start = slot.end() if slot else at
-        # Messages, replies and meetings also go to firms and teams ("an email to Deutsche
-        # Bahn"): after them a name needs a listed word. Roles and honorifics are people's.
-        people_only = intro is None or intro in _HONORIFICS
+        # Messages, replies, meetings, headers, greetings and sign-offs also go to or come
+        # from firms ("an email to Deutsche Bahn", "From: Jira Admins", "Regards,\nHubSpot
+        # Academy"), as do HR events and name fields ("reporter: Dependabot Preview"): after
+        # them a name needs a listed word. Roles and honorifics are people's.
+        people_only = intro in _HONORIFICS if intro is not None else _is_role(cue)
         end = _name_end(names, _slot_words(text, start), unknown_run=people_only)
         # A longer name than the one found there ("Zhang" -> "Zhang Xiaoming") replaces
         # it when overlaps are resolved.
@@ -56,6 +58,17 @@ def names_after_cues(
                 Entity(type=EntityType.PERSON, start=start, end=end, score=score, source="names")
             )
     return found
+
+
+def _is_role(cue: re.Match[str]) -> bool:
+    """A cue naming the person's role ("my colleague", "huurder", "patient"), not a
+    greeting, a sign-off, a header, an event or a record field."""
+    if cue["role"] is not None:
+        return True
+    if cue["greeting"] is not None:
+        return False
+    words = cue.group()[1:]
+    return words.rstrip()[-1:].isalpha() and _EVENT.search(words) is None
 
 
 def _slot_words(text: str, start: int) -> list[re.Match[str]]:
@@ -107,8 +120,8 @@ def _kind(names: NameList, word: str, *, lower: bool) -> str | None:
         return None
     if key in _PARTICLES:
         return _PARTICLE
-    if word[:1].islower() != lower or (not lower and not word[1:2].islower() and len(word) > 1):
-        return None  # a change of case, or an acronym ("IT", "HR")
+    if word[:1].islower() != lower or (len(word) > 1 and word.isupper()):
+        return None  # a change of case, or an acronym ("IT", "HR"); not "O\u2019Sullivan"
     if word in ORG_WORDS:
         return None  # "Acme Corp", "Bristol Hospital"
     flags = names.flags(word.capitalize())
@@ -137,6 +150,10 @@ _HONORIFICS = frozenset(
     "i'm|i am|this is|call me|calls me|name is|name:|herr|herrn|frau|pan|pani|señor|señora"
     "|sr.|sra.|senhor|senhora|signor|signora|sig.|sig.ra|mme|anh|chị|say\u0131n|meneer"
     "|mevrouw|dhr.|mevr.|fru".split("|")
+)
+# HR events among the cues: what follows them is no name slot ("on leave Monday").
+_EVENT = re.compile(
+    r"1:1|one-on-one|review|employee\s+of|joining|leave|abmahnung|disciplinary|interview"
 )
 # Lower-case words inside names ("Sanne van der Berg", "Siobhán Ní Bhriain").
 _PARTICLES = frozenset(

@@ -11,8 +11,9 @@ JSON string escapes are decoded the same way: `\\"`, `\\\\`, `\\/` and `\\uXXXX`
 included). JSON inside a JSON string (`{\\"password\\": \\"…\\"}`, a log line's body) and
 `json.dumps`' default ASCII output ("J\\u00fcrgen") read plainly to an LLM, so the recognizers
 must read them plainly too; a span that covers part of an escape covers all of it, so masking
-never cuts one ("\\<EMAIL_1>" would be invalid JSON). `\\n` and `\\t` stay as they are: in
-Windows paths ("C:\\new\\nina") they are no escapes.
+never cuts one ("\\<EMAIL_1>" would be invalid JSON). `\\n`, `\\t` and `\\r` are decoded too,
+though in a Windows path ("C:\\new\\nina") they are no escapes: a line break inside a path
+costs less than a JSON string's table or e-mail header read as one line.
 
 Plain-ASCII text without a backslash (nearly every prompt) is returned as it is, after two
 C-speed checks.
@@ -44,8 +45,9 @@ _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ
 # JSON escapes: a surrogate pair, one code unit, or a quote, backslash or slash.
 _ESCAPE = re.compile(
     r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
-    r"|\\u([0-9a-fA-F]{4})|\\([\"\\/])"
+    r"|\\u([0-9a-fA-F]{4})|\\([\"\\/ntr])"
 )
+_CONTROL = {"n": "\n", "t": "\t", "r": "\r"}
 
 
 @lru_cache(maxsize=4096)
@@ -137,19 +139,41 @@ def _decode_escapes(text: str, replacements: dict[int, tuple[int, str]]) -> None
     """JSON string escapes, decoded left to right (so `\\\\"` is a backslash, then a quote);
     a decoded character is folded as if it had been written out ("\\u00a0" is a space)."""
     for match in _ESCAPE.finditer(text):
-        high, low, code, char = match.groups()
-        if char is not None:
-            decoded = char
-        elif code is not None:
-            decoded = chr(int(code, 16))
-            if "\ud800" <= decoded <= "\udfff":
-                continue  # half a surrogate pair: no character
-        else:
-            decoded = chr(0x10000 + ((int(high, 16) - 0xD800) << 10) + int(low, 16) - 0xDC00)
+        decoded = _decoded(match)
+        if decoded is None:
+            continue
         if decoded in _FOLDABLE:
             folded = _fold_char(decoded)
             decoded = decoded if folded is None else folded
         replacements[match.start()] = (match.end() - match.start(), decoded)
+
+
+def decode_escapes(text: str) -> str:
+    """`text` with its JSON string escapes decoded as the detection view reads them, and
+    nothing else folded: what a masked value stands for ("J\\u00fcrgen" is "Jürgen")."""
+    if "\\" not in text:
+        return text
+    pieces = []
+    cursor = 0
+    for match in _ESCAPE.finditer(text):
+        decoded = _decoded(match)
+        if decoded is not None:
+            pieces.append(text[cursor : match.start()])
+            pieces.append(decoded)
+            cursor = match.end()
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def _decoded(escape: re.Match[str]) -> str | None:
+    """The character an `_ESCAPE` match stands for; None for half a surrogate pair."""
+    high, low, code, char = escape.groups()
+    if char is not None:
+        return _CONTROL.get(char, char)
+    if code is not None:
+        decoded = chr(int(code, 16))
+        return None if "\ud800" <= decoded <= "\udfff" else decoded
+    return chr(0x10000 + ((int(high, 16) - 0xD800) << 10) + int(low, 16) - 0xDC00)
 
 
 def _view(text: str, replacements: dict[int, tuple[int, str]]) -> FoldedText:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 
 from hybridroute.privacy.entities import Entity
+from hybridroute.privacy.folding import decode_escapes
 
 
 class MaskSession:
@@ -96,8 +97,12 @@ class MaskSession:
             if placeholder not in self._value_of and placeholder not in text:
                 break
         self._counters[label] = number
+        # A value read through JSON escapes ("J\\u00fcrgen") stands for its decoded text: that
+        # is what goes back (JSON-escaped again in tool arguments), and either form is swept.
+        decoded = decode_escapes(value)
         self._placeholder_of[value] = placeholder
-        self._value_of[placeholder] = value
+        self._placeholder_of.setdefault(decoded, placeholder)
+        self._value_of[placeholder] = decoded
         return placeholder
 
     def _repeats(self, text: str) -> list[tuple[int, int, str]]:
@@ -109,8 +114,18 @@ class MaskSession:
             left = r"(?<![^\W_])" if value[0].isalnum() or value[0] == "_" else ""
             right = r"(?![^\W_])" if value[-1].isalnum() or value[-1] == "_" else ""
             for match in re.finditer(left + re.escape(value) + right, text):
+                if _inside_escape(text, match.start()):
+                    continue  # "\\\\u00c9mile": the value's "\\u00c9" starts at an escaped "\\"
                 found.append((match.start(), match.end(), "ENTITY"))
         return found
+
+
+def _inside_escape(text: str, at: int) -> bool:
+    """An odd run of backslashes right before `at`: `text[at]` is the escaped character."""
+    start = at
+    while start > 0 and text[start - 1] == "\\":
+        start -= 1
+    return (at - start) % 2 == 1
 
 
 class StreamRestorer:

@@ -19,14 +19,15 @@ def names_a_table_column(text: str, entities: Sequence[Entity]) -> bool:
         return False
     rows_seen: set[int] = set()
     headers: dict[tuple[int, str], int] = {}  # (line start, separator) -> its header's start
-    for entity in entities:
-        if entity.type != EntityType.PERSON:
-            continue
-        row_start = text.rfind("\n", 0, entity.start) + 1
+    row_start, searched_to = 0, 0
+    # In text order, each line break is looked for once (persons on one long line are many).
+    for start in sorted(e.start for e in entities if e.type == EntityType.PERSON):
+        row_start = max(row_start, text.rfind("\n", searched_to, start) + 1)
+        searched_to = start
         if row_start in rows_seen:
             continue
         rows_seen.add(row_start)
-        if _in_name_column(text, row_start, entity.start, headers):
+        if _in_name_column(text, row_start, start, headers):
             return True
     return False
 
@@ -62,6 +63,8 @@ def _in_name_column(
     # "Name, age and address" does not.
     if header.count(separator) != row.count(separator):
         return False
+    if sum(1 for cell in header.split(separator) if cell.strip()) < 2:
+        return False  # one named cell: "    name," in a call's argument list, not a header
     column = text.count(separator, row_start, at)
     return _header_key(header.split(separator)[column]) in NAME_HEADERS
 
@@ -80,14 +83,15 @@ def _header_key(cell: str) -> str:
     return kept.replace(" ", "").replace("_", "").replace("-", "").replace(".", "")
 
 
-# Header cells of columns that hold people's names, in the languages the cues cover.
+# Header cells of columns that hold people's names, in the languages the cues cover (not
+# "member" or Turkish "ad": English API docs and ad tables use them).
 NAME_HEADERS = frozenset(
     {
         # English
         "name", "names", "fullname", "firstname", "lastname", "surname", "givenname",
         "familyname", "forename", "employee", "employeename", "customer", "customername",
         "client", "clientname", "patient", "patientname", "student", "studentname", "pupil",
-        "contact", "contactname", "person", "member", "membername", "tenant", "applicant",
+        "contact", "contactname", "person", "membername", "tenant", "applicant",
         "candidate", "candidatename", "recipient", "assignee", "guest", "guestname",
         # French, Spanish, Portuguese, Italian
         "nom", "prénom", "prenom", "nomcomplet", "nombre", "apellido", "apellidos",
@@ -96,6 +100,6 @@ NAME_HEADERS = frozenset(
         "vorname", "nachname", "mitarbeiter", "mitarbeiterin", "naam", "voornaam",
         "achternaam", "namn", "förnamn", "efternamn", "navn", "fornavn", "etternavn",
         # Polish, Turkish
-        "imię", "imie", "nazwisko", "imięinazwisko", "ad", "soyad", "adsoyad", "isim",
+        "imię", "imie", "nazwisko", "imięinazwisko", "soyad", "adsoyad", "isim",
     }
 )  # fmt: skip
