@@ -202,4 +202,5 @@ def keyed_recognizer(
         needs_digit=True,
         lowered=True,
         not_after=WORD_CHAR,
+        opener=re.compile(f"(?:{keywords})"),
     )
