@@ -36,6 +36,8 @@ FRAGMENTS = [
     "\n Suite 894",
     "Apt. 805",
     "PSC 5420, Box 2708",
+    "APO AA 33879",
+    "USCGC Khadzhiyev",
     "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
     "AKIAIOSFODNN7EXAMPLE",
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcdefghijk",
