@@ -73,7 +73,7 @@ def detect_categories(text: str, rules: tuple[CategoryRule, ...] | None = None) 
         for index, rule in enumerate(rules or DEFAULT_RULES)
     ]
     candidates = [(rule, windows) for rule, windows in candidates if windows != ()]
-    if not candidates:  # most texts: no lower-cased copy needed (~20 µs on 10,000 characters)
+    if not candidates:  # most texts: no lower-cased copy (up to ~20 µs per 10,000 characters)
         return ()
     lowered = lower_aligned(text)
     spaced = " " + lowered

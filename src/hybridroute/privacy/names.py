@@ -361,7 +361,7 @@ def _lower_surname(names: NameList, name: str) -> bool:
 def _ends_with_join(before: str) -> bool:
     """Whether `before` may end with `_JOIN` (as `_LISTED_BEFORE` needs): a comma, "and",
     "or" or "&" before spaces and tabs, and before one line break (`$` also matches before
-    a last one). The search tries up to 40 places (~1 us per person; most have a plain
+    a last one). The search tries up to 40 places (~1 µs per person; most have a plain
     space before them), this check a few string methods in C."""
     return before.removesuffix("\n").rstrip(" \t").endswith((",", "and", "or", "&"))
 

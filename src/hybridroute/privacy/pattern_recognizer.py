@@ -4,7 +4,8 @@ that turns a match into a confidence (or rejects it).
 Patterns start with what they consume (a digit, `@`, a keyword) and most run on the
 lower-cased text, so `re` can skip ahead fast (see `matching.py`); the boundary a look-behind
 would have checked is checked on the match instead. Number patterns search only around runs
-of digits that hold enough digits (`NumberRun`).
+of digits that hold enough digits (`NumberRun`); keyword-led patterns whose keywords start
+with common letters are tried only where the prefilter finds a keyword (`opener`).
 """
 
 from __future__ import annotations
