@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hybridroute.privacy import Action, Entity, PrivacyScanner, PrivacySettings
+from hybridroute.privacy import names as names_module
 from hybridroute.privacy.names import CODE_SUFFIXES, SURNAME_ENDINGS, NameDetector, NameList
 
 
@@ -113,6 +114,22 @@ def test_words_listed_with_a_person_are_people(detector: NameDetector) -> None:
         "Becker",
         "Vasquez",
     }
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["Kónya", "Becker", "the", ",", ", ", ",\n", "\n", " and ", " or "])
+        | st.sampled_from([" & ", "&", " ", "\t", "band", "O\u2019Neil", "-"]),
+        max_size=10,
+    ).map("".join)
+)
+def test_the_join_check_never_rules_out_a_listed_name(text: str) -> None:
+    # `_listed_with_persons` searches before a person only when the check passes.
+    for end in range(len(text) + 1):
+        start = max(0, end - 40)
+        if names_module._LISTED_BEFORE.search(text, start, end) is not None:
+            assert names_module._ends_with_join(text[start:end])
 
 
 def test_a_lone_first_name_alone_does_not_mask() -> None:

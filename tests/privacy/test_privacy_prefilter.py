@@ -36,12 +36,23 @@ FRAGMENTS = [
     "\n Suite 894",
     "Apt. 805",
     "PSC 5420, Box 2708",
+    "APO AA 33879",
+    "USCGC Khadzhiyev",
     "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
     "AKIAIOSFODNN7EXAMPLE",
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcdefghijk",
     "Bearer abcdefghijklmnop0123456789",
     "api_key = 'a1b2c3d4e5f6g7h8'",
     "password: hunter22",
+    # Password keywords, which the prefilter reports for their patterns to be tried at:
+    # overlapping ones, one ending an identifier, a match reaching far past its keyword.
+    "passpassword: hunter22",
+    "DB_PASSWORD=s3cr3tpw",
+    "the password for my old company laptop account: Hunter2024",
+    "palabra clave: Secreto99",
+    "clave = Secreto99",
+    "mot de  passe : Soleil2024",
+    "WPA2-Schl\u00fcssel: Abcd1234!",
     "password: O\u2019Brien1984",  # a curly quote inside a value ("'" in a negated class)
     "the password I typed is D\u2019Artagnan7",
     "postgres://admin:s3cret@db",

@@ -67,21 +67,28 @@ def detect_categories(text: str, rules: tuple[CategoryRule, ...] | None = None) 
     instead of one per rule); at each place it matches, every rule still missing is tried
     there, so the result equals running each rule on its own.
     """
-    lowered = lower_aligned(text)
     hits = _DEFAULT_FILTER.scan(text) if rules is None else None
+    candidates = [
+        (rule, None if hits is None else hits.windows[index])
+        for index, rule in enumerate(rules or DEFAULT_RULES)
+    ]
+    candidates = [(rule, windows) for rule, windows in candidates if windows != ()]
+    if not candidates:  # most texts: no lower-cased copy (up to ~20 µs per 10,000 characters)
+        return ()
+    lowered = lower_aligned(text)
     spaced = " " + lowered
     found: set[Category] = set()
     live = []
-    for index, rule in enumerate(rules or DEFAULT_RULES):
-        windows = None if hits is None else hits.windows[index]
-        if windows == () or not rule.triggered(lowered):
-            continue
+    for rule, windows in candidates:
         if windows is None:
-            live.append(rule)
+            if rule.triggered(lowered):
+                live.append(rule)
         # `spaced` is one longer: a match of the rule's body at text position p is a match
-        # of `_bounded` at spaced position p (its boundary character comes first).
+        # of `_bounded` at spaced position p (its boundary character comes first). The
+        # windows are searched first: the triggers read the whole text.
         elif any(rule.search_in(spaced, low, high + 1) for low, high in windows):
-            found.add(rule.category)
+            if rule.triggered(lowered):
+                found.add(rule.category)
     if not live:
         return tuple(c.value for c in Category if c in found)
     # `re` caches compiled patterns, so a repeated subset of rules compiles once.

@@ -4,7 +4,8 @@ that turns a match into a confidence (or rejects it).
 Patterns start with what they consume (a digit, `@`, a keyword) and most run on the
 lower-cased text, so `re` can skip ahead fast (see `matching.py`); the boundary a look-behind
 would have checked is checked on the match instead. Number patterns search only around runs
-of digits that hold enough digits (`NumberRun`).
+of digits that hold enough digits (`NumberRun`); keyword-led patterns whose keywords start
+with common letters are tried only where the prefilter finds a keyword (`opener`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,13 @@ class PatternRecognizer:
     # The gate matches where every match of `pattern` starts (a leading keyword), so the
     # search runs only around gate matches, not on the whole text.
     gate_starts_match: bool = False
+    # A pattern without look-arounds that matches (on the same subject) at every place a
+    # match of `pattern` starts: its keywords. The prefilter reports where it occurs and
+    # `pattern` is tried at those places only, so a keyword-led pattern whose first
+    # characters are common letters is not tried at every position of the text (0.1-0.25 ms
+    # per 1,000 tokens for the password keywords). Unlike a gate's windows, this finds
+    # exactly the matches of a search of the whole text.
+    opener: re.Pattern[str] | None = None
 
     def find(
         self,
@@ -79,6 +87,9 @@ class PatternRecognizer:
         numbers: Sequence[NumberRun] | None,
         windows: Sequence[tuple[int, int]] | None,
     ) -> Iterator[re.Match[str]]:
+        if self.opener is not None and windows is not None:
+            yield from self._opened_matches(self.opener, subject, windows)
+            return
         size = len(subject)
         if windows is None and self.min_digits:
             runs = numbers if numbers is not None else number_runs(subject)
@@ -101,6 +112,32 @@ class PatternRecognizer:
                     break
                 last_end = match.end()
                 yield match
+
+    def _opened_matches(
+        self, opener: re.Pattern[str], subject: str, windows: Sequence[tuple[int, int]]
+    ) -> Iterator[re.Match[str]]:
+        """`matches(self.pattern, subject, self.not_after)`, trying the pattern only where
+        `opener` matches. `windows` (the prefilter's spans around the opener's matches)
+        hold every place where it does, so a match of the pattern starts at one of them."""
+        pattern, not_after = self.pattern.match, self.not_after
+        pos = 0  # where the next match may start, as in `matches`
+        for low, high in windows:
+            at = max(low, pos)
+            # The opener has no look-ahead, so `high` cuts off none of its matches that
+            # end inside the window: each place where it matches is tried, in order.
+            while (opening := opener.search(subject, at, high)) is not None:
+                start = opening.start()
+                at = start + 1
+                match = pattern(subject, start)
+                if match is None:
+                    continue
+                if not_after is not None and start > 0 and not_after.match(subject, start - 1):
+                    run = re.compile(f"(?:{not_after.pattern})+").match(subject, start)
+                    pos = (run.end() if run else start) + 1
+                else:
+                    pos = match.end() if match.end() > start else start + 1
+                    yield match
+                at = max(at, pos)
 
 
 def _windows(runs: Sequence[NumberRun], min_digits: int, size: int) -> Iterator[tuple[int, int]]:
@@ -166,4 +203,5 @@ def keyed_recognizer(
         needs_digit=True,
         lowered=True,
         not_after=WORD_CHAR,
+        opener=re.compile(f"(?:{keywords})"),
     )

@@ -257,12 +257,16 @@ def _merge(matches: list[tuple[int, int]], width: int, size: int) -> tuple[tuple
 
 def _fold(text: str) -> bytes:
     """`text` as ASCII bytes, one byte per character (see the module docstring)."""
-    if _ASCII_SEPARATORS.search(text):  # Python's `\\s` matches these; Hyperscan's does not
+    # Python's `\\s` matches these; Hyperscan's does not. Four `in` tests (memchr) instead of
+    # a regex search, which reads every character in Python's `re` (~11 µs on a 1,000-token
+    # prompt of ~5,000 characters; a request folds its text three times: patterns,
+    # categories, personal cues).
+    if any(separator in text for separator in _ASCII_SEPARATORS):
         text = text.translate(_SEPARATOR_TO_SPACE)
     return text.encode("ascii", _FOLD_ERRORS)
 
 
-_ASCII_SEPARATORS = re.compile("[\\x1c-\\x1f]")
+_ASCII_SEPARATORS = ("\x1c", "\x1d", "\x1e", "\x1f")
 _SEPARATOR_TO_SPACE = {code: " " for code in range(0x1C, 0x20)}
 
 

@@ -30,17 +30,7 @@ class StructuredDetector:
     ) -> None:
         self.recognizers = tuple(recognizers) if recognizers is not None else default_recognizers()
         self.prefilter = Prefilter(
-            # Number recognizers already search only around runs of digits (`min_digits`);
-            # Hyperscan's end offsets for them would be hundreds of callbacks per text.
-            [
-                FilterPattern(
-                    r.gate or r.pattern,
-                    caseless=r.lowered,
-                    windowed=not r.min_digits and (r.gate is None or r.gate_starts_match),
-                )
-                for r in self.recognizers
-            ],
-            enabled=prefilter,
+            [_filter_pattern(r) for r in self.recognizers], enabled=prefilter
         )
 
     def detect(self, text: str) -> list[Entity]:
@@ -58,6 +48,23 @@ class StructuredDetector:
         for recognizer, windows in live:
             found.extend(recognizer.find(text, lowered, has_digit, numbers, windows))
         return found
+
+
+def _filter_pattern(recognizer: PatternRecognizer) -> FilterPattern:
+    """What the prefilter looks for on behalf of `recognizer`."""
+    if recognizer.opener is not None:
+        # Where each opener match starts and ends: the places the pattern is tried at.
+        return FilterPattern(
+            recognizer.opener, caseless=recognizer.lowered, windowed=True, starts=True
+        )
+    # Number recognizers already search only around runs of digits (`min_digits`);
+    # Hyperscan's end offsets for them would be hundreds of callbacks per text.
+    return FilterPattern(
+        recognizer.gate or recognizer.pattern,
+        caseless=recognizer.lowered,
+        windowed=not recognizer.min_digits
+        and (recognizer.gate is None or recognizer.gate_starts_match),
+    )
 
 
 def default_recognizers() -> tuple[PatternRecognizer, ...]:
@@ -255,6 +262,9 @@ def _international_address_recognizers() -> tuple[PatternRecognizer, ...]:
             ),
             score=0.85,
             not_after=word_boundary,
+            # Tried only where one of these words starts, not at every P, U, A, F and D
+            # (~0.05 ms per 1,000 tokens of PII-dense text).
+            opener=re.compile(r"PSC|Unit|APO|FPO|DPO|USNS|USNV|USS|USCGC"),
         ),
     )
 
