@@ -162,7 +162,7 @@ async def test_a_prompt_beyond_the_context_window_is_the_callers_error(
     device_tier: LlamaCppTier,
 ) -> None:
     with pytest.raises(
-        errors.BadRequest, match=r"prompt is \d+ tokens, the context window is 2048"
+        errors.ContextOverflow, match=r"prompt is \d+ tokens, the context window is 2048"
     ):
         await device_tier.complete(greedy(OVERSIZED))
     # Through the executor: no breaker failure, and the next request is served.
@@ -192,7 +192,7 @@ async def test_an_overflow_is_the_callers_error_with_another_chat_format(
 ) -> None:
     # 248 words: the messages alone fit, the chatml markers push the prompt over.
     async with small_tier(gguf_path, n_ctx=256, chat_format="chatml") as tier:
-        with pytest.raises(errors.BadRequest, match="context window"):
+        with pytest.raises(errors.ContextOverflow, match="context window"):
             await tier.complete(greedy("cat " * words))
         assert (await tier.complete(greedy())).text
 

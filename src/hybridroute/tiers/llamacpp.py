@@ -315,7 +315,7 @@ class LlamaCppTier(Tier):
         """
         n_ctx = llm.n_ctx()
         if prompt_tokens >= n_ctx:
-            raise errors.BadRequest(
+            raise errors.ContextOverflow(
                 self.name, f"prompt is {prompt_tokens} tokens, the context window is {n_ctx}"
             )
         return min(max_tokens, n_ctx - prompt_tokens)
@@ -402,11 +402,11 @@ def _own_template(llm: Llama) -> ChatFormatter | None:
     )
 
 
-def _overflow(tier: str, exc: ValueError, n_ctx: int) -> errors.BadRequest | None:
+def _overflow(tier: str, exc: ValueError, n_ctx: int) -> errors.ContextOverflow | None:
     """llama.cpp's own refusal of a prompt too long for the window, as the caller's error."""
     if not str(exc).startswith("Requested tokens ("):
         return None
-    return errors.BadRequest(tier, f"prompt does not fit the context window of {n_ctx} tokens")
+    return errors.ContextOverflow(tier, f"prompt does not fit the context window of {n_ctx} tokens")
 
 
 def _failure(tier: str, exc: Exception) -> errors.BadResponse:
