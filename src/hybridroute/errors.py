@@ -8,6 +8,7 @@
     │   ├── RateLimited (.retry_after)
     │   ├── AuthFailed
     │   ├── BadRequest         the tier refused the request itself (4xx other than auth/limits)
+    │   │   └── ContextOverflow    the prompt does not fit the tier's context window
     │   └── BadResponse        non-JSON, empty, SSE cut before [DONE]
     ├── NoEligibleTier (.reasons)
     └── SensitiveDataBlocked              fail closed
@@ -82,6 +83,11 @@ class AuthFailed(TierError):
 
 class BadRequest(TierError):
     """The tier rejected the request as invalid (a 4xx that is not auth or rate limiting)."""
+
+
+class ContextOverflow(BadRequest):
+    """The prompt does not fit the tier's context window. Under routing, another tier of the
+    plan may still take it; a tier the caller chose answers it as a `BadRequest`."""
 
 
 class BadResponse(TierError):

@@ -37,3 +37,10 @@ def test_grammar_for_a_schema_and_a_plain_json_fallback() -> None:
     assert "ok" in grammar and "root" in grammar
     # A feature the converter rejects: plain JSON, as llama-cpp-python does itself.
     assert "root" in grammar_for({"$ref": "#/definitions/missing"})
+
+
+def test_a_value_that_looks_like_a_repetition_is_only_a_value() -> None:
+    # The grammar's own repetitions are counted, not text inside its strings: this enum was
+    # refused as "a repetition above 1000" when the check read the grammar as plain text.
+    grammar = grammar_for({"enum": ["{5000}", "a{1,1500}"]})
+    assert '"\\"{5000}\\""' in grammar

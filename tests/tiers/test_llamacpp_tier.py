@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import subprocess
@@ -161,7 +162,7 @@ async def test_a_prompt_beyond_the_context_window_is_the_callers_error(
     device_tier: LlamaCppTier,
 ) -> None:
     with pytest.raises(
-        errors.BadRequest, match=r"prompt is \d+ tokens, the context window is 2048"
+        errors.ContextOverflow, match=r"prompt is \d+ tokens, the context window is 2048"
     ):
         await device_tier.complete(greedy(OVERSIZED))
     # Through the executor: no breaker failure, and the next request is served.
@@ -191,7 +192,7 @@ async def test_an_overflow_is_the_callers_error_with_another_chat_format(
 ) -> None:
     # 248 words: the messages alone fit, the chatml markers push the prompt over.
     async with small_tier(gguf_path, n_ctx=256, chat_format="chatml") as tier:
-        with pytest.raises(errors.BadRequest, match="context window"):
+        with pytest.raises(errors.ContextOverflow, match="context window"):
             await tier.complete(greedy("cat " * words))
         assert (await tier.complete(greedy())).text
 
@@ -299,6 +300,71 @@ def test_a_process_that_loaded_the_model_exits_without_resource_warnings(gguf_pa
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ResourceWarning" not in done.stderr, done.stderr[-2000:]
+
+
+# One structured-output request to a fresh embedded tier, in a child process: the grammar
+# llama.cpp failed to parse killed the process (SIGSEGV), after printing it to stderr.
+GRAMMAR_SCRIPT = """
+import asyncio, json, pathlib, sys
+from hybridroute import errors
+from hybridroute.tiers import llamacpp
+from hybridroute.tiers.llamacpp import LlamaCppTier, ModelSpec
+from hybridroute.types import Request
+from tests.conftest import device_info
+
+if len(sys.argv) > 3:  # as if the checks let a grammar llama.cpp cannot parse through
+    llamacpp.grammar_for = lambda schema: sys.argv[3]
+
+async def main():
+    spec = ModelSpec(path=pathlib.Path(sys.argv[1]), n_ctx=256, calibrate=False)
+    tier = LlamaCppTier(info=device_info(), model=spec)
+    fmt = {"type": "json_schema", "json_schema": {"name": "x", "schema": json.loads(sys.argv[2])}}
+    request = Request.from_prompt("Answer in JSON.", response_format=fmt, temperature=0.0,
+                                  max_tokens=48, seed=1)
+    try:
+        print("answer", (await tier.complete(request)).text)
+    except errors.BadRequest as exc:
+        print("refused", exc)
+    finally:
+        await tier.aclose()
+
+asyncio.run(main())
+"""
+SSN = "536-22-1234"
+
+
+def structured(gguf_path: Path, schema: object, *grammar: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", GRAMMAR_SCRIPT, str(gguf_path), json.dumps(schema), *grammar],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+
+
+def test_an_enum_value_with_a_quote_is_written_and_nothing_is_printed(gguf_path: Path) -> None:
+    value = f'say "hi" {SSN}'
+    schema = {"type": "object", "properties": {"s": {"enum": [value]}}, "required": ["s"]}
+    done = structured(gguf_path, schema)
+    assert done.returncode == 0, done.stderr[-2000:]  # was -11 (SIGSEGV)
+    assert json.loads(done.stdout.removeprefix("answer ")) == {"s": value}
+    assert SSN not in done.stderr
+
+
+def test_a_grammar_llama_cpp_refuses_anyway_is_a_400_and_nothing_is_printed(
+    gguf_path: Path,
+) -> None:
+    # The last line of defence: llama.cpp's own parser, run before generation, its stderr
+    # silenced. Here it gets a grammar whose string is never closed.
+    done = structured(gguf_path, {"type": "string"}, f'root ::= "{SSN}\\"')
+    assert done.returncode == 0, done.stderr[-2000:]  # was -11 (SIGSEGV)
+    assert done.stdout.strip() == (
+        "refused tier 'device': response_format: more than this tier can follow "
+        "(the schema's grammar is refused by llama.cpp)"
+    )
+    assert SSN not in done.stderr
 
 
 def notes(count: int, topic: str) -> str:

@@ -464,19 +464,21 @@ async def test_negative_usage_is_dropped(faulty_upstream: FaultyUpstream) -> Non
 
 
 @pytest.mark.parametrize(
-    ("fault", "ending"),
+    ("fault", "ending", "kind"),
     [
-        ("label-secret", "HTTP 400 from upstream"),
-        ("label-code", "HTTP 400 from upstream (context_length_exceeded)"),
+        ("label-secret", "HTTP 400 from upstream", errors.BadRequest),
+        # A prompt too long for the upstream: another tier of the plan may take it.
+        ("label-code", "HTTP 400 from upstream (context_length_exceeded)", errors.ContextOverflow),
     ],
 )
 async def test_only_known_error_labels_are_relayed(
-    faulty_upstream: FaultyUpstream, fault: str, ending: str
+    faulty_upstream: FaultyUpstream, fault: str, ending: str, kind: type[errors.BadRequest]
 ) -> None:
     async with remote(faulty_upstream.base_url, model=fault) as tier:
         with pytest.raises(errors.BadRequest) as caught:
             await tier.complete(greedy())
     assert str(caught.value).endswith(ending)
+    assert type(caught.value) is kind
 
 
 @pytest.mark.parametrize(

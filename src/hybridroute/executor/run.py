@@ -1,7 +1,9 @@
 """Execute a decision: call the planned tier, mask/restore when needed, degrade on failure.
 
-Fallback follows the decision's ordered fallbacks (all of which passed the hard constraints).
-Errors that are the caller's fault (`BadRequest`) are not retried elsewhere.
+Fallback follows the decision's ordered fallbacks (all of which passed the hard constraints,
+privacy included; a forced tier has none). Errors that are the caller's fault (`BadRequest`)
+are not retried elsewhere, except a prompt longer than one tier's context window
+(`ContextOverflow`): the router sized it by an estimate, and the next tier's window may hold it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ FALLBACK_ON = (
     errors.AuthFailed,
     errors.BadResponse,
 )
+# ...and the request error the next tier may not share. It says nothing about this tier's
+# health, so unlike the failures above it never counts against its breaker.
+NEXT_TIER_ON = (*FALLBACK_ON, errors.ContextOverflow)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,34 +58,34 @@ class Executor:
 
     async def complete(self, request: Request, decision: Decision) -> tuple[Completion, Served]:
         attempts: list[Attempt] = []
-        last: Exception | None = None
+        failures: list[Exception] = []
         for index, name in enumerate(self._order(decision)):
             masking = self._masking(name, decision)
             try:
                 outgoing, session = self._prepare(name, request, masking)
                 completion = await self._call(name, outgoing)
-            except FALLBACK_ON as exc:
+            except NEXT_TIER_ON as exc:
                 attempts.append(Attempt(tier=name, error=type(exc).__name__))
-                last = exc
+                failures.append(exc)
                 continue
             if session is not None:
                 completion = _restore_completion(completion, session)
             served = Served(tier=name, degraded=index > 0, masked=masking, attempts=tuple(attempts))
             return completion, served
-        raise self._exhausted(decision, attempts, last)
+        raise self._exhausted(decision, attempts, failures)
 
     async def open_stream(self, request: Request, decision: Decision) -> RoutedDeltas:
         """Start streaming from the first tier that produces a first delta."""
         attempts: list[Attempt] = []
-        last: Exception | None = None
+        failures: list[Exception] = []
         for index, name in enumerate(self._order(decision)):
             masking = self._masking(name, decision)
             try:
                 outgoing, session = self._prepare(name, request, masking)
                 deltas, first, probe = await self._open(name, outgoing)
-            except FALLBACK_ON as exc:
+            except NEXT_TIER_ON as exc:
                 attempts.append(Attempt(tier=name, error=type(exc).__name__))
-                last = exc
+                failures.append(exc)
                 continue
             served = Served(tier=name, degraded=index > 0, masked=masking, attempts=tuple(attempts))
             return RoutedDeltas(
@@ -92,7 +97,7 @@ class Executor:
                 _restorer=session.stream_restorer() if session else None,
                 _session=session,
             )
-        raise self._exhausted(decision, attempts, last)
+        raise self._exhausted(decision, attempts, failures)
 
     def _order(self, decision: Decision) -> list[str]:
         if isinstance(decision.plan, Refuse):
@@ -161,11 +166,13 @@ class Executor:
         _verdict_on_error(self.breakers[name], exc, probe=probe)
 
     def _exhausted(
-        self, decision: Decision, attempts: list[Attempt], last: Exception | None
+        self, decision: Decision, attempts: list[Attempt], failures: list[Exception]
     ) -> Exception:
-        """With one tier tried, its own error (a 429 stays a 429); with several, a summary."""
-        if len(attempts) == 1 and last is not None:
-            return last
+        """With one tier tried, its own error (a 429 stays a 429); when the prompt was too long
+        for every tier tried, the last one's (a 400: retrying will not help); else a summary."""
+        overflows = all(isinstance(f, errors.ContextOverflow) for f in failures)
+        if failures and (len(failures) == 1 or overflows):
+            return failures[-1]
         tried = ", ".join(f"{a.tier} ({a.error})" for a in attempts) or "none"
         return errors.TierUnavailable(
             decision.plan.tier or "?", f"every eligible tier failed: {tried}"

@@ -5,22 +5,26 @@ llama.cpp refuses a grammar with a repetition above its limit. It then prints th
 the schema's enum values included, to stderr, and uses the failed grammar: the process dies.
 Measured with llama-cpp-python 0.3.36: `maxLength` 1,200, `maxItems` 5,000 or a pattern's
 `{1,1500}` crash the process; 1,000 works. llama-cpp-python's converter also expands large
-bounds in Python first (`maxLength` 1e9 took 23.7 GB). So bounds are checked before the
-conversion, and the repetitions of the grammar it produced after it.
+bounds in Python first (`maxLength` 1e9 took 23.7 GB), and a negative lower bound as well
+(`minItems` -1e5 with `maxItems` 5: a 2 MB grammar; -1e9: some 20 GB). So bounds are checked
+before the conversion (`schema_problem`), and the grammar the conversion produced, with every
+other way llama.cpp could refuse it or die on it, after it (`gbnf.problem`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from hybridroute.tiers import gbnf
 
 MAX_REPETITION = 1000
 
 
 def schema_problem(schema: Any) -> str | None:
-    """Why llama.cpp could not hold `schema`'s grammar (names keywords, never values), or None."""
+    """Why `schema`'s grammar would be too large to build or hold (names keywords, never
+    values), or None."""
     stack = [schema]
     while stack:  # iterative: the request's nesting is bounded, but not this function's caller
         node = stack.pop()
@@ -30,6 +34,8 @@ def schema_problem(schema: Any) -> str | None:
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     if value > MAX_REPETITION:
                         return f"{key} above {MAX_REPETITION}"
+                    if value < 0:
+                        return f"{key} below 0"
             pattern = node.get("pattern")
             if isinstance(pattern, str) and _repeats_too_often(pattern):
                 return f"a pattern repetition above {MAX_REPETITION}"
@@ -40,19 +46,23 @@ def schema_problem(schema: Any) -> str | None:
 
 
 def grammar_for(schema: Any) -> str:
-    """The GBNF grammar for `schema`. A schema llama-cpp-python cannot convert gets plain JSON,
-    as llama-cpp-python itself does; one llama.cpp could not hold raises ValueError."""
-    from llama_cpp import llama_grammar
-
+    """The GBNF grammar for `schema`. A schema the converter cannot convert gets plain JSON,
+    as llama-cpp-python itself does; one whose grammar llama.cpp could not hold, or would
+    crash on, raises ValueError (naming what, never the schema's text)."""
     problem = schema_problem(schema)
     if problem is not None:
         raise ValueError(problem)
+    from llama_cpp import llama_grammar
+
+    from hybridroute.tiers.schema_grammar import schema_grammar
+
     try:
-        grammar = llama_grammar.json_schema_to_gbnf(json.dumps(schema))
+        grammar = schema_grammar(schema)
     except Exception:  # unsupported schema features: JSON without the schema's constraints
-        return str(llama_grammar.JSON_GBNF)
-    if _repeats_too_often(grammar):
-        raise ValueError(f"a repetition above {MAX_REPETITION}")
+        grammar = str(llama_grammar.JSON_GBNF)
+    problem = gbnf.problem(grammar)
+    if problem is not None:
+        raise ValueError(problem)
     return grammar
 
 

@@ -12,9 +12,11 @@ import atexit
 import contextlib
 import functools
 import importlib.util
+import os
+import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -234,12 +236,7 @@ class LlamaCppTier(Tier):
         messages = [{"role": m.role, "content": m.content or ""} for m in request.messages]
         prompt = _prompt_ids(llm, self._template, messages)
         max_tokens = self._fit(llm, len(prompt), request.max_tokens or DEFAULT_MAX_TOKENS)
-        try:
-            grammar = _grammar(request.response_format)
-        except ValueError as exc:  # the grammar llama.cpp would refuse (and crash on)
-            raise errors.BadRequest(
-                self.name, f"response_format: the schema's grammar has {exc}"
-            ) from None
+        grammar = self._grammar(llm, request.response_format)
         # Only the GGUF's own template gives the exact prompt llama.cpp will read.
         if self._template is not None and not _prefill(llm, prompt, cancelled, PREFILL_CHUNK):
             return
@@ -291,6 +288,22 @@ class LlamaCppTier(Tier):
             )
         )
 
+    def _grammar(self, llm: Llama, fmt: Mapping[str, Any] | None) -> LlamaGrammar | None:
+        """The schema's grammar, checked (see `json_grammar`) and then built once by llama.cpp
+        itself with stderr silenced, before the generation that would crash on a refusal."""
+        from llama_cpp import LlamaGrammar
+
+        schema = _schema(fmt)
+        if schema is None:
+            return None
+        try:
+            text = grammar_for(schema)
+        except ValueError as exc:  # the grammar llama.cpp would refuse (and crash on)
+            raise errors.BadRequest(self.name, _beyond(f"grammar has {exc}")) from None
+        if not _llama_cpp_accepts(llm, text):  # a miss of `gbnf.problem`: not expected
+            raise errors.BadRequest(self.name, _beyond("grammar is refused by llama.cpp"))
+        return LlamaGrammar.from_string(text)
+
     def _fit(self, llm: Llama, prompt_tokens: int, max_tokens: int) -> int:
         """Refuse a prompt that leaves no room in the context window; clip `max_tokens`.
 
@@ -302,7 +315,7 @@ class LlamaCppTier(Tier):
         """
         n_ctx = llm.n_ctx()
         if prompt_tokens >= n_ctx:
-            raise errors.BadRequest(
+            raise errors.ContextOverflow(
                 self.name, f"prompt is {prompt_tokens} tokens, the context window is {n_ctx}"
             )
         return min(max_tokens, n_ctx - prompt_tokens)
@@ -389,11 +402,11 @@ def _own_template(llm: Llama) -> ChatFormatter | None:
     )
 
 
-def _overflow(tier: str, exc: ValueError, n_ctx: int) -> errors.BadRequest | None:
+def _overflow(tier: str, exc: ValueError, n_ctx: int) -> errors.ContextOverflow | None:
     """llama.cpp's own refusal of a prompt too long for the window, as the caller's error."""
     if not str(exc).startswith("Requested tokens ("):
         return None
-    return errors.BadRequest(tier, f"prompt does not fit the context window of {n_ctx} tokens")
+    return errors.ContextOverflow(tier, f"prompt does not fit the context window of {n_ctx} tokens")
 
 
 def _failure(tier: str, exc: Exception) -> errors.BadResponse:
@@ -414,9 +427,11 @@ def _check_supported(tier: str, request: Request) -> None:
         raise errors.BadRequest(tier, "this tier cannot honour a required tool call")
     problem = schema_problem(_schema(request.response_format))
     if problem is not None:
-        raise errors.BadRequest(
-            tier, f"response_format: the schema's {problem} is more than this tier can follow"
-        )
+        raise errors.BadRequest(tier, _beyond(problem))
+
+
+def _beyond(problem: str) -> str:
+    return f"response_format: more than this tier can follow (the schema's {problem})"
 
 
 def _response_format(fmt: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -432,12 +447,34 @@ def _response_format(fmt: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return dict(fmt)
 
 
-def _grammar(fmt: Mapping[str, Any] | None) -> LlamaGrammar | None:
-    """The schema's grammar, built here within llama.cpp's limits (see `json_grammar`)."""
-    from llama_cpp import LlamaGrammar
+def _llama_cpp_accepts(llm: Llama, grammar: str) -> bool:
+    """Whether llama.cpp builds a sampler for `grammar`. It prints a grammar it cannot parse,
+    whole, to stderr, so stderr goes to /dev/null meanwhile (the whole process's, for the
+    parse only: a line another thread writes then is lost). `LlamaGrammar.from_string` does
+    not parse; generation does, and dies on the sampler it failed to build."""
+    import llama_cpp
 
-    schema = _schema(fmt)
-    return None if schema is None else LlamaGrammar.from_string(grammar_for(schema))
+    with _STDERR_LOCK, _silenced_stderr():
+        sampler = llama_cpp.llama_sampler_init_grammar(
+            llm._model.vocab, grammar.encode("utf-8"), b"root"
+        )
+    if not sampler:
+        return False
+    llama_cpp.llama_sampler_free(sampler)
+    return True
+
+
+@contextlib.contextmanager
+def _silenced_stderr() -> Iterator[None]:
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _schema(fmt: Mapping[str, Any] | None) -> Any:
@@ -474,6 +511,9 @@ def _calibrate(llm: Llama) -> LatencyProfile:
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MAX_TOKENS = 512
+# One silencing of stderr at a time: two tiers' worker threads interleaving their dup2 calls
+# could leave the process's stderr pointing at /dev/null.
+_STDERR_LOCK = threading.Lock()
 PREFILL_CHUNK = 128  # prompt tokens read between two looks at `cancelled` (see `_prefill`)
 RELOAD_AFTER_S = 30.0  # a failed model load is retried by health checks this long after
 CALIBRATION_PREFILL = 128

@@ -269,7 +269,9 @@ class OpenAICompatibleTier(Tier):
         if status < 400:
             return
         async with self._within(deadline):
-            detail = _error_detail(await read_at_most(response, _MAX_ERROR_BYTES))
+            labels = _error_labels(await read_at_most(response, _MAX_ERROR_BYTES))
+        overflow = next((label for label in labels if label in _CONTEXT_OVERFLOW_LABELS), None)
+        detail = f" ({overflow or labels[0]})" if labels else ""
         if status in (401, 403):
             raise errors.AuthFailed(self.name, f"HTTP {status} from upstream{detail}")
         if status == 429:
@@ -280,6 +282,8 @@ class OpenAICompatibleTier(Tier):
             )
         if status in (408, 504):
             raise errors.ReadTimeout(self.name, f"HTTP {status} from upstream{detail}")
+        if status < 500 and overflow is not None:
+            raise errors.ContextOverflow(self.name, f"HTTP {status} from upstream{detail}")
         if status < 500:
             raise errors.BadRequest(self.name, f"HTTP {status} from upstream{detail}")
         raise errors.TierUnavailable(self.name, f"HTTP {status} from upstream{detail}")
@@ -474,23 +478,23 @@ def _request_headers(auth: Mapping[str, str], extra: Mapping[str, str] | None) -
     return merged
 
 
-def _error_detail(content: bytes | None) -> str:
-    """The upstream's error type or code, only when it is a label we know (any other field,
-    message included, may echo input or carry anything). None: the body was too large or
-    could not be decoded."""
+def _error_labels(content: bytes | None) -> tuple[str, ...]:
+    """The upstream's error type and code, those that are labels we know (any other field,
+    message included, may echo input or carry anything). `content` None: the body was too
+    large or could not be decoded."""
     if content is None:
-        return ""
+        return ()
     try:
         payload = json.loads(content)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return ""
+        return ()
     err = payload.get("error") if isinstance(payload, dict) else None
     if not isinstance(err, dict):
-        return ""
-    for label in (err.get("type"), err.get("code")):
-        if isinstance(label, str) and label in _KNOWN_ERROR_LABELS:
-            return f" ({label})"
-    return ""
+        return ()
+    labels = (err.get("type"), err.get("code"))
+    return tuple(
+        label for label in labels if isinstance(label, str) and label in _KNOWN_ERROR_LABELS
+    )
 
 
 # Error types and codes of OpenAI, vLLM and the llama.cpp server; nothing else is relayed.
@@ -525,6 +529,12 @@ _KNOWN_ERROR_LABELS = frozenset(
         "exceed_context_size_error",
     }
 )
+
+
+# The labels of a prompt longer than the model's context window: OpenAI's (and
+# llama-cpp-python's server's) `code`, the llama.cpp server's `type`. vLLM says it only in its
+# message, which is never read: a plain `BadRequest` there.
+_CONTEXT_OVERFLOW_LABELS = frozenset({"context_length_exceeded", "exceed_context_size_error"})
 
 
 def _retry_after(value: str | None) -> float | None:
