@@ -26,13 +26,13 @@ def gguf_path() -> Path:
     return default_model_path()
 
 
-def device_info(name: str = "device") -> TierInfo:
+def device_info(name: str = "device", context_window: int = 2048) -> TierInfo:
     return TierInfo(
         name=name,
         location=Location.DEVICE,
         trusted=True,
         model="smollm2",
-        context_window=2048,
+        context_window=context_window,
         latency=LatencyProfile(prefill_tps=250.0, decode_tps=80.0),
     )
 

@@ -20,6 +20,7 @@ from hybridroute.tiers.base import LatencyProfile, Tier, TierInfo
 from hybridroute.tiers.llamacpp import LlamaCppTier, ModelSpec
 from hybridroute.tiers.openai_compatible import OpenAICompatibleTier
 from hybridroute.types import Location, Request
+from tests.conftest import device_info
 from tests.upstreams import FaultyUpstream
 
 EMOJI = "😀" * 300  # ~900 SmolLM2 tokens; the router's estimate is 76
@@ -27,15 +28,8 @@ EMOJI = "😀" * 300  # ~900 SmolLM2 tokens; the router's estimate is 76
 
 @pytest.fixture
 async def device(gguf_path: Path) -> AsyncIterator[LlamaCppTier]:
-    info = TierInfo(
-        name="device",
-        location=Location.DEVICE,
-        trusted=True,
-        model="smollm2",
-        context_window=256,
-        latency=LatencyProfile(prefill_tps=250.0, decode_tps=80.0),
-    )
-    tier = LlamaCppTier(info=info, model=ModelSpec(path=gguf_path, n_ctx=256, calibrate=False))
+    spec = ModelSpec(path=gguf_path, n_ctx=256, calibrate=False)
+    tier = LlamaCppTier(info=device_info(context_window=256), model=spec)
     yield tier
     await tier.aclose()
 

@@ -16,6 +16,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +83,20 @@ def serve(config: Path, log: Path) -> Service:
     port = free_port()
     args = [PYTHON, "-c", CLI, "serve", "--config", str(config), "--port", str(port)]
     return Service(url=f"http://127.0.0.1:{port}", process=spawn(args, log), log=log)
+
+
+@contextmanager
+def running_gateway(directory: Path, name: str, config: str) -> Iterator[Service]:
+    """A gateway process on `config` (YAML text, written to `directory`), ready, stopped
+    afterwards; its log is `directory/name.log`."""
+    path = directory / f"{name}.yaml"
+    path.write_text(config)
+    service = serve(path, directory / f"{name}.log")
+    try:
+        wait_ready(service, "/readyz")
+        yield service
+    finally:
+        stop(service)
 
 
 def start_stub(log: Path) -> Service:

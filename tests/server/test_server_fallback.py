@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from gateway_processes import Service, serve, stop, wait_ready
+from gateway_processes import Service, running_gateway
 
 from tests.upstreams import FaultyUpstream
 
@@ -26,9 +26,7 @@ PRIVACY_FIRST = {"hybridroute": {"mode": "privacy-first"}}
 def gateway(
     faulty_upstream: FaultyUpstream, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:
-    tmp = tmp_path_factory.mktemp("fallback")
-    config = tmp / "fallback.yaml"
-    config.write_text(
+    config = (
         "tiers:\n"
         "  - {kind: llama_cpp, name: device, n_ctx: 512}\n"
         "  - {kind: openai, name: cloud, location: public_cloud, trusted: false,\n"
@@ -36,12 +34,8 @@ def gateway(
         "     latency: {prefill_tps: 5000, decode_tps: 80, rtt_ms: 50}}\n"
         "privacy: {ner: false}\n"
     )
-    service = serve(config, tmp / "fallback.log")
-    try:
-        wait_ready(service, "/readyz")
+    with running_gateway(tmp_path_factory.mktemp("fallback"), "fallback", config) as service:
         yield service
-    finally:
-        stop(service)
 
 
 def sdk(gateway: Service) -> openai.OpenAI:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from gateway_processes import Service, serve, stop, wait_ready
+from gateway_processes import Service, running_gateway
 
 SSN = "536-22-1234"
 VALUE = f'say "hi" {SSN}'
@@ -26,17 +26,9 @@ NAME = f'a"b {SSN}'
 
 @pytest.fixture(scope="module")
 def device_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    tmp = tmp_path_factory.mktemp("grammar")
-    config = tmp / "device.yaml"
-    config.write_text(
-        "tiers:\n  - {kind: llama_cpp, name: device, n_ctx: 1024}\nprivacy: {ner: false}\n"
-    )
-    service = serve(config, tmp / "device.log")
-    try:
-        wait_ready(service, "/readyz")
+    config = "tiers:\n  - {kind: llama_cpp, name: device, n_ctx: 1024}\nprivacy: {ner: false}\n"
+    with running_gateway(tmp_path_factory.mktemp("grammar"), "device", config) as service:
         yield service
-    finally:
-        stop(service)
 
 
 def field(schema: dict[str, Any], name: str = "s") -> dict[str, Any]:

@@ -12,14 +12,21 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import yaml
-from gateway_processes import KEYS, Service, serve, stop, stub_config, wait_ready
+from gateway_processes import (
+    KEYS,
+    Service,
+    running_gateway,
+    serve,
+    stop,
+    stub_config,
+    wait_ready,
+)
 
 from hybridroute.config import HybridRouteConfig
 from hybridroute.server.app import app_from_config
@@ -105,19 +112,6 @@ def rss_kib(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
-@contextmanager
-def stub_gateway(tmp_path: Path, name: str, config: str) -> Iterator[Service]:
-    """A gateway process on `config` (YAML), ready, stopped afterwards."""
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(config)
-    service = serve(path, tmp_path / f"{name}.log")
-    try:
-        wait_ready(service, "/readyz")
-        yield service
-    finally:
-        stop(service)
-
-
 def stub_tier(stub_url: str, name: str, model: str) -> str:
     return (
         f"  - {{kind: openai, name: {name}, location: private_cloud, trusted: true,\n"
@@ -128,7 +122,7 @@ def stub_tier(stub_url: str, name: str, model: str) -> str:
 @pytest.fixture
 def keyed_stub_gateway(stub_url: str, tmp_path: Path) -> Iterator[Service]:
     """A gateway over the stub with a key and a 4 MiB body limit."""
-    with stub_gateway(
+    with running_gateway(
         tmp_path,
         "keyed",
         "tiers:\n" + stub_tier(stub_url, "stub", "stub") + "privacy: {ner: false}\n"
@@ -142,7 +136,7 @@ def keyed_stub_gateway(stub_url: str, tmp_path: Path) -> Iterator[Service]:
 @pytest.fixture
 def timed_stub_gateway(stub_url: str, tmp_path: Path) -> Iterator[Service]:
     """A gateway over the stub (also as a 2.5 s slow tier) whose bodies must arrive in 1 s."""
-    with stub_gateway(
+    with running_gateway(
         tmp_path,
         "timed",
         "tiers:\n"

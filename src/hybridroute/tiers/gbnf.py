@@ -310,19 +310,19 @@ class _Parser:
         frame.n_prev_rules *= total
 
     def _name(self, pos: int) -> int:
-        end = pos
-        while end < len(self.text) and self.text[end] in _WORD:
-            end += 1
-        if end == pos:
-            raise _Refused("a missing rule name")
-        return end
+        return self._run(pos, _WORD, "a missing rule name")
 
     def _int(self, pos: int) -> int:
+        return self._run(pos, _DIGITS, "a malformed repetition")
+
+    def _run(self, pos: int, allowed: frozenset[str], missing: str) -> int:
+        """The end of the run of `allowed` characters at `pos`; refused with `missing` when
+        there is none."""
         end = pos
-        while end < len(self.text) and self.text[end] in _DIGITS:
+        while end < len(self.text) and self.text[end] in allowed:
             end += 1
         if end == pos:
-            raise _Refused("a malformed repetition")
+            raise _Refused(missing)
         return end
 
     def _space(self, pos: int, *, newline_ok: bool) -> int:
