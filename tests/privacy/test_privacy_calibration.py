@@ -17,6 +17,8 @@ from hybridroute.privacy.names import NameDetector
         ("Kind regards,\nBob", True),
         ("mymother", False),
         ("Hello world", False),
+        ("proofread: 'Dear Anna, thanks for'", True),  # a quoted letter
+        ('print("Hello World!")', False),  # code's quote
         # Roles only private people have, messages to or from someone, honorifics, headers.
         ("the new intern asked", True),
         ("Say\u0131n Ayşe Kaya'ya bir mektup", True),
@@ -80,11 +82,43 @@ def test_role_cues_need_a_name_next(text: str, personal: bool) -> None:
     assert has_personal_context(text, entities) is personal
 
 
+@pytest.mark.parametrize(
+    ("text", "personal"),
+    [
+        # Someone the writer addresses or acts on: the detected name right after the cue.
+        ("ask Declan McCarthy whether the quarterly report is ready", True),
+        ("congratulate Mohammed Al-Farsi on his promotion", True),
+        ("helpdesk ticket opened by Jennifer Okafor: outlook crashes", True),
+        ("At 14:20 the forklift operated by Daniel Moreno clipped rack B12", True),
+        # A message, card or letter a few words before the name's preposition.
+        ("Necesito una carta de recomendación para Alejandro Torres Villanueva", True),
+        ("a condolence card from the whole office to the family of Seamus O'Donoghue", True),
+        ("Schrijf een verjaardagskaartje voor Sanne van der Berg", True),
+        ("Μπορείς να γράψεις ένα email προς την Eleni Papadopoulou;", True),  # noqa: RUF001
+        # Where the person works, or what happened to them at work, right after the name.
+        ("Rohit Kulkarni from accounts says our invoice total is wrong", True),
+        ("Hi team, Emily Tran will be out until Thursday.", True),
+        # A greeting that opens a quoted letter; a school report.
+        ("proofread: 'Prezada Ana Paula Ferreira, informamos que'", True),
+        ("my report card comment: Mateo Gutierrez made good progress", True),
+        # Not: no name right there, or a verb said of public figures.
+        ("Which beverage can you thank Louis Pasteur for making possible?", False),
+        ("ask Python to sort the list, said Guido van Rossum", False),
+        ("Lionel Messi from the Argentina national team scored", False),
+        ("a travel plan for Paris in May by Rick Steves", False),
+        ("the forklift operated by the night shift, wrote Daniel Moreno", False),
+    ],
+)
+def test_addressee_and_affiliation_cues_need_the_name_there(text: str, personal: bool) -> None:
+    entities = NameDetector().detect(text)
+    assert has_personal_context(text, entities) is personal
+
+
 def test_ner_spans_that_are_no_names_do_not_make_a_table_of_people() -> None:
     from hybridroute.privacy.calibration import calibrate
     from hybridroute.privacy.entities import Entity, EntityType
 
-    text = "| name | value |\n|---|---|\n| val | 3 |\nAsk Anna about it."
+    text = "| name | value |\n|---|---|\n| val | 3 |\nAnna said so."
     junk = Entity(type=EntityType.PERSON, start=text.index("val "), end=text.index("val ") + 3,
                   score=0.85, source="ner")  # fmt: skip
     anna = Entity(type=EntityType.PERSON, start=text.index("Anna"), end=text.index("Anna") + 4,

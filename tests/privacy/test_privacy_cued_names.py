@@ -42,6 +42,11 @@ def _persons(scanner: PrivacyScanner, text: str) -> list[str]:
         ("Napisz podziękowanie dla pani Katarzyny Wiśniewskiej za pomoc", "Katarzyny Wiśniewskiej"),
         # A curly apostrophe is no acronym.
         ("a warning letter for my tenant Declan O\u2019Sullivan today", "Declan O\u2019Sullivan"),
+        # A place makes a surname after a particle ("Vries" is a place in the list).
+        ("samenvatting: 'Gesprek met Anneke de Vries (leerling 3B)'", "Anneke de Vries"),
+        # A message a few words before its preposition; an addressee, a lower-case one too.
+        ("pls write a warning letter to tomasz nowicki about his shifts", "tomasz nowicki"),
+        ("Escreva uma mensagem de parabéns para o João Pedro Carvalho", "João Pedro Carvalho"),
     ],
 )
 def test_a_name_after_a_cue_is_a_masked_person(fast: PrivacyScanner, text: str, name: str) -> None:

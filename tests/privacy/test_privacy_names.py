@@ -162,7 +162,8 @@ def test_single_name_shortcut_matches_the_rules(names: NameList, stem: str, suff
 
 def reference_people(detector: NameDetector, names: NameList, text: str) -> list[Entity]:
     """The run rules word by word (the specification `NameDetector.detect` implements with one
-    regex): a capitalised word not inside another word joins the current run when only
+    regex): a capitalised word not inside another word (an apostrophe or hyphen joins only
+    after a letter or digit: " 'Anna" opens a quotation) joins the current run when only
     spaces or tabs separate them and the run has fewer than four words; "'s" ends a run."""
     word_re = re.compile(
         r"[A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f][^\W\d_]*(?:['\u2019-][^\W\d_]+)*"
@@ -178,7 +179,11 @@ def reference_people(detector: NameDetector, names: NameList, text: str) -> list
             continue
         start, end = token.span()
         pos = end
-        if start and (text[start - 1].isalnum() or text[start - 1] in "_'\u2019-"):
+        before = text[start - 2 : start - 1] if start > 1 else ""
+        joined_after_word = text[start - 1 : start] in ("'", "\u2019", "-") and (
+            before.isalnum() or before == "_"
+        )
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_" or joined_after_word):
             continue
         word = token.group()
         if word.endswith(("'s", "\u2019s")):
@@ -313,3 +318,11 @@ def test_run_together_answers_stay_right_and_bounded(names: NameList) -> None:
     assert len(names._not_run_together) <= 4096
     assert "DerekHolt" not in names._not_run_together
     assert not names.is_run_together("Derek" + "Holt" * 20)  # too long to be a name
+
+
+def test_an_opening_quote_is_no_apostrophe_inside_a_word() -> None:
+    # "'Mateo" opens a quotation; "d'Artagnan" and "O'Neil" stay single words.
+    text = "proofread: 'Mateo Gutiérrez has made good progress' and d'Artagnan"
+    spans = [text[e.start : e.end] for e in NameDetector().detect(text)]
+    assert "Mateo Gutiérrez" in spans
+    assert "Artagnan" not in spans

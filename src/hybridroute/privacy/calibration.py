@@ -73,49 +73,77 @@ def has_personal_cue(
     text: str, entities: Sequence[Entity], cues: Sequence[re.Match[str]] | None = None
 ) -> bool:
     """A relation, identity or greeting cue (`_PERSONAL_CUE`) where it counts."""
-    person_starts = {e.start for e in entities if e.type == EntityType.PERSON}
+    persons = [e for e in entities if e.type == EntityType.PERSON]
+    person_starts = {e.start for e in persons}
     for cue in personal_cues(text) if cues is None else cues:
         # `cue.string` is " " + the lower-cased text: its match end is the next character
         # of `text`, where a name would start.
         after = cue.end() - 1
-        if cue["role"] is not None:
+        if cue_group(cue, "addressee") is not None:
+            if after in person_starts:
+                return True
+            continue
+        if cue_group(cue, "affiliation") is not None:
+            # The cue's first (consumed) character is the one right after the name.
+            if any(e.end == cue.start() - 1 for e in persons):
+                return True
+            continue
+        if cue_group(cue, "role") is not None:
             # The name follows, or took the role word in ("Hasta Kemal Kaya": a
             # capitalised word that is no English one opens the name's run).
             if {after, cue.start("role") - 1} & person_starts:
                 return True
             continue
-        if cue["intro"] is None and cue["greeting"] is None:
+        intro, greeting = cue_group(cue, "intro"), cue_group(cue, "greeting")
+        if intro is None and greeting is None:
             return True
         if not text[after : after + 1].isupper():
             # A lower-case name counts after an intro once the detectors vouch for it
             # ("an email to hannah whitfield"), unlike "a note to the team".
-            if cue["intro"] is not None and after in person_starts:
+            if intro is not None and after in person_starts:
                 return True
             continue
-        if cue["greeting"] is None or _opens_line(cue.string, cue.start()):
+        if greeting is None or _opens_line(cue.string, cue.start()):
             return True
     return False
 
 
 def personal_cues(text: str) -> Iterator[re.Match[str]]:
-    """Every `_PERSONAL_CUE` in `text`, matched on " " + its lower-cased form."""
+    """Every `_PERSONAL_CUE`, then every `_MESSAGE_CUE`, in `text`, matched on " " + its
+    lower-cased form. Read their groups with `cue_group`: the two patterns name different
+    ones."""
     hits = _CUE_FILTER.scan(text)
-    windows = None if hits is None else hits.windows[0]
-    if windows == ():
-        return
-    spaced = " " + lower_aligned(text)
-    # Where the cues can be (window ends + 1: `spaced` is one character longer), else all.
-    for low, high in windows if windows is not None else ((0, len(spaced)),):
-        pos = low
-        while (cue := search_within(_PERSONAL_CUE, spaced, pos, high + 1)) is not None:
-            pos = cue.end() - 1  # its last space may open the next cue ("ask my wife")
-            yield cue
+    spaced: str | None = None
+    for index, pattern in enumerate(_CUES):
+        windows = None if hits is None else hits.windows[index]
+        if windows == ():
+            continue
+        if spaced is None:
+            spaced = " " + lower_aligned(text)
+        # Where the cues can be (window ends + 1: `spaced` is one character longer), else all.
+        for low, high in windows if windows is not None else ((0, len(spaced)),):
+            pos = low
+            while (cue := search_within(pattern, spaced, pos, high + 1)) is not None:
+                pos = cue.end() - 1  # its last space may open the next cue ("ask my wife")
+                yield cue
+
+
+def cue_group(cue: re.Match[str], name: str) -> str | None:
+    """The cue's group `name`, None where it did not take part or its pattern has none."""
+    return cue[name] if name in cue.re.groupindex else None
 
 
 def _opens_line(spaced: str, at: int) -> bool:
-    """Only spaces or tabs between the last line break (or the start) and `at`."""
+    """Only spaces or tabs between the last line break (or the start) and `at`, or a
+    quotation mark after a space opening a quoted letter ("proofread: 'Dear Anna, …'"; not
+    code's `print("Hello World")`)."""
     line_start = spaced.rfind("\n", 0, at + 1)
-    return not spaced[line_start + 1 : at + 1].strip(" \t")
+    if not spaced[line_start + 1 : at + 1].strip(" \t"):
+        return True
+    return spaced[at] in _QUOTES and spaced[at - 1 : at].isspace()
+
+
+_QUOTES = frozenset("'\"\u2018\u201c\u201e\u00ab")
 
 
 # NER and the name gazetteer: names, places and organisations found without a keyword.
@@ -155,6 +183,16 @@ _PERSONAL_CUE_BODY = (
     r"|fianc[eé]e?|girlfriend|boyfriend|team-?mate|student|teacher|doctor|lawyer|nurse"
     r"|pupil|resident|applicant|nanny|babysitter|caregiver|carer|driver|trainee"
     r"|apprentice|mentee|supervisor|assistant|secretary|housekeeper|therapist)s?\b"
+    # The same in seven more languages: a possessive, then a relative, friend or role.
+    r"|(?:mi|mis|mon|ma|mes|mein(?:e[mnr]?)?|minha|meu|mio|mia|mijn|mitt|min|moja|mój|moim)\s+"
+    r"(?:hij[oa]|madre|padre|herman[oa]|espos[oa]|marido|amig[oa]|vecin[oa]|jef[ea]|alumn[oa]"
+    r"|estudiante|fils|fille|mère|père|frère|sœur|femme|mari|ami|amie|voisine?|patron(?:ne)?"
+    r"|élève|étudiante?|sohn|tochter|mutter|vater|bruder|schwester|freund(?:in)?|nachbar(?:in)?"
+    r"|chef(?:in)?|schüler(?:in)?|filh[oa]|mãe|pai|irmã|irmão|aluna|aluno|chefe|figli[oa]"
+    r"|moglie|marito|amic[oa]|vicin[oa]|capo|studente(?:ssa)?|zoon|dochter|moeder|vader|broer"
+    r"|zus|vrouw|vriend(?:in)?|buurman|buurvrouw|baas|leerling|dotter|mamma|pappa|fru|vän"
+    r"|granne|elev|syn|córka|matka|ojciec|brat|siostra|żona|mąż|przyjaciel(?:ka)?|sąsiad(?:ka)?"
+    r"|szef(?:owa)?|uczeń|uczennica|uczennicy|ucznia)\b"
     # Roles that only private people have towards the writer, in nine languages.
     # ("customer", "client", "employee" also fill word problems and user stories: not alone.)
     r"|(?:intern|tenant|landlord|co-?worker|colleague|new\s+hire|kolleg(?:e|in)|collègue"
@@ -163,8 +201,12 @@ _PERSONAL_CUE_BODY = (
     # Work and HR events about a person.
     r"|1:1\b|one-on-one|performance\s+review|employee\s+of\s+the\s+month|joining\s+the\s+team"
     r"|on\s+(?:sick\s+)?leave|abmahnung|disciplinary|exit\s+interview"
+    r"|entretien\s+annuel|mitarbeitergespr[äa]ch|jahresgespr[äa]ch|functioneringsgesprek"
+    r"|medarbetarsamtal|performance\s+appraisal"
+    # School reports and parents' meetings are about pupils.
+    r"|report\s+card|conseil\s+de\s+classe|parent-teacher|parents'?\s+evening|elternabend"
     # Fields that hold a person's name.
-    r"|(?:assignee|display_?name|full_?name|customer_?name|patient_?name|employee_?name"
+    r"|(?:assignee|assigned_?to|display_?name|full_?name|customer_?name|patient_?name|employee_?name"
     r"|requester|reporter)[\"']?[ \t]{0,3}[:=]"
     # A role right before a name the detectors found ("patient Kemal Kaya"); "a patient
     # with…", "customer Support" and "customer profile" have none. (Not "student": word
@@ -176,7 +218,7 @@ _PERSONAL_CUE_BODY = (
     # A capitalised name next (see below): an honorific, a message to or from someone, a
     # record's name field; or an e-mail header that opens a line (`greeting`).
     r"|(?P<intro>(?:i'm|i am|this is|call me|calls me|named|name is|name:"
-    r"|herrn?|frau|pani?|señora?|sra?\.|senhora?|signora?|sig\.(?:ra)?|mme|anh|chị"
+    r"|herrn?|frau|pan(?:i|a|u|ią)?|señora?|sra?\.|senhora?|signora?|sig\.(?:ra)?|mme|anh|chị"
     "|say\u0131n"  # Turkish, with its dotless i
     r"|meneer|mevrouw|dhr\.|mevr\.|fru"
     r"|(?:note|letter|message|e-?mail|reminder|card|invitation|feedback|reply|complaint"
@@ -185,16 +227,56 @@ _PERSONAL_CUE_BODY = (
     r"|zeugnis|arbeitszeugnis|avertissement)"
     r"\s+(?:to|for|from|para|pour|für|an|à|per|voor|dla|de)(?:\s+(?:the|o|a|la|el|der|die))?"
     r"|(?:reply|respond|write|answer)\s+to|rispondi\s+a|responde\s+a|réponds\s+à"
-    r"|(?:interview|meeting|review|appointment)\s+with"
+    r"|(?:interview|meeting|review|appointment)\s+with|gesprek\s+met|entretien\s+avec"
+    r"|gespräch\s+mit|reunión\s+con|colloquio\s+con|samtal\s+med"
     r")\s+"
     r"|\"(?:name|full_?name|first_?name|contact|user_?name|customer|employee|patient)\""
     r"[ \t]*:[ \t]*\"|<(?:name|full_?name|customer|employee|contact)>[ \t]*"
     r"|user[ \t]+\")"
-    r"|(?P<greeting>(?:dear|hi|hello|hey)\s+|(?:from|to|cc|von|an|de ?|à ?|para|da):\s*)"
+    # A person the writer addresses or acts on: the name the detectors found must start
+    # right after ("ask Declan McCarthy whether", "a card from the whole office to the
+    # family of Seamus O'Donoghue", "carta de recomendación para Alejandro Torres").
+    # ("thank" and "tell" went: "thank Louis Pasteur", "tell Auntie Beth" in a story.)
+    r"|(?P<addressee>(?:ask|remind|congratulate|invite|notify|inform|welcome|ping|cc)\s+"
+    r"|(?:opened|operated|assigned|reported|requested|submitted|raised|filed|logged|approved"
+    r"|signed|escalated)\s+(?:by|to)\s+"
+    r")"
+    # The same after the name: where the person works, what happened to them at work.
+    r"|(?P<affiliation>from\s+(?:the\s+|our\s+)?(?:accounts?|accounting|finance|payroll|hr"
+    r"|human\s+resources|it|sales|marketing|legal|procurement|purchasing|support|reception"
+    r"|facilities|logistics|operations|ops|engineering|design|qa|admin|customer\s+service)"
+    r"(?:\s+(?:team|department|dept|office))?\b"
+    r"|will\s+be\s+(?:out|off|away|absent)|(?:was|is|has\s+been)\s+(?:absent|off\s+sick"
+    r"|out\s+sick)|called\s+in\s+sick|missed\s+(?:\w+\s+)?(?:deadlines?|shifts?|classes"
+    r"|sessions|appointments?)|will\s+take\s+over|handed\s+in\s+(?:his|her|their)\s+notice"
+    r"|to\s+own\s+the)"
+    r"|(?P<greeting>(?:dear|hi|hello|hey|prezad[oa]|estimad[oa]|querid[oa]|cher|chère|liebe[r]?"
+    r"|sehr\s+geehrte[r]?|gentile|beste|geachte|hej|hallo|bonjour|hola|olá|ciao|drog[ia]"
+    r"|szanown[ya])\s+|(?:from|to|cc|von|an|de ?|à ?|para|da):\s*)"
     r"|(?:regards|sincerely|cheers|best wishes),?[ \t]*\n)"
 )
+# A message, card or document for someone, a few words before the name's preposition
+# ("a card from the whole office to the family of Seamus O'Donoghue", "carta de
+# recomendación para Alejandro Torres"). Scanned apart: in `_PERSONAL_CUE` the shorter
+# "carta de" (an intro) would take its place. An `addressee`: the name must start after it.
+_MESSAGE_CUE_BODY = (
+    r"(?P<addressee>(?:note|letter|message|e-?mail|mail|reminder|\w{0,20}card|\w{0,20}karte"
+    r"|\w{0,20}kaartje|\w{0,20}kort|svar|brev|invitation|feedback|reply|complaint|request"
+    r"|recommendation|reference|warning|certificate|plan|farewell|send-?off|gift|present"
+    r"|speech|toast|carta|correo|mensaje|mensagem|lettre|courriel|mot|brief|lettera|messaggio"
+    r"|podziękowanie|certificado|certificat|zeugnis|arbeitszeugnis|avertissement)"
+    r"(?:[ \t]{1,3}[^\s.,;:!?]{1,30}){0,4}[ \t]{1,3}(?:to|for|para|pour|für|an|à|per|voor|dla"
+    r"|till|til|προς)(?:[ \t]{1,3}(?:the[ \t]family[ \t]of|the|o|a|la|el|der|die|την|τον|pana"
+    r"|pani|pan))?[ \t]{1,3})"
+)
 _PERSONAL_CUE = re.compile(rf"[^\w]{_PERSONAL_CUE_BODY}")
+_MESSAGE_CUE = re.compile(rf"[^\w]{_MESSAGE_CUE_BODY}")
+_CUES = (_PERSONAL_CUE, _MESSAGE_CUE)
 # Most texts hold no cue at all: one Hyperscan pass says so without the Python scan.
 _CUE_FILTER = Prefilter(
-    [FilterPattern(re.compile(_PERSONAL_CUE_BODY), caseless=True, windowed=True, starts=True)]
+    [
+        FilterPattern(re.compile(_PERSONAL_CUE_BODY), caseless=True, windowed=True, starts=True),
+        # Bounded (about 200 characters): windows from match ends, no costly start tracking.
+        FilterPattern(re.compile(_MESSAGE_CUE_BODY), caseless=True, windowed=True),
+    ]
 )

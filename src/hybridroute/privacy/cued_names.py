@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from hybridroute.privacy.calibration import personal_cues
+from hybridroute.privacy.calibration import cue_group, personal_cues
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.names import ORG_WORDS, SAINTS, NameList
 
@@ -38,9 +38,12 @@ def names_after_cues(
             reach[entity.start] = max(entity.end, reach.get(entity.start, 0))
     found: list[Entity] = []
     for cue in personal_cues(text) if cues is None else cues:
-        intro = cue["intro"].strip() if cue["intro"] is not None else None
+        intro = cue_group(cue, "intro")
+        intro = intro.strip() if intro is not None else None
         if intro == "named":
             continue  # characters of stories and games: "a dwarf named Thorgrim Ironfoot"
+        if cue_group(cue, "affiliation") is not None:
+            continue  # it follows the name it vouches for ("Rohit Kulkarni from accounts")
         at = cue.end() - 1  # `cue.string` is one character longer than `text`
         slot = _SLOT_OPENING.match(text, at)
         start = slot.end() if slot else at
@@ -63,9 +66,9 @@ def names_after_cues(
 def _is_role(cue: re.Match[str]) -> bool:
     """A cue naming the person's role ("my colleague", "huurder", "patient"), not a
     greeting, a sign-off, a header, an event or a record field."""
-    if cue["role"] is not None:
+    if cue_group(cue, "role") is not None:
         return True
-    if cue["greeting"] is not None:
+    if cue_group(cue, "greeting") is not None or cue_group(cue, "addressee") is not None:
         return False
     words = cue.group()[1:]
     return words.rstrip()[-1:].isalpha() and _EVENT.search(words) is None
@@ -92,6 +95,8 @@ def _name_end(names: NameList, words: Sequence[re.Match[str]], *, unknown_run: b
     kinds: list[str] = []
     for word in words:  # the name is a prefix: cut it at the first word that cannot be in one
         kind = _kind(names, word.group(), lower=lower)
+        if kind is None and kinds[-1:] == [_PARTICLE] and _is_place(names, word.group()):
+            kind = _LISTED  # places make surnames after a particle: "de Vries", "van Dijk"
         if kind is None:
             break
         kinds.append(kind)
@@ -110,6 +115,12 @@ def _is_name(parts: Sequence[str], *, lower: bool, unknown_run: bool) -> bool:
     if lower:
         return parts[0] != _UNKNOWN
     return any(p != _UNKNOWN for p in parts) or (unknown_run and len(parts) <= 3)
+
+
+def _is_place(names: NameList, word: str) -> bool:
+    """A capitalised place name that is no English word."""
+    flags = names.flags(word)
+    return word[:1].isupper() and "P" in flags and "W" not in flags
 
 
 def _kind(names: NameList, word: str, *, lower: bool) -> str | None:

@@ -224,7 +224,7 @@ class NameDetector:
         pos = 0
         while (match := _RUN.search(text, pos)) is not None:
             start, pos = match.span()
-            if start and _NAME_JOINER.match(text, start - 1):
+            if start and _JOINED_BEFORE.match(text, start - 1):
                 # Inside a word: no run starts before the end of its joined characters.
                 joined = _JOINED.match(text, start)
                 pos = joined.end() if joined else start + 1
@@ -291,7 +291,7 @@ class NameDetector:
         names = self.names
         found: list[Entity] = []
         first: tuple[int, int] | None = None  # the last lone first name, if a surname may follow
-        for word in matches(_LOWER_WORD, text, _NAME_JOINER):
+        for word in matches(_LOWER_WORD, text, _JOINED_BEFORE):
             start, end = word.span(1)
             name = word.group(1).capitalize()
             if first is not None and text[first[1] : start] == " " and _lower_surname(names, name):
@@ -457,4 +457,7 @@ _LOWER_WORD = re.compile(
     r"([a-z\u00df-\u00f6\u00f8-\u00ff][^\W\d_]+)(?:['\u2019]s)?(?![\w'\u2019-])"
 )
 _NAME_JOINER = re.compile(r"[\w'\u2019-]")
+# A word continues across an apostrophe or hyphen only after a letter ("O'Neil", "Jean-");
+# after a space it opens a quotation ("proofread: 'Mateo Gutiérrez has…'").
+_JOINED_BEFORE = re.compile(r"\w|(?<=\w)['\u2019-]")
 _POSSESSIVE = ("'s", "\u2019s")
