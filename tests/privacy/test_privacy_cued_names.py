@@ -120,3 +120,38 @@ def test_a_person_in_a_name_column_is_a_record(fast: PrivacyScanner, text: str) 
 def test_no_record_without_a_person_in_a_name_column(fast: PrivacyScanner, text: str) -> None:
     entities = fast.detectors[1].detect(text)
     assert not names_a_table_column(text, entities)
+
+
+def test_lone_names_in_a_tables_name_columns_are_masked(fast: PrivacyScanner) -> None:
+    # A roster split into first and last name columns: each cell is a lone name (0.75,
+    # below the mask threshold alone), together someone's full name.
+    text = (
+        "Fix this CSV import:\nfirst_name,last_name,dept\n"
+        "Diego,Fernández,Logistics\nMaria,Kowalski,Sales"
+    )
+    assessment = fast.assess(text)
+    assert assessment.action is Action.MASK
+    masked = {text[e.start : e.end] for e in assessment.entities if e.score >= 0.85}
+    assert {"Diego", "Fernández", "Maria", "Kowalski"} <= masked
+
+
+def test_one_lone_name_in_a_name_column_stays_lone(fast: PrivacyScanner) -> None:
+    # One first name in a "name" column may be a product's: not raised alone.
+    text = "Price list:\nname,price\nJasmine,3.50\nDarjeeling,4.00"
+    assert fast.assess(text).action is Action.ALLOW
+
+
+def test_every_person_in_a_row_is_read_in_its_own_column() -> None:
+    # A person in a non-name column before the name column does not hide the row's name.
+    from hybridroute.privacy.entities import Entity, EntityType
+    from hybridroute.privacy.records import persons_in_name_columns
+
+    text = "team,name\nHarper Lee Fans,Diego Fernández\n"
+    people = [
+        Entity(type=EntityType.PERSON, start=text.index(n), end=text.index(n) + len(n),
+               score=0.85, source="names")
+        for n in ("Harper Lee", "Diego Fernández")
+    ]  # fmt: skip
+    assert [text[e.start : e.end] for e in persons_in_name_columns(text, people)] == [
+        "Diego Fernández"
+    ]

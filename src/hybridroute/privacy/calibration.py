@@ -15,7 +15,7 @@ from dataclasses import replace
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.matching import lower_aligned, search_within
 from hybridroute.privacy.prefilter import FilterPattern, Prefilter
-from hybridroute.privacy.records import names_a_table_column
+from hybridroute.privacy.records import names_a_table_column, persons_in_name_columns
 
 
 def calibrate(
@@ -34,13 +34,22 @@ def calibrate(
     plausible = [
         e for e in entities if e.source != "ner" or looks_like_proper_noun(text[e.start : e.end])
     ]
-    personal = has_personal_context(text, plausible, categories, cues)
+    # Names in a table's name columns: a roster's "first_name" and "last_name" cells are
+    # each a lone name (0.75), but together someone's full name.
+    in_columns = persons_in_name_columns(text, plausible)
+    personal = bool(in_columns) or has_personal_context(
+        text, plausible, categories, cues, tables=False
+    )
     person_score = PERSON_IN_CONTEXT if personal else PERSON_WITHOUT_CONTEXT
-    # A copy only where the score is capped (`replace` costs ~1 µs, and a lone name's 0.75
+    # Two or more: one "name" cell holding a first name may be a product's ("Jasmine").
+    raised = {id(e) for e in in_columns} if len(in_columns) > 1 else set()
+    # A copy only where the score changes (`replace` costs ~1 µs, and a lone name's 0.75
     # is already below the 0.85 of a personal context).
     return [
         replace(e, score=person_score)
-        if e.type == EntityType.PERSON and e.source in CALIBRATED_SOURCES and e.score > person_score
+        if e.type == EntityType.PERSON
+        and e.source in CALIBRATED_SOURCES
+        and (e.score > person_score or id(e) in raised)
         else e
         for e in plausible
     ]
@@ -59,14 +68,19 @@ def has_personal_context(
     entities: Sequence[Entity],
     categories: Sequence[str] = (),
     cues: Sequence[re.Match[str]] | None = None,
+    *,
+    tables: bool = True,
 ) -> bool:
     """The request talks about private individuals: a relation or identity cue, contact
-    details, a personal category (health, HR, legal, finance), or a table of people."""
+    details, a personal category (health, HR, legal, finance), or (`tables`) a table of
+    people."""
     if any(c in PERSONAL_CATEGORIES for c in categories):
         return True
     if any(e.type in CONTACT_TYPES for e in entities):
         return True
-    return has_personal_cue(text, entities, cues) or names_a_table_column(text, entities)
+    if has_personal_cue(text, entities, cues):
+        return True
+    return tables and names_a_table_column(text, entities)
 
 
 def has_personal_cue(

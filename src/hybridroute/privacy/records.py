@@ -8,41 +8,58 @@ products or cities (no person found in it), is not such a record.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from hybridroute.privacy.entities import Entity, EntityType
 
 
 def names_a_table_column(text: str, entities: Sequence[Entity]) -> bool:
     """Some PERSON entity lies in a table column headed by a name field."""
+    return next(_persons_in_name_columns(text, entities), None) is not None
+
+
+def persons_in_name_columns(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    """The PERSON entities that lie in a table column headed by a name field."""
+    return list(_persons_in_name_columns(text, entities))
+
+
+def _persons_in_name_columns(text: str, entities: Sequence[Entity]) -> Iterator[Entity]:
     if "\n" not in text:
-        return False
-    rows_seen: set[int] = set()
+        return
     headers: dict[tuple[int, str], int] = {}  # (line start, separator) -> its header's start
     row_start, searched_to = 0, 0
-    # In text order, each line break is looked for once (persons on one long line are many).
-    for start in sorted(e.start for e in entities if e.type == EntityType.PERSON):
+    row, separator, columns = -1, "", frozenset[int]()
+    column, counted_to = 0, 0
+    # In text order, each line break is looked for once and each row is read once (persons
+    # on one long line are many); columns are counted on from the last person in the row.
+    persons = sorted((e for e in entities if e.type == EntityType.PERSON), key=lambda e: e.start)
+    for person in persons:
+        start = person.start
         row_start = max(row_start, text.rfind("\n", searched_to, start) + 1)
         searched_to = start
-        if row_start in rows_seen:
+        if row_start != row:
+            row, column, counted_to = row_start, 0, row_start
+            row_end = text.find("\n", start)
+            line = text[row_start : len(text) if row_end < 0 else row_end]
+            separator = _separator(line) or ""
+            columns = _name_columns(text, row_start, line, separator, headers)
+        if not columns:
             continue
-        rows_seen.add(row_start)
-        if _in_name_column(text, row_start, start, headers):
-            return True
-    return False
+        column += text.count(separator, counted_to, start)
+        counted_to = start
+        if column in columns:
+            yield person
 
 
-def _in_name_column(
-    text: str, row_start: int, at: int, headers: dict[tuple[int, str], int]
-) -> bool:
-    """`at`, in the row that starts at `row_start`, lies in a column whose header (the first
-    line of the run of lines with the row's separator above it) names a name field.
-    `headers` remembers the walks up, so each line of a long table is read once."""
-    row_end = text.find("\n", at)
-    row = text[row_start : len(text) if row_end < 0 else row_end]
-    separator = _separator(row)
-    if separator is None or row_start == 0:
-        return False
+def _name_columns(
+    text: str, row_start: int, row: str, separator: str, headers: dict[tuple[int, str], int]
+) -> frozenset[int]:
+    """The columns of `row` (the line at `row_start`) whose header (the first line of the
+    run of lines with the row's separator above it) names a name field; none when the row
+    is in no table. `headers` remembers the walks up, so each line of a long table is read
+    once."""
+    if not separator or row_start == 0:
+        return frozenset()
     # Up to the header: the lines above with the same separator, none of them blank.
     header_start = row_start
     walked = []
@@ -57,16 +74,16 @@ def _in_name_column(
     for line_start in walked:
         headers[(line_start, separator)] = header_start
     if header_start == row_start:
-        return False  # no line above the row belongs to its table
+        return frozenset()  # no line above the row belongs to its table
     header = text[header_start : text.find("\n", header_start)]
     # A row of the table has the header's cells; a prose line under a comma-separated
     # "Name, age and address" does not.
     if header.count(separator) != row.count(separator):
-        return False
-    if sum(1 for cell in header.split(separator) if cell.strip()) < 2:
-        return False  # one named cell: "    name," in a call's argument list, not a header
-    column = text.count(separator, row_start, at)
-    return _header_key(header.split(separator)[column]) in NAME_HEADERS
+        return frozenset()
+    cells = header.split(separator)
+    if sum(1 for cell in cells if cell.strip()) < 2:
+        return frozenset()  # one named cell: "    name," in a call's argument list, not a header
+    return frozenset(i for i, cell in enumerate(cells) if _header_key(cell) in NAME_HEADERS)
 
 
 def _separator(line: str) -> str | None:
