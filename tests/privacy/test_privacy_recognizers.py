@@ -219,6 +219,19 @@ def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
             "HrDept#2020",
         ),
         ('requests.get(url, auth=("bob", "S3cret99"))', "PASSWORD", "S3cret99"),
+        # SQL users, .NET credentials and settings, Go's DSN, sudo -S, lftp, upper-case
+        # identifiers opening with the keyword.
+        ("CREATE USER 'rep'@'%' IDENTIFIED BY 'Rep0rt!ng#2024';", "PASSWORD", "Rep0rt!ng#2024"),
+        ('new NetworkCredential("svc_backup", "B@ckup2024", "CORP")', "PASSWORD", "B@ckup2024"),
+        ('<add key="SmtpPassword" value="M4il!Relay2023" />', "PASSWORD", "M4il!Relay2023"),
+        (
+            'sql.Open("mysql", "root:G0phers!Run@tcp(127.0.0.1:3306)/inv")',
+            "PASSWORD",
+            "G0phers!Run",
+        ),
+        ("echo 'Lnx#Srv_4471' | sudo -S systemctl restart nginx", "PASSWORD", "Lnx#Srv_4471"),
+        ("lftp -u ftpuser,Lf7p#Sync2024 sftp://files.example.de", "PASSWORD", "Lf7p#Sync2024"),
+        ("DB_USERNAME=loja\nSENHA_BANCO=Pamonha@4521", "PASSWORD", "Pamonha@4521"),
         # More providers' documented shapes, and webhook URLs whose path is the secret.
         (
             "GitLab deploy token gldt-Qp7vXm2Rk9LsT4wYc8Nd for",
@@ -381,6 +394,9 @@ def test_private_key_block(detector: StructuredDetector) -> None:
         "Write the KB article: Password Reset - Office365 self-service",
         "password VARCHAR2(100) NOT NULL",
         "sudo passwd student01",
+        # "identified by" in prose; a settings name opening with the keyword.
+        "Load and return a dynamic library identified by 'name1x'.",
+        "PASSWORD_RESET_TIMEOUT=259200",
         "Store the password base64-encoded or encrypted in the k8s Secret?",
         "Django stores the password pbkdf2_sha256 hashed by default",
         "What's the difference between Wi-Fi password WPA2-PSK and WPA3-SAE?",

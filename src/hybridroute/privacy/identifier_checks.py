@@ -254,6 +254,12 @@ def strong_password_in_compound(match: re.Match[str], text: str, lowered: str) -
     return strong_password(match, text, lowered)
 
 
+def looks_like_password(raw: str) -> bool:
+    """`raw`, found without a keyword next to it (a table's password column), passes
+    `strong_password`'s rules and is no spaced phrase."""
+    return " " not in raw and 4 <= len(raw) <= 64 and _looks_strong(raw.lower(), raw)
+
+
 def _looks_strong(value: str, raw: str) -> bool:
     """`value` (lower-cased; `raw` as written) passes `strong_password`'s rules."""
     if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from hybridroute.privacy import identifier_checks as checks
+from hybridroute.privacy.credential_tables import HEADER_CELL, passwords_in_tables
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.matching import WORD_CHAR, lower_aligned
 from hybridroute.privacy.national_ids import national_id_recognizers
@@ -29,8 +30,13 @@ class StructuredDetector:
         self, recognizers: Sequence[PatternRecognizer] | None = None, *, prefilter: bool = True
     ) -> None:
         self.recognizers = tuple(recognizers) if recognizers is not None else default_recognizers()
+        # The last pattern finds where a table's password header cell may be.
         self.prefilter = Prefilter(
-            [_filter_pattern(r) for r in self.recognizers], enabled=prefilter
+            [
+                *(_filter_pattern(r) for r in self.recognizers),
+                FilterPattern(HEADER_CELL, caseless=True, windowed=True),
+            ],
+            enabled=prefilter,
         )
 
     def detect(self, text: str) -> list[Entity]:
@@ -47,6 +53,9 @@ class StructuredDetector:
         found: list[Entity] = []
         for recognizer, windows in live:
             found.extend(recognizer.find(text, lowered, has_digit, numbers, windows))
+        tables = None if hits is None else hits.windows[-1]
+        if has_digit and tables != ():  # a password column's values: no keyword next to them
+            found.extend(passwords_in_tables(text, lowered, tables))
         return found
 
 

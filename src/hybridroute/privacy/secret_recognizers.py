@@ -168,6 +168,21 @@ def secret_recognizers() -> tuple[PatternRecognizer, ...]:
             lowered=True,
             opener=_PASSWORD_OPENER,
         ),
+        # The keyword opening an upper-case identifier: `SENHA_BANCO=…`, `PASSWORD_DB: …`.
+        # Settings named so hold numbers and lists as well (`PASSWORD_RESET_TIMEOUT=259200`):
+        # strong values only.
+        PatternRecognizer(
+            entity=EntityType.PASSWORD,
+            pattern=re.compile(
+                r"(?<![\w])(?:PASSWORD|PASSWD|PWD|SENHA|PASSWORT|KENNWORT|CONTRASENA|WACHTWOORD"
+                r"|HASLO|SALASANA|PASSORD|LOSENORD)(?:_[A-Z0-9]+){1,3}[ \t]*[:=][ \t]*[\"']?"
+                rf"(?P<v>{_LOOSE_VALUE})"
+            ),
+            score=0.9,
+            check=checks.strong_password,
+            needs_digit=True,
+            triggers=tuple(f"{w}_" for w in _IDENTIFIER_KEYS),
+        ),
         # Looser shapes, strong values only (`checks.strong_password`): "with password
         # P@ssw0rd", "the password was changed to Autumn2024", "reset my password to
         # Tr0ub4dor&3", "my password is now Winter2024!". Not after "pass", "pw", "pwd" or
@@ -292,6 +307,11 @@ _PASSWORD_WORDS = rf"{_LOOSE_PASSWORD_WORDS}|passwd|pwd|pass|pw|psk|(?<!palabra 
 # prose, and trying the keywords at every "p", "w", "m", "c"... costs 0.1-0.25 ms per 1,000
 # tokens for each of those patterns).
 _PASSWORD_OPENER = re.compile(rf"(?:{_LOOSE_PASSWORD_WORDS}|passwd|pwd|pass|pw|psk|clave)")
+# Password words opening an identifier, lower-cased (the recognizer's triggers).
+_IDENTIFIER_KEYS = (
+    "password", "passwd", "pwd", "senha", "passwort", "kennwort", "contrasena", "wachtwoord",
+    "haslo", "salasana", "passord", "losenord",
+)  # fmt: skip
 # Commands and the flag or position of their password, on one line; `v` is the password.
 _CMD_VALUE = r"[\"']?(?P<v>[^\s\"']{1,64})"
 _ON_LINE = r"[^\n|;&]*?\s"
@@ -318,6 +338,15 @@ _COMMAND_PASSWORDS = (
     r"define\(\s*[\"']\w*(?:PASSWORD|PASS|PWD)[\"']\s*,\s*[\"'](?P<v>[^\"'\n]{1,64})[\"']",
     r"getConnection\([^,\n()]+,\s*\"[^\"\n]*\"\s*,\s*\"(?P<v>[^\"\n]{1,64})\"",
     r"auth\s*=\s*\(\s*[\"'][^\"'\n]+[\"']\s*,\s*[\"'](?P<v>[^\"'\n]{1,64})[\"']\s*\)",
+    # SQL's CREATE/ALTER USER, .NET's NetworkCredential and appSettings, Go's MySQL DSN,
+    # a password piped into `sudo -S`, lftp's user,password.
+    r"(?i:(?:create|alter)\s+user|grant)\b[^\n;]{0,200}?(?i:identified)\s+(?i:by)\s+"
+    r"[\"'](?P<v>[^\"'\n]{1,64})[\"']",
+    r"NetworkCredential\(\s*\"[^\"\n]*\"\s*,\s*\"(?P<v>[^\"\n]{1,64})\"",
+    r"key=\"[^\"\n]{0,40}(?i:password|passwd|pwd)\"\s+value=\"(?P<v>[^\"\n]{1,64})\"",
+    r"[\"'`][\w.-]{1,40}:(?P<v>[^\s@/:\"'`]{1,64})@(?:tcp|unix)\(",
+    r"echo\s+[\"']?(?P<v>[^\s\"'|]{1,64})[\"']?\s*\|\s*sudo\s+(?:-\w+\s+)*-S\b",
+    rf"lftp\b{_ON_LINE}-u\s+[^\s,]+,{_CMD_VALUE}",
     # A ~/.pgpass line, host:port:database:user:password, after the file's name.
     r"pgpass\b[^\n]{0,40}\n?[^\s:]+:(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:(?P<v>[^\s]{1,64})",
 )
