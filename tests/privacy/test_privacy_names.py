@@ -116,6 +116,12 @@ def test_words_listed_with_a_person_are_people(detector: NameDetector) -> None:
     }
 
 
+def test_a_csv_rows_cells_are_no_list_of_people(detector: NameDetector) -> None:
+    text = "first_name,last_name,dept\nDiego,Fernández,Logistics"
+    found = detector.retype(detector.detect(text), text)
+    assert "Logistics" not in {text[e.start : e.end] for e in found}
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(

@@ -440,16 +440,20 @@ _BARE_ENDINGS = frozenset("s.")
 _TOKEN = re.compile(rf"[{_UPPER}]\.?(?![\w'\u2019-])|{_WORD}")
 # A run: up to four capitalised words (or initials) separated by spaces or tabs. It starts
 # with a capital so `re` skips ahead fast; a run starting inside a word ("iPhone") is
-# dropped in Python (`_NAME_JOINER` before it), which a look-behind would do 2-3x slower.
+# dropped in Python (`_JOINED_BEFORE` before it), which a look-behind would do 2-3x slower.
 _RUN = re.compile(rf"(?:{_TOKEN.pattern})(?:[ \t]+(?:{_TOKEN.pattern})){{0,3}}")
-_JOINED = re.compile(r"[\w'\u2019-]+")
+# The rest of the word a run started inside, joined as `_JOINED_BEFORE` joins ("iPhone--Derek"
+# ends at "--": "Derek" may still open a run).
+_JOINED = re.compile(r"(?:\w|(?<=\w)['\u2019-])+")
 # In an identifier "_" separates words: "send_to_Derek_Holt" holds a name.
 _PART_JOINER = re.compile(r"[^\W_]|['\u2019-]")
 _UNDERSCORED = re.compile(rf"{_WORD}(?:_{_WORD}){{1,3}}(?![^\W_]|['\u2019-])")
 _PART = re.compile(r"[^_]+")
 _UNDERSCORE_CAPITAL = re.compile(rf"_[{_UPPER}]")
 _RUN_WORD = re.compile(r"[^ \t]+")
-_JOIN = r"(?:,[ \t]*(?:and[ \t]+|or[ \t]+|&[ \t]*)?|[ \t]+(?:and|or|&)[ \t]+)"
+# A list's joiner: a comma needs a space after it ("Kónya, Becker"); a CSV row's cells
+# ("Fernández,Logistics") are no list of people.
+_JOIN = r"(?:,[ \t]+(?:and[ \t]+|or[ \t]+|&[ \t]*)?|,(?:and|or|&)[ \t]+|[ \t]+(?:and|or|&)[ \t]+)"
 _LISTED_AFTER = re.compile(rf"{_JOIN}(?P<w>{_WORD})(?![\w'\u2019-])")
 _LISTED_BEFORE = re.compile(rf"(?<![\w'\u2019-])(?P<w>{_WORD}){_JOIN}$")
 # A lower-case word (group 1), with a possessive after it ("sarah mitchell's").
