@@ -18,6 +18,21 @@ from hybridroute.privacy.recognizers import StructuredDetector
         (ids.pesel_valid, "44051401359", "44051401358"),
         (ids.nino_valid, "AB123456C", "QQ123456C"),  # HMRC's own examples use invalid QQ
         (ids.kvnr_valid, "A123456780", "A123456781"),
+        (ids.belgian_nn_valid, "93051822361", "93051822362"),
+        (ids.danish_cpr_valid, "0707614285", "3213614285"),  # no 32nd day
+        (ids.finnish_hetu_valid, "131052-308T", "131052-308U"),
+        (ids.norwegian_fnr_valid, "01010750160", "01010750161"),
+        (ids.portuguese_nif_valid, "123456789", "123456788"),
+        (ids.romanian_cnp_valid, "1800101221144", "1800101221145"),
+        (ids.swiss_ahv_valid, "7569217076985", "7569217076986"),
+        (ids.irish_pps_valid, "1234567T", "1234567A"),
+        (ids.irish_pps_valid, "1234567FA", "1234567TA"),  # the second letter counts
+        (ids.brazilian_cpf_valid, "52998224725", "52998224726"),
+        (ids.turkish_tckn_valid, "10000000146", "10000000147"),
+        (ids.aadhaar_valid, "234123412346", "234123412347"),
+        (ids.canadian_sin_valid, "130692544", "130692545"),
+        (ids.chinese_ric_valid, "11010519491231002X", "110105194912310021"),
+        (ids.austrian_svnr_valid, "1237010180", "1238010180"),
     ],
 )
 def test_check_digits(valid, good: str, bad: str) -> None:  # type: ignore[no-untyped-def]
@@ -42,6 +57,22 @@ def detector() -> StructuredDetector:
         ("mijn BSN is 1112.22.333", "1112.22.333"),
         ("PESEL: 44051401359", "44051401359"),
         ("National Insurance number AB 12 34 56 C", "AB 12 34 56 C"),
+        ("numéro de registre national 93.05.18-223.61", "93.05.18-223.61"),
+        ("mit CPR-nummer er 070761-4285", "070761-4285"),
+        ("henkilötunnus 131052-308T", "131052-308T"),
+        ("fødselsnummer: 010107 50160", "010107 50160"),
+        ("o meu NIF é 123 456 789", "123 456 789"),
+        ("CNP 1800101221144", "1800101221144"),
+        ("AHV-Nr. 756.9217.0769.85", "756.9217.0769.85"),
+        ("nova conta, 756.9217.0769.85", "756.9217.0769.85"),
+        ("my PPS number is 1234567T", "1234567T"),
+        ("CPF 529.982.247-25", "529.982.247-25"),
+        ("segue o 529.982.247-25 do cliente", "529.982.247-25"),
+        ("TC Kimlik No: 10000000146", "10000000146"),
+        ("Aadhaar 2341 2341 2346", "2341 2341 2346"),
+        ("Social Insurance Number 130 692 544", "130 692 544"),
+        ("身份证号 11010519491231002X", "11010519491231002X"),
+        ("Sozialversicherungsnummer 1237 010180", "1237 010180"),
     ],
 )
 def test_detects(detector: StructuredDetector, text: str, value: str) -> None:
@@ -58,6 +89,10 @@ def test_detects(detector: StructuredDetector, text: str, value: str) -> None:
         "Steuer-ID 86095742718",  # wrong check digit
         "National Insurance number QQ 12 34 56 C",  # HMRC's example prefix
         "ISBN 978-3-16-148410-0",
+        "invoice 10000000146 paid",  # a valid TC Kimlik shape without its keyword
+        "CNP 18001012211440",  # a longer number's head
+        "the AHV rate is 5.3%; ref 756921707698",  # too short after its keyword
+        "Aadhaar 2341 2341 2347",  # wrong Verhoeff digit
     ],
 )
 def test_rejects(detector: StructuredDetector, text: str) -> None:

@@ -1,5 +1,6 @@
-"""European national identity numbers, and the German health insurance number: each format and
-check digit from its public specification.
+"""National identity and tax numbers (Europe, and Brazil, Turkey, India, Canada, China), and
+the German health insurance number: each format and check digit from its public
+specification.
 
 A check digit alone is weak evidence for a short number (1 in 11 for a Dutch BSN, 1 in 23 for
 a Spanish DNI), so those count only after their keyword; the long, lettered formats (Italian
@@ -101,6 +102,153 @@ def kvnr_valid(value: str) -> bool:
     return total % 10 == int(value[9])
 
 
+def belgian_nn_valid(number: str) -> bool:
+    """Belgian national register number: birth date YYMMDD, a serial, and 97 - (the first
+    nine digits mod 97), the nine digits prefixed with "2" for births from 2000."""
+    if len(number) != 11 or not number.isdigit():
+        return False
+    head, key = int(number[:9]), int(number[9:])
+    return key in (97 - head % 97, 97 - (2_000_000_000 + head) % 97)
+
+
+def danish_cpr_valid(number: str) -> bool:
+    """Danish CPR number: a birth date DDMMYY and four digits (the old modulus-11 rule is not
+    used for numbers issued since 2007, so only the date is checked)."""
+    return len(number) == 10 and number.isdigit() and _is_date(number[:2], number[2:4])
+
+
+def finnish_hetu_valid(value: str) -> bool:
+    """Finnish personal identity code: DDMMYY, a century sign, three digits and a check
+    character, the nine digits mod 31 in "0123456789ABCDEFHJKLMNPRSTUVWXY"."""
+    value = value.upper()
+    if len(value) == 10:  # the "-" sign taken out with the separators
+        value = f"{value[:6]}-{value[6:]}"
+    if len(value) != 11 or value[6] not in "+-ABCDEFUVWXY" or not _is_date(value[:2], value[2:4]):
+        return False
+    digits = value[:6] + value[7:10]
+    return digits.isdigit() and "0123456789ABCDEFHJKLMNPRSTUVWXY"[int(digits) % 31] == value[10]
+
+
+def norwegian_fnr_valid(number: str) -> bool:
+    """Norwegian fødselsnummer: eleven digits, the last two modulus-11 check digits."""
+    if len(number) != 11 or not number.isdigit():
+        return False
+    digits = [int(d) for d in number]
+    for weights, at in (((3, 7, 6, 1, 8, 9, 4, 5, 2), 9), ((5, 4, 3, 2, 7, 6, 5, 4, 3, 2), 10)):
+        check = 11 - sum(d * w for d, w in zip(digits, weights, strict=False)) % 11
+        if (0 if check == 11 else check) != digits[at]:
+            return False
+    return True
+
+
+def portuguese_nif_valid(number: str) -> bool:
+    """Portuguese tax number (NIF): nine digits, weights 9..2 and 11 - (sum mod 11), 10 or 11
+    meaning 0."""
+    if len(number) != 9 or not number.isdigit() or number[0] == "0":
+        return False
+    check = 11 - sum(int(d) * w for d, w in zip(number, range(9, 1, -1), strict=False)) % 11
+    return (0 if check >= 10 else check) == int(number[8])
+
+
+def romanian_cnp_valid(number: str) -> bool:
+    """Romanian personal numeric code (CNP): 13 digits, weights 279146358279, mod 11 (10
+    meaning 1)."""
+    if len(number) != 13 or not number.isdigit() or number[0] == "0":
+        return False
+    if not _is_date(number[5:7], number[3:5]):
+        return False
+    total = sum(int(d) * int(w) for d, w in zip(number, "279146358279", strict=False)) % 11
+    return (1 if total == 10 else total) == int(number[12])
+
+
+def swiss_ahv_valid(number: str) -> bool:
+    """Swiss social security number (AHV/AVS): 13 digits from 756, an EAN-13 check digit."""
+    return len(number) == 13 and number.startswith("756") and _ean13_valid(number)
+
+
+def irish_pps_valid(value: str) -> bool:
+    """Irish PPS number: seven digits, a check letter and an optional second letter; weights
+    8..2 on the digits, 9 on the second letter (A = 1), mod 23 over "WABCDEFGHIJKLMNOPQRSTUV"."""
+    value = value.upper()
+    if not (8 <= len(value) <= 9 and value[:7].isdigit() and value[7:].isalpha()):
+        return False
+    total = sum(int(d) * w for d, w in zip(value, range(8, 1, -1), strict=False))
+    if len(value) == 9 and value[8] != "W":
+        total += 9 * (ord(value[8]) - 64)
+    return "WABCDEFGHIJKLMNOPQRSTUV"[total % 23] == value[7]
+
+
+def brazilian_cpf_valid(number: str) -> bool:
+    """Brazilian CPF: eleven digits, the last two modulus-11 check digits."""
+    if len(number) != 11 or not number.isdigit() or len(set(number)) == 1:
+        return False
+    digits = [int(d) for d in number]
+    for at in (9, 10):
+        total = sum(d * w for d, w in zip(digits[:at], range(at + 1, 1, -1), strict=True))
+        if (total * 10 % 11) % 10 != digits[at]:
+            return False
+    return True
+
+
+def turkish_tckn_valid(number: str) -> bool:
+    """Turkish identity number (T.C. Kimlik No): eleven digits, no leading zero, two checks."""
+    if len(number) != 11 or not number.isdigit() or number[0] == "0":
+        return False
+    d = [int(c) for c in number]
+    tenth = ((d[0] + d[2] + d[4] + d[6] + d[8]) * 7 - (d[1] + d[3] + d[5] + d[7])) % 10
+    return tenth == d[9] and sum(d[:10]) % 10 == d[10]
+
+
+def aadhaar_valid(number: str) -> bool:
+    """Indian Aadhaar number: twelve digits, not starting with 0 or 1, Verhoeff check digit."""
+    if len(number) != 12 or not number.isdigit() or number[0] in "01":
+        return False
+    check = 0
+    for index, digit in enumerate(reversed(number)):
+        check = _VERHOEFF_D[check][_VERHOEFF_P[index % 8][int(digit)]]
+    return check == 0
+
+
+def canadian_sin_valid(number: str) -> bool:
+    """Canadian Social Insurance Number: nine digits passing the Luhn check."""
+    if len(number) != 9 or not number.isdigit() or number[0] in "08":
+        return False
+    total = 0
+    for index, digit in enumerate(int(c) for c in number):
+        doubled = digit * (2 if index % 2 else 1)
+        total += doubled - 9 if doubled > 9 else doubled
+    return total % 10 == 0
+
+
+def chinese_ric_valid(value: str) -> bool:
+    """Chinese resident identity card number: 17 digits (with a birth date YYYYMMDD from the
+    7th) and an ISO 7064 MOD 11-2 check character (0-9 or X)."""
+    value = value.upper()
+    if len(value) != 18 or not value[:17].isdigit() or not _is_date(value[12:14], value[10:12]):
+        return False
+    total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(value[:17]))
+    return "10X98765432"[total % 11] == value[17]
+
+
+def austrian_svnr_valid(number: str) -> bool:
+    """Austrian social insurance number: a serial of three digits, a check digit and the
+    birth date DDMMYY; weights 3,7,9,-,5,8,4,2,1,6 mod 11 (10 is never issued)."""
+    if len(number) != 10 or not number.isdigit() or number[0] == "0":
+        return False
+    total = sum(int(d) * w for d, w in zip(number, (3, 7, 9, 0, 5, 8, 4, 2, 1, 6), strict=True))
+    return total % 11 == int(number[3]) and _is_date(number[4:6], number[6:8])
+
+
+def _is_date(day: str, month: str) -> bool:
+    """Two-digit day and month that make a calendar date (DDMM; no year needed)."""
+    return day.isdigit() and month.isdigit() and 1 <= int(month) <= 12 and 1 <= int(day) <= 31
+
+
+def _ean13_valid(number: str) -> bool:
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(number[:12]))
+    return (10 - total % 10) % 10 == int(number[12])
+
+
 def _checked(valid: Callable[[str], bool]) -> Check:
     """A check passing the value (group `v`, separators removed) to `valid`."""
 
@@ -120,7 +268,7 @@ def _keyed(
     return keyed_recognizer(
         entity,
         keywords,
-        rf"(?:{value})(?![\w-])",
+        rf"(?<![\w-])(?:{value})(?![\w-])",  # a whole token: not a longer number's tail
         score=0.95,
         check=_checked(valid),
     )
@@ -177,6 +325,44 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
             r"[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d]",
             nino_valid,
         ),
+        # More countries, each after its keyword; the printed Swiss AHV and Brazilian CPF
+        # ("756.9217.0769.85", "529.982.247-25") also by shape.
+        _keyed(
+            r"rijksregister\w*|registre\s+national|num[ée]ro\s+national|niss|insz",
+            r"\d{2}\.?\d{2}\.?\d{2}[- ]?\d{3}\.?\d{2}",
+            belgian_nn_valid,
+        ),
+        _keyed(r"cpr(?:-?n(?:umme)?r\.?)?", r"\d{6}-?\d{4}", danish_cpr_valid),
+        _keyed(
+            r"henkilötunnus|hetu|sotu|personbeteckning",
+            r"\d{6}[-+a-fu-y]\d{3}[0-9a-y]",
+            finnish_hetu_valid,
+        ),
+        _keyed(r"fødselsnummer|fodselsnummer|personnummer", r"\d{6} ?\d{5}", norwegian_fnr_valid),
+        _keyed(r"nif|contribuinte", r"\d{3} ?\d{3} ?\d{3}", portuguese_nif_valid),
+        _keyed(r"cnp|cod\s+numeric\s+personal", r"\d{13}", romanian_cnp_valid),
+        _by_shape(r"756\.\d{4}\.\d{4}\.\d{2}", swiss_ahv_valid, lowered=False),
+        _keyed(
+            r"ahv|avs|sozialversicherungsnummer|assicurazione\s+vecchiaia",
+            r"756\.?\d{4}\.?\d{4}\.?\d{2}",
+            swiss_ahv_valid,
+        ),
+        _keyed(r"ppsn?|personal\s+public\s+service", r"\d{7}[a-w][a-z]?", irish_pps_valid),
+        _by_shape(r"\d{3}\.\d{3}\.\d{3}-\d{2}", brazilian_cpf_valid, lowered=False),
+        _keyed(r"cpf", r"\d{3}\.?\d{3}\.?\d{3}-?\d{2}", brazilian_cpf_valid),
+        _keyed(r"kimlik|tckn", r"\d{11}", turkish_tckn_valid),
+        _keyed(r"aadhaa?r|uidai", r"\d{4} ?\d{4} ?\d{4}", aadhaar_valid),
+        _keyed(
+            r"social\s+insurance|assurance\s+sociale|sin\s+(?:number|no\.?|#)",
+            r"\d{3}[ -]?\d{3}[ -]?\d{3}",
+            canadian_sin_valid,
+        ),
+        _keyed(r"身份证|身份證|resident\s+id|id\s+card", r"\d{17}[\dx]", chinese_ric_valid),
+        _keyed(
+            r"sozialversicherungs-?n(?:umme)?r|sv-?n(?:umme)?r|svnr",
+            r"\d{4} ?\d{6}",
+            austrian_svnr_valid,
+        ),
     )
 
 
@@ -188,3 +374,14 @@ _CF_ODD = tuple(
     int(v) for v in "1 0 5 7 9 13 15 17 19 21 2 4 18 20 11 3 6 8 12 14 16 10 22 25 24 23".split()
 )
 _NINO_NOT_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+# Verhoeff's dihedral group D5: multiplication and position permutation tables.
+_VERHOEFF_D = tuple(
+    tuple(int(c) for c in row)
+    for row in "0123456789 1234067895 2340178956 3401289567 4012395678 5987604321 6598710432 "
+    "7659821043 8765932104 9876543210".split()
+)
+_VERHOEFF_P = tuple(
+    tuple(int(c) for c in row)
+    for row in "0123456789 1576283094 5803796142 8916043527 9453126870 4286573901 2793806415 "
+    "7046913258".split()
+)
