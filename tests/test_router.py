@@ -341,6 +341,37 @@ async def test_masking_covers_object_keys_numbers_and_the_named_tool_choice(
         assert decision.privacy_action == "local_only" and decision.tier == "device"
 
 
+async def test_a_seed_holding_a_masked_value_is_not_sent(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+) -> None:
+    # Review 8, L1: a tool enum's integer became "<US_SSN_1>", but the same number as `seed`
+    # went upstream as is. An integer field cannot hold a placeholder: the seed is dropped.
+    router = make_router(faulty_upstream.base_url, local_ok=0.05)
+    number = 536221234
+    enum = {"type": "object", "properties": {"x": {"type": "integer", "enum": [number]}}}
+    tool = {"type": "function", "function": {"name": "f", "parameters": enum}}
+    context = RequestContext(hints=Hints(sensitivity="mask"))
+    request = conversation(("user", f"My SSN is {number}", {}), tools=(tool,), seed=number)
+    routed = await router.complete(request, context)
+    assert routed.tier == "cloud" and routed.served.masked
+    sent = faulty_upstream.received[-1]
+    assert str(number) not in json.dumps(sent)
+    assert "seed" not in sent
+    assert sent["tools"][0]["function"]["parameters"]["properties"]["x"]["enum"] == ["<US_SSN_1>"]  # type: ignore[index]
+    # Any other seed is kept on a masked call, and the same seed on an unmasked one.
+    routed = await router.complete(
+        conversation(("user", f"My SSN is {number}", {}), seed=7), context
+    )
+    assert routed.served.masked and faulty_upstream.received[-1]["seed"] == 7
+    forced = RequestContext(hints=Hints(force_tier="cloud"))
+    await router.complete(conversation(("user", "Say hi.", {}), seed=number), forced)
+    assert faulty_upstream.received[-1]["seed"] == number
+    # Like a schema's integers, a seed is seen by the routing decision.
+    decision = router.route(conversation(("user", "Say hi.", {}), seed=4111111111111111))
+    assert decision.privacy_action == "local_only" and decision.tier == "device"
+
+
 async def test_masked_names_stay_valid_identifiers(
     make_router,
     faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]

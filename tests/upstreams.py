@@ -256,6 +256,14 @@ async def _chat(request: Request) -> Response:
         return Response("<html>gateway exploded</html>", 200, media_type="text/html")
     if fault == "empty":
         return Response(b"", 200, media_type="application/json")
+    if fault == "redirect":  # the target carries a value: it must not reach an error message
+        location = "http://127.0.0.1:9/v1/chat/completions?ssn=536-22-1234"
+        return Response(status_code=302, headers={"location": location})
+    if fault == "json-always":  # a plain answer even to `stream: true` (the fields echo input)
+        return JSONResponse(_answer(f"echo: {echo}"))
+    if fault == "sse-as-json" and stream:  # a good event stream labelled application/json
+        events = [_chunk("ok"), _chunk("", "stop"), "data: [DONE]\n\n"]
+        return Response("".join(events), media_type="application/json")
     if fault == "no-choices":
         return JSONResponse({"id": "x", "choices": []})
     if fault == "slow":

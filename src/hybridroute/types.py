@@ -73,8 +73,11 @@ class Request:
 
         Besides string leaves that is object keys (a tool's property may be named after a
         value), integers (a schema's `const`/`enum` can hold a card number; a masked one
-        becomes its placeholder string) and a named `tool_choice`. Keys of the JSON Schema and
-        OpenAI vocabulary are left alone so that masking never breaks a schema's structure.
+        becomes its placeholder string), a named `tool_choice` and `seed`. Keys of the JSON
+        Schema and OpenAI vocabulary are left alone so that masking never breaks a schema's
+        structure. A `seed` that `change` alters is dropped, not replaced: the wire field takes
+        only an integer, so it cannot carry a placeholder, and a seed only asks for repeatable
+        sampling (optional on every OpenAI-compatible API), so the answer loses nothing.
         """
         messages = tuple(
             replace(
@@ -95,6 +98,9 @@ class Request:
             response_format=_map_leaves(self.response_format, change)
             if self.response_format
             else self.response_format,
+            seed=self.seed
+            if self.seed is None or change(str(self.seed)) == str(self.seed)
+            else None,
         )
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import json
 import math
 import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+import uuid
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -19,8 +23,15 @@ from hybridroute import errors
 from hybridroute.executor.breaker import Breaker, BreakerState
 from hybridroute.executor.run import Executor
 from hybridroute.plans import Decision, Direct
+from hybridroute.tiers import llamacpp
 from hybridroute.tiers.base import HealthStatus, LatencyProfile, TierInfo
-from hybridroute.tiers.llamacpp import RELOAD_AFTER_S, LlamaCppTier, ModelSpec
+from hybridroute.tiers.llamacpp import (
+    GRAMMAR_VERDICTS,
+    RELOAD_AFTER_S,
+    LlamaCppTier,
+    ModelSpec,
+    _llama_cpp_accepts,
+)
 from hybridroute.types import Completion, Location, Request
 from tests.conftest import device_info as device_tier_info
 
@@ -365,6 +376,61 @@ def test_a_grammar_llama_cpp_refuses_anyway_is_a_400_and_nothing_is_printed(
         "(the schema's grammar is refused by llama.cpp)"
     )
     assert SSN not in done.stderr
+
+
+def count_silencing(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry each time llama.cpp's grammar check sends the process's stderr to /dev/null."""
+    silenced: list[int] = []
+    real = llamacpp._silenced_stderr
+
+    @contextlib.contextmanager
+    def counted() -> Iterator[None]:
+        silenced.append(1)
+        with real():
+            yield
+
+    monkeypatch.setattr(llamacpp, "_silenced_stderr", counted)
+    return silenced
+
+
+async def test_a_repeated_schema_is_checked_by_llama_cpp_once(
+    device_tier: LlamaCppTier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each check silenced the whole process's stderr (a line another thread wrote then was
+    # lost), on every structured request; an app sends the same schema each time.
+    silenced = count_silencing(monkeypatch)
+    name = f"n{uuid.uuid4().hex[:6]}"  # a grammar no other test has checked in this process
+    schema = {"type": "object", "properties": {name: {"type": "integer"}}, "required": [name]}
+    fmt = {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}
+    answers = [(await device_tier.complete(greedy(response_format=fmt))).text for _ in range(3)]
+    assert len(silenced) == 1  # was 3
+    assert answers[0].startswith("{") and answers.count(answers[0]) == 3
+
+
+def test_verdicts_are_per_model_bounded_and_keep_no_model_alive(
+    gguf_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llama_cpp import Llama
+
+    silenced = count_silencing(monkeypatch)
+    grammar = f'root ::= "{uuid.uuid4().hex}"'
+    first = Llama(model_path=str(gguf_path), vocab_only=True, verbose=False)
+    assert _llama_cpp_accepts(first, grammar) and _llama_cpp_accepts(first, grammar)
+    refused = 'root ::= "never closed'  # a refusal is remembered too
+    assert not _llama_cpp_accepts(first, refused) and not _llama_cpp_accepts(first, refused)
+    assert len(silenced) == 2
+    # The verdict is the vocabulary's: another model (a reload, another tier) checks anew.
+    second = Llama(model_path=str(gguf_path), vocab_only=True, verbose=False)
+    assert _llama_cpp_accepts(second, grammar) and len(silenced) == 3
+    # Bounded: GRAMMAR_VERDICTS newer grammars push the oldest verdict out.
+    for i in range(GRAMMAR_VERDICTS):
+        assert _llama_cpp_accepts(second, f'root ::= "{i}"')
+    assert _llama_cpp_accepts(second, grammar) and len(silenced) == 4 + GRAMMAR_VERDICTS
+    # A model closed or replaced is not kept alive by its verdicts.
+    gone = weakref.ref(first)
+    del first
+    gc.collect()
+    assert gone() is None
 
 
 def notes(count: int, topic: str) -> str:

@@ -105,6 +105,30 @@ async def test_broken_streams_raise_after_partial_output(
         assert "".join(received) == "partial answer"
 
 
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_a_redirect_is_named_as_one(faulty_upstream: FaultyUpstream, streamed: bool) -> None:
+    # Review 8, L6: was "empty response body". Not followed, and its Location not shown.
+    async with remote(faulty_upstream.base_url, model="redirect") as tier:
+        with pytest.raises(errors.BadResponse) as caught:
+            await ask(tier, streamed=streamed)
+    assert str(caught.value).endswith("HTTP 302 from upstream (redirects are not followed)")
+    assert "536-22-1234" not in str(caught.value) and ":9" not in str(caught.value)
+
+
+async def test_a_json_answer_to_a_stream_is_named_as_one(faulty_upstream: FaultyUpstream) -> None:
+    # Review 8, L6: was "stream ended before [DONE]". The body (it echoes) is not shown.
+    async with remote(faulty_upstream.base_url, model="json-always") as tier:
+        with pytest.raises(errors.BadResponse) as caught:
+            await ask(tier, streamed=True)
+        assert (await tier.complete(greedy())).text.startswith("echo: ")
+    message = str(caught.value)
+    assert message.endswith("upstream answered JSON (not an event stream) to a streaming request")
+    assert "colour" not in message
+    # Only the media type counts when no event came: events labelled JSON are still read.
+    async with remote(faulty_upstream.base_url, model="sse-as-json") as tier:
+        assert "".join(d.text for d in await ask(tier, streamed=True)) == "ok"
+
+
 async def test_read_timeout(faulty_upstream: FaultyUpstream) -> None:
     async with remote(faulty_upstream.base_url, model="slow", read=0.3) as tier:
         with pytest.raises(errors.ReadTimeout):

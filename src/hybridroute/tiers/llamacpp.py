@@ -11,11 +11,14 @@ import asyncio
 import atexit
 import contextlib
 import functools
+import hashlib
 import importlib.util
 import os
 import sys
 import threading
 import time
+import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -30,6 +33,7 @@ from hybridroute.types import Completion, Delta, Request, Timings, Usage
 
 if TYPE_CHECKING:
     from llama_cpp import Llama, LlamaGrammar
+    from llama_cpp._internals import LlamaModel
     from llama_cpp.llama_chat_format import ChatFormatter
 
 
@@ -289,8 +293,9 @@ class LlamaCppTier(Tier):
         )
 
     def _grammar(self, llm: Llama, fmt: Mapping[str, Any] | None) -> LlamaGrammar | None:
-        """The schema's grammar, checked (see `json_grammar`) and then built once by llama.cpp
-        itself with stderr silenced, before the generation that would crash on a refusal."""
+        """The schema's grammar, checked (see `json_grammar`) and then built by llama.cpp itself
+        with stderr silenced (once per model, `_llama_cpp_accepts`), before the generation that
+        would crash on a refusal."""
         from llama_cpp import LlamaGrammar
 
         schema = _schema(fmt)
@@ -302,6 +307,7 @@ class LlamaCppTier(Tier):
             raise errors.BadRequest(self.name, _beyond(f"grammar has {exc}")) from None
         if not _llama_cpp_accepts(llm, text):  # a miss of `gbnf.problem`: not expected
             raise errors.BadRequest(self.name, _beyond("grammar is refused by llama.cpp"))
+        # Not cached: it only holds the text (about 0.3 us); each generation parses it anew.
         return LlamaGrammar.from_string(text)
 
     def _fit(self, llm: Llama, prompt_tokens: int, max_tokens: int) -> int:
@@ -451,12 +457,34 @@ def _llama_cpp_accepts(llm: Llama, grammar: str) -> bool:
     """Whether llama.cpp builds a sampler for `grammar`. It prints a grammar it cannot parse,
     whole, to stderr, so stderr goes to /dev/null meanwhile (the whole process's, for the
     parse only: a line another thread writes then is lost). `LlamaGrammar.from_string` does
-    not parse; generation does, and dies on the sampler it failed to build."""
+    not parse; generation does, and dies on the sampler it failed to build.
+
+    The verdict depends on the grammar and the vocabulary only (a token reference such as
+    `<[42]>` is looked up in it), so it is remembered per loaded model: a repeated schema is
+    not parsed, nor stderr silenced, again."""
+    model = llm._model
+    key = hashlib.sha256(grammar.encode("utf-8")).digest()
+    with _VERDICTS_LOCK:
+        seen = _VERDICTS.get(model)
+        verdict = seen.get(key) if seen is not None else None
+        if seen is not None and verdict is not None:
+            seen.move_to_end(key)
+            return verdict
+    verdict = _llama_cpp_builds(model, grammar)
+    with _VERDICTS_LOCK:
+        seen = _VERDICTS.setdefault(model, OrderedDict())
+        seen[key] = verdict
+        if len(seen) > GRAMMAR_VERDICTS:
+            seen.popitem(last=False)
+    return verdict
+
+
+def _llama_cpp_builds(model: LlamaModel, grammar: str) -> bool:
     import llama_cpp
 
     with _STDERR_LOCK, _silenced_stderr():
         sampler = llama_cpp.llama_sampler_init_grammar(
-            llm._model.vocab, grammar.encode("utf-8"), b"root"
+            model.vocab, grammar.encode("utf-8"), b"root"
         )
     if not sampler:
         return False
@@ -514,6 +542,16 @@ DEFAULT_MAX_TOKENS = 512
 # One silencing of stderr at a time: two tiers' worker threads interleaving their dup2 calls
 # could leave the process's stderr pointing at /dev/null.
 _STDERR_LOCK = threading.Lock()
+# llama.cpp's verdicts on grammars (`_llama_cpp_accepts`), the newest GRAMMAR_VERDICTS per
+# model. Keyed weakly by the LlamaModel, which owns the vocabulary: a reload is a new model
+# with its own entries, and a closed one goes with its verdicts (the vocab's address would not
+# do: the next model loaded may get it). A grammar is kept as its SHA-256: grammars reach
+# hundreds of kB and carry the schema's values, which the cache should not keep.
+_VERDICTS: weakref.WeakKeyDictionary[LlamaModel, OrderedDict[bytes, bool]] = (
+    weakref.WeakKeyDictionary()
+)
+_VERDICTS_LOCK = threading.Lock()  # the tiers' worker threads share it
+GRAMMAR_VERDICTS = 256
 PREFILL_CHUNK = 128  # prompt tokens read between two looks at `cancelled` (see `_prefill`)
 RELOAD_AFTER_S = 30.0  # a failed model load is retried by health checks this long after
 CALIBRATION_PREFILL = 128

@@ -146,7 +146,15 @@ class OpenAICompatibleTier(Tier):
         outgoing = self._client.build_request(
             "POST", "/chat/completions", json=body, timeout=self._timeout()
         )
-        return await self._send(outgoing, deadline)
+        response = await self._send(outgoing, deadline)
+        if 300 <= response.status_code < 400:
+            await response.aclose()
+            # Not followed: the target is not the configured upstream, and the prompt would go
+            # there. Named by status only; the Location header may carry values.
+            raise errors.BadResponse(
+                self.name, f"HTTP {response.status_code} from upstream (redirects are not followed)"
+            )
+        return response
 
     async def _send(self, outgoing: httpx.Request, deadline: _Deadline) -> httpx.Response:
         """The response with its headers read and its body not yet: the caller reads that
@@ -192,11 +200,13 @@ class OpenAICompatibleTier(Tier):
     ) -> AsyncIterator[dict[str, Any]]:
         """The stream's JSON chunks up to `[DONE]`, each read bounded by `deadline`."""
         events = iter_sse_data(iter_lines(self._text(response)))
+        seen = False
         while True:
             async with self._within(deadline):
                 data = await anext(events, None)
             if data is None:
-                raise errors.BadResponse(self.name, "stream ended before [DONE]")
+                raise errors.BadResponse(self.name, _unfinished(response, seen))
+            seen = True
             if data.strip() == DONE:
                 return
             chunk = self._json(data.encode())
@@ -322,6 +332,16 @@ def map_httpx_error(tier: str, exc: httpx.HTTPError) -> errors.TierError:
         if isinstance(exc, source):
             return target(tier, f"{kind} talking to upstream")
     raise AssertionError("unreachable: httpx.HTTPError is last in the table")
+
+
+def _unfinished(response: httpx.Response, seen_event: bool) -> str:
+    """Why a stream ended without `[DONE]`. Only a JSON media type with no event at all is a
+    plain answer to `stream: true` (an upstream ignoring it, or an error object); events
+    labelled JSON are still read. Named by kind, never by the header's or the body's text."""
+    media = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if not seen_event and (media == "application/json" or media.endswith("+json")):
+        return "upstream answered JSON (not an event stream) to a streaming request"
+    return "stream ended before [DONE]"
 
 
 def _wire_message(role: str, content: str | None, extra: Mapping[str, Any]) -> dict[str, Any]:
