@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from llama_cpp import Llama
 
 from hybridroute.tiers.base import LatencyProfile, TierInfo
 from hybridroute.tiers.llamacpp import LlamaCppTier, ModelSpec, default_model_path
@@ -24,6 +25,13 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 @pytest.fixture(scope="session")
 def gguf_path() -> Path:
     return default_model_path()
+
+
+@pytest.fixture(scope="session")
+def count_tokens(gguf_path: Path) -> Callable[[str], int]:
+    """The embedded model's real token count for a text (its tokenizer alone, no weights)."""
+    vocab = Llama(model_path=str(gguf_path), vocab_only=True, verbose=False)
+    return lambda text: len(vocab.tokenize(text.encode(), add_bos=False, special=False))
 
 
 def device_info(name: str = "device", context_window: int = 2048) -> TierInfo:

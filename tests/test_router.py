@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
+from spacy.lang.zh import examples as zh_examples
 
 from hybridroute import (
     Hints,
@@ -176,6 +177,23 @@ async def test_forcing_the_untrusted_tier_with_sensitive_data_is_blocked(
     with pytest.raises(NoEligibleTier, match="context_window"):  # no waiting will help
         await router.complete(ask("word " * 5000), RequestContext(hints=Hints(force_tier="device")))
     assert len(faulty_upstream.received) == before
+
+
+async def test_a_chinese_prompt_over_the_device_window_goes_straight_to_the_cloud(
+    make_router,
+    faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]
+    count_tokens: Callable[[str], int],
+) -> None:
+    """1,500 characters of Chinese are ~2,400 SmolLM2 tokens, over the device's 2,048: the
+    old 4-characters rule saw 369, planned the device and lost an attempt to its refusal."""
+    text = " ".join(zh_examples.sentences) * 8
+    assert count_tokens(text) > 2048
+    router = make_router(faulty_upstream.base_url, local_ok=0.9)
+    decision = router.route(ask(text))
+    assert decision.tier == "cloud"
+    assert "context_window" in {r.rule for r in decision.reasons}
+    routed = await router.complete(ask(text))
+    assert routed.tier == "cloud" and not routed.served.attempts  # no refused device attempt
 
 
 async def test_forcing_a_tier_needs_permission(

@@ -23,7 +23,7 @@ from hybridroute.types import Location, Request
 from tests.conftest import device_info
 from tests.upstreams import FaultyUpstream
 
-EMOJI = "😀" * 300  # ~900 SmolLM2 tokens; the router's estimate is 76
+EMOJI = "😀" * 300  # 900 SmolLM2 tokens: over every small window here
 
 
 @pytest.fixture
