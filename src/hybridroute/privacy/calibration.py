@@ -60,7 +60,12 @@ def looks_like_proper_noun(span: str) -> bool:
     words = span.removesuffix("'s").removesuffix("\u2019s").rstrip("'\u2019").split()
     if not words or sum(len(w) for w in words) < 2:
         return False
-    return all(_NAME_WORD.fullmatch(w) is not None and w[0].isupper() for w in words)
+    # Particles inside a name stay lower case: "Sanne van der Berg", "Jan de Vries".
+    inner = range(1, len(words) - 1)
+    return all(
+        _NAME_WORD.fullmatch(w) is not None and (w[0].isupper() or (i in inner and w in PARTICLES))
+        for i, w in enumerate(words)
+    )
 
 
 def has_personal_context(
@@ -148,16 +153,10 @@ def cue_group(cue: re.Match[str], name: str) -> str | None:
 
 
 def _opens_line(spaced: str, at: int) -> bool:
-    """Only spaces or tabs between the last line break (or the start) and `at`, or a
-    quotation mark after a space opening a quoted letter ("proofread: 'Dear Anna, …'"; not
-    code's `print("Hello World")`)."""
+    """Only spaces or tabs between the last line break (or the start) and `at`. (Not after
+    an opening quote: `echo "Hello World"`, "the classic 'Hello World' program".)"""
     line_start = spaced.rfind("\n", 0, at + 1)
-    if not spaced[line_start + 1 : at + 1].strip(" \t"):
-        return True
-    return spaced[at] in _QUOTES and spaced[at - 1 : at].isspace()
-
-
-_QUOTES = frozenset("'\"\u2018\u201c\u201e\u00ab")
+    return not spaced[line_start + 1 : at + 1].strip(" \t")
 
 
 # NER and the name gazetteer: names, places and organisations found without a keyword.
@@ -181,6 +180,11 @@ CONTACT_TYPES = frozenset(
         EntityType.MEDICAL_RECORD,
         EntityType.INSURANCE_ID,
     }
+)
+# Lower-case words inside names ("Sanne van der Berg", "Siobhán Ní Bhriain").
+PARTICLES = frozenset(
+    "van der den de del della di da das dos du von zu ten ter la le bin ibn al el ní nic "
+    "mac ó".split()
 )
 _NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['\u2019.-])*\.?")
 # Relation or identity cues, matched on " " + lower-cased text behind one consumed non-word
@@ -250,36 +254,43 @@ _PERSONAL_CUE_BODY = (
     # A person the writer addresses or acts on: the name the detectors found must start
     # right after ("ask Declan McCarthy whether", "a card from the whole office to the
     # family of Seamus O'Donoghue", "carta de recomendación para Alejandro Torres").
-    # ("thank" and "tell" went: "thank Louis Pasteur", "tell Auntie Beth" in a story.)
-    r"|(?P<addressee>(?:ask|remind|congratulate|invite|notify|inform|welcome|ping|cc)\s+"
-    r"|(?:opened|operated|assigned|reported|requested|submitted|raised|filed|logged|approved"
-    r"|signed|escalated)\s+(?:by|to)\s+"
+    # (Not "thank", "tell", "ask", "ping": "thank Louis Pasteur", "tell Auntie Beth" in a
+    # story, "what would you ask Albert Einstein", "Ping Zhang"; nor "signed", "reported" or
+    # "approved by": "signed by John Hancock", "reported by Linus Torvalds".)
+    r"|(?P<addressee>(?:remind|congratulate|invite|notify|inform|welcome|cc)\s+"
+    r"|(?:opened|operated|assigned|requested|submitted|raised|filed|logged|escalated)"
+    r"\s+(?:by|to)\s+"
     r")"
     # The same after the name: where the person works, what happened to them at work.
     r"|(?P<affiliation>from\s+(?:the\s+|our\s+)?(?:accounts?|accounting|finance|payroll|hr"
     r"|human\s+resources|it|sales|marketing|legal|procurement|purchasing|support|reception"
     r"|facilities|logistics|operations|ops|engineering|design|qa|admin|customer\s+service)"
     r"(?:\s+(?:team|department|dept|office))?\b"
-    r"|will\s+be\s+(?:out|off|away|absent)|(?:was|is|has\s+been)\s+(?:absent|off\s+sick"
-    r"|out\s+sick)|called\s+in\s+sick|missed\s+(?:\w+\s+)?(?:deadlines?|shifts?|classes"
-    r"|sessions|appointments?)|will\s+take\s+over|handed\s+in\s+(?:his|her|their)\s+notice"
-    r"|to\s+own\s+the)"
-    r"|(?P<greeting>(?:dear|hi|hello|hey|prezad[oa]|estimad[oa]|querid[oa]|cher|chère|liebe[r]?"
-    r"|sehr\s+geehrte[r]?|gentile|beste|geachte|hej|hallo|bonjour|hola|olá|ciao|drog[ia]"
-    r"|szanown[ya])\s+|(?:from|to|cc|von|an|de ?|à ?|para|da):\s*)"
+    # (Not "will be out" or "will take over": "Lionel Messi will be out for three weeks".)
+    r"|(?:was|is|has\s+been|will\s+be)\s+(?:absent|off\s+sick|out\s+sick)|called\s+in\s+sick"
+    r"|missed\s+(?:\w+\s+)?(?:deadlines?|shifts?|classes|sessions|appointments?)"
+    r"|handed\s+in\s+(?:his|her|their)\s+notice|to\s+own\s+the)"
+    # Letters' salutations in the cue languages; not the greetings of "Hola Mundo", "Hallo
+    # Welt", "Ciao Bella", nor names ("Cher Lloyd", "Gentile Bellini").
+    r"|(?P<greeting>(?:dear|hi|hello|hey|prezad[oa]|estimad[oa]|querid[oa]|liebe[r]?"
+    r"|sehr\s+geehrte[r]?|beste|geachte|drog[ia]|szanown[ya])\s+"
+    r"|(?:from|to|cc|von|an|de ?|à ?|para|da):\s*)"
     r"|(?:regards|sincerely|cheers|best wishes),?[ \t]*\n)"
 )
 # A message, card or document for someone, a few words before the name's preposition
 # ("a card from the whole office to the family of Seamus O'Donoghue", "carta de
 # recomendación para Alejandro Torres"). Scanned apart: in `_PERSONAL_CUE` the shorter
 # "carta de" (an intro) would take its place. An `addressee`: the name must start after it.
+# (Not "plan", "speech", "brief", "gift": "a workout plan for Chris Hemsworth", "which speech
+# is attributed to Winston Churchill", "a brief introduction to Albert Einstein"; no word
+# in between like "attributed" or "according", which point at history.)
 _MESSAGE_CUE_BODY = (
     r"(?P<addressee>(?:note|letter|message|e-?mail|mail|reminder|\w{0,20}card|\w{0,20}karte"
-    r"|\w{0,20}kaartje|\w{0,20}kort|svar|brev|invitation|feedback|reply|complaint|request"
-    r"|recommendation|reference|warning|certificate|plan|farewell|send-?off|gift|present"
-    r"|speech|toast|carta|correo|mensaje|mensagem|lettre|courriel|mot|brief|lettera|messaggio"
+    r"|\w{0,20}kaartje|\w{0,20}kort|svar|brev|invitation|recommendation|warning|certificate"
+    r"|farewell|send-?off|carta|correo|mensaje|mensagem|lettre|courriel|lettera|messaggio"
     r"|podziękowanie|certificado|certificat|zeugnis|arbeitszeugnis|avertissement)"
-    r"(?:[ \t]{1,3}[^\s.,;:!?]{1,30}){0,4}[ \t]{1,3}(?:to|for|para|pour|für|an|à|per|voor|dla"
+    r"(?:[ \t]{1,3}(?![^\s.,;:!?]{0,27}ed\b|according\b|written\b)[^\s.,;:!?]{1,30}){0,4}"
+    r"[ \t]{1,3}(?:to|for|para|pour|für|an|à|per|voor|dla"
     r"|till|til|προς)(?:[ \t]{1,3}(?:the[ \t]family[ \t]of|the|o|a|la|el|der|die|την|τον|pana"
     r"|pani|pan))?[ \t]{1,3})"
 )

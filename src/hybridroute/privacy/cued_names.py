@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from hybridroute.privacy.calibration import cue_group, personal_cues
+from hybridroute.privacy.calibration import PARTICLES, cue_group, personal_cues
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.names import ORG_WORDS, SAINTS, NameList
 
@@ -89,7 +89,7 @@ def _slot_words(text: str, start: int) -> list[re.Match[str]]:
 def _name_end(names: NameList, words: Sequence[re.Match[str]], *, unknown_run: bool) -> int | None:
     """The end of the longest run of `words` that makes a name, if any; `unknown_run`: a
     run of capitalised words the list does not know may be one."""
-    if not words or words[0].group().lower() in _PARTICLES | SAINTS:
+    if not words or words[0].group().lower() in PARTICLES | SAINTS:
         return None
     lower = words[0].group()[:1].islower()
     kinds: list[str] = []
@@ -129,7 +129,7 @@ def _kind(names: NameList, word: str, *, lower: bool) -> str | None:
     key = word.lower()
     if key.endswith(_CONTRACTIONS):
         return None
-    if key in _PARTICLES:
+    if key in PARTICLES:
         return _PARTICLE
     if word[:1].islower() != lower or (len(word) > 1 and word.isupper()):
         return None  # a change of case, or an acronym ("IT", "HR"); not "O\u2019Sullivan"
@@ -158,18 +158,14 @@ _CONTRACTIONS = tuple(f"{a}{s}" for a in "'\u2019" for s in ("t", "re", "ll", "v
 _SLOT_OPENING = re.compile(r"[ \t]*[:=]?[ \t]*[\"'\u201c]?")
 # Intro cues that address a person, not a message's recipient (lower-cased, stripped).
 _HONORIFICS = frozenset(
-    "i'm|i am|this is|call me|calls me|name is|name:|herr|herrn|frau|pan|pani|señor|señora"
+    "i'm|i am|this is|call me|calls me|name is|name:|herr|herrn|frau|pan|pani|pana|panu|panią"
+    "|señor|señora"
     "|sr.|sra.|senhor|senhora|signor|signora|sig.|sig.ra|mme|anh|chị|say\u0131n|meneer"
     "|mevrouw|dhr.|mevr.|fru".split("|")
 )
 # HR events among the cues: what follows them is no name slot ("on leave Monday").
 _EVENT = re.compile(
     r"1:1|one-on-one|review|employee\s+of|joining|leave|abmahnung|disciplinary|interview"
-)
-# Lower-case words inside names ("Sanne van der Berg", "Siobhán Ní Bhriain").
-_PARTICLES = frozenset(
-    "van der den de del della di da das dos du von zu ten ter la le bin ibn al el ní nic "
-    "mac ó".split()
 )
 # Short English words the name list does not flag as English.
 _FUNCTION_WORDS = frozenset(

@@ -313,8 +313,8 @@ class LlamaCppTier(Tier):
     def _fit(self, llm: Llama, prompt_tokens: int, max_tokens: int) -> int:
         """Refuse a prompt that leaves no room in the context window; clip `max_tokens`.
 
-        The router only estimates tokens (4 chars each); some text is several tokens per
-        char, so the real count, taken with the model's own tokenizer, decides. A prompt
+        The router only estimates tokens (per script, `signals/tokens.py`); the real count,
+        taken with the model's own tokenizer, decides. A prompt
         that fits with `max_tokens` clipped to the room left is served, as llama.cpp itself
         does (OpenAI refuses instead): a small local window is easily exceeded by a default
         `max_tokens`, and the answer then ends with finish_reason "length".
