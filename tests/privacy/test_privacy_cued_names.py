@@ -155,3 +155,9 @@ def test_every_person_in_a_row_is_read_in_its_own_column() -> None:
     assert [text[e.start : e.end] for e in persons_in_name_columns(text, people)] == [
         "Diego Fernández"
     ]
+
+
+def test_a_workplace_fact_opens_no_name_slot(names: NameList) -> None:
+    # "from accounts" follows the name it vouches for; what comes after it is no name.
+    text = "Rohit from accounts Kasia Nowak approved"
+    assert names_after_cues(text, names, [], score=0.85) == []

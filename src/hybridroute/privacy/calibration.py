@@ -40,19 +40,22 @@ def calibrate(
     personal = bool(in_columns) or has_personal_context(
         text, plausible, categories, cues, tables=False
     )
-    person_score = PERSON_IN_CONTEXT if personal else PERSON_WITHOUT_CONTEXT
+    # Without one, an addressee or a workplace fact vouches for the name next to it only
+    # ("remind Declan McCarthy to read Barack Obama's memoir": not Obama).
+    vouched = set() if personal else vouched_names(text, plausible, cues)
     # Two or more: one "name" cell holding a first name may be a product's ("Jasmine").
     raised = {id(e) for e in in_columns} if len(in_columns) > 1 else set()
-    # A copy only where the score changes (`replace` costs ~1 µs, and a lone name's 0.75
-    # is already below the 0.85 of a personal context).
-    return [
-        replace(e, score=person_score)
-        if e.type == EntityType.PERSON
-        and e.source in CALIBRATED_SOURCES
-        and (e.score > person_score or id(e) in raised)
-        else e
-        for e in plausible
-    ]
+    calibrated = []
+    for e in plausible:
+        if e.type == EntityType.PERSON and e.source in CALIBRATED_SOURCES:
+            in_context = personal or e.start in vouched
+            score = PERSON_IN_CONTEXT if in_context else PERSON_WITHOUT_CONTEXT
+            # A copy only where the score changes (`replace` costs ~1 µs, and a lone name's
+            # 0.75 is already below the 0.85 of a personal context).
+            if e.score > score or id(e) in raised:
+                e = replace(e, score=score)
+        calibrated.append(e)
+    return calibrated
 
 
 def looks_like_proper_noun(span: str) -> bool:
@@ -92,21 +95,13 @@ def has_personal_cue(
     text: str, entities: Sequence[Entity], cues: Sequence[re.Match[str]] | None = None
 ) -> bool:
     """A relation, identity or greeting cue (`_PERSONAL_CUE`) where it counts."""
-    persons = [e for e in entities if e.type == EntityType.PERSON]
-    person_starts = {e.start for e in persons}
+    person_starts = {e.start for e in entities if e.type == EntityType.PERSON}
     for cue in personal_cues(text) if cues is None else cues:
         # `cue.string` is " " + the lower-cased text: its match end is the next character
         # of `text`, where a name would start.
         after = cue.end() - 1
-        if cue_group(cue, "addressee") is not None:
-            if after in person_starts:
-                return True
-            continue
-        if cue_group(cue, "affiliation") is not None:
-            # The cue's first (consumed) character is the one right after the name.
-            if any(e.end == cue.start() - 1 for e in persons):
-                return True
-            continue
+        if cue_group(cue, "addressee") is not None or cue_group(cue, "affiliation") is not None:
+            continue  # these vouch for one name (`vouched_names`), not for the request
         if cue_group(cue, "role") is not None:
             # The name follows, or took the role word in ("Hasta Kemal Kaya": a
             # capitalised word that is no English one opens the name's run).
@@ -125,6 +120,34 @@ def has_personal_cue(
         if greeting is None or _opens_line(cue.string, cue.start()):
             return True
     return False
+
+
+def vouched_names(
+    text: str, entities: Sequence[Entity], cues: Sequence[re.Match[str]] | None = None
+) -> set[int]:
+    """Where the names start that an addressee cue right before them ("congratulate X",
+    "opened by X", "a card … for X") or a workplace fact right after them ("X from accounts",
+    "X, from HR,", "X (from accounts)", "X called in sick") vouch for."""
+    persons = [e for e in entities if e.type == EntityType.PERSON]
+    if not persons:
+        return set()
+    starts = {e.start for e in persons}
+    # A name ends right before the cue's first (consumed) character, or one ", " / " (" earlier.
+    by_end: dict[int, int] = {}
+    for e in persons:
+        by_end[e.end] = e.start
+        if text[e.end : e.end + 1] in (",", " "):
+            by_end.setdefault(e.end + 1, e.start)
+    vouched: set[int] = set()
+    for cue in personal_cues(text) if cues is None else cues:
+        if cue_group(cue, "addressee") is not None:
+            if cue.end() - 1 in starts:
+                vouched.add(cue.end() - 1)
+        elif cue_group(cue, "affiliation") is not None:
+            start = by_end.get(cue.start() - 1)
+            if start is not None:
+                vouched.add(start)
+    return vouched
 
 
 def personal_cues(text: str) -> Iterator[re.Match[str]]:
@@ -257,7 +280,8 @@ _PERSONAL_CUE_BODY = (
     # (Not "thank", "tell", "ask", "ping": "thank Louis Pasteur", "tell Auntie Beth" in a
     # story, "what would you ask Albert Einstein", "Ping Zhang"; nor "signed", "reported" or
     # "approved by": "signed by John Hancock", "reported by Linus Torvalds".)
-    r"|(?P<addressee>(?:remind|congratulate|invite|notify|inform|welcome|cc)\s+"
+    r"|(?P<addressee>(?:remind|congratulate|invite|notify|inform|welcome|cc"
+    r"|congratulations\s+to)\s+"
     r"|(?:opened|operated|assigned|requested|submitted|raised|filed|logged|escalated)"
     r"\s+(?:by|to)\s+"
     r")"
