@@ -248,17 +248,20 @@ def test_personal_cue_with_a_non_ascii_letter_passes_the_filter() -> None:
 def personal_context_unfiltered(text: str) -> bool:
     """`has_personal_context` without entities or categories, scanning the whole text."""
     spaced = " " + text.lower()
-    pos = 0
-    while (cue := calibration._PERSONAL_CUE.search(spaced, pos)) is not None:
-        pos = cue.end() - 1  # as has_personal_context: "ask my wife" holds "my wife"
-        if any(cue[group] is not None for group in ("role", "addressee", "affiliation")):
-            continue  # these need a person entity next to them: there are none here
-        if cue["intro"] is None and cue["greeting"] is None:
-            return True
-        if not text[cue.end() - 1 : cue.end()].isupper():
-            continue
-        if cue["greeting"] is None or calibration._opens_line(spaced, cue.start()):
-            return True
+    for pattern in calibration._CUES:
+        pos = 0
+        while (cue := pattern.search(spaced, pos)) is not None:
+            pos = cue.end() - 1  # as has_personal_context: "ask my wife" holds "my wife"
+            groups = cue.groupdict()
+            if any(groups.get(g) is not None for g in ("role", "addressee", "affiliation")):
+                continue  # these need a person entity next to them: there are none here
+            intro, greeting = groups.get("intro"), groups.get("greeting")
+            if intro is None and greeting is None:
+                return True
+            if not text[cue.end() - 1 : cue.end()].isupper():
+                continue
+            if greeting is None or calibration._opens_line(spaced, cue.start()):
+                return True
     return False
 
 
@@ -268,7 +271,7 @@ CUE_TEXTS = st.lists(
             [
                 *CUES,
                 *("hi there", "my friendship", "Hello Ann", "i am Bob", "ask my ", "\n"),
-                *("customer Bob", "our new intern", '"name": "Ann'),
+                *("customer Bob", "our new intern", '"name": "Ann', "mi hijo", "ma fille"),
             ]
         ),
         st.sampled_from(SEPARATORS),

@@ -34,12 +34,19 @@ def calibrate(
     plausible = [
         e for e in entities if e.source != "ner" or looks_like_proper_noun(text[e.start : e.end])
     ]
+    personal = has_personal_context(text, plausible, categories, cues, tables=False)
     # Names in a table's name columns: a roster's "first_name" and "last_name" cells are
-    # each a lone name (0.75), but together someone's full name.
-    in_columns = persons_in_name_columns(text, plausible)
-    personal = bool(in_columns) or has_personal_context(
-        text, plausible, categories, cues, tables=False
-    )
+    # each a lone name (0.75), but together someone's full name. Read the table only when
+    # it can change something: no context yet, or a lone name to raise.
+    in_columns: list[Entity] = []
+    if not personal or any(
+        e.type == EntityType.PERSON
+        and e.source in CALIBRATED_SOURCES
+        and e.score < PERSON_IN_CONTEXT
+        for e in plausible
+    ):
+        in_columns = persons_in_name_columns(text, plausible)
+        personal = personal or bool(in_columns)
     # Without one, an addressee or a workplace fact vouches for the name next to it only
     # ("remind Declan McCarthy to read Barack Obama's memoir": not Obama).
     vouched = set() if personal else vouched_names(text, plausible, cues)
@@ -151,7 +158,7 @@ def vouched_names(
 
 
 def personal_cues(text: str) -> Iterator[re.Match[str]]:
-    """Every `_PERSONAL_CUE`, then every `_MESSAGE_CUE`, in `text`, matched on " " + its
+    """Every `_PERSONAL_CUE`, then every `_NEXT_TO_NAME_CUE`, in `text`, matched on " " + its
     lower-cased form. Read their groups with `cue_group`: the two patterns name different
     ones."""
     hits = _CUE_FILTER.scan(text)
@@ -224,16 +231,6 @@ _PERSONAL_CUE_BODY = (
     r"|fianc[eé]e?|girlfriend|boyfriend|team-?mate|student|teacher|doctor|lawyer|nurse"
     r"|pupil|resident|applicant|nanny|babysitter|caregiver|carer|driver|trainee"
     r"|apprentice|mentee|supervisor|assistant|secretary|housekeeper|therapist)s?\b"
-    # The same in seven more languages: a possessive, then a relative, friend or role.
-    r"|(?:mi|mis|mon|ma|mes|mein(?:e[mnr]?)?|minha|meu|mio|mia|mijn|mitt|min|moja|mój|moim)\s+"
-    r"(?:hij[oa]|madre|padre|herman[oa]|espos[oa]|marido|amig[oa]|vecin[oa]|jef[ea]|alumn[oa]"
-    r"|estudiante|fils|fille|mère|père|frère|sœur|femme|mari|ami|amie|voisine?|patron(?:ne)?"
-    r"|élève|étudiante?|sohn|tochter|mutter|vater|bruder|schwester|freund(?:in)?|nachbar(?:in)?"
-    r"|chef(?:in)?|schüler(?:in)?|filh[oa]|mãe|pai|irmã|irmão|aluna|aluno|chefe|figli[oa]"
-    r"|moglie|marito|amic[oa]|vicin[oa]|capo|studente(?:ssa)?|zoon|dochter|moeder|vader|broer"
-    r"|zus|vrouw|vriend(?:in)?|buurman|buurvrouw|baas|leerling|dotter|mamma|pappa|fru|vän"
-    r"|granne|elev|syn|córka|matka|ojciec|brat|siostra|żona|mąż|przyjaciel(?:ka)?|sąsiad(?:ka)?"
-    r"|szef(?:owa)?|uczeń|uczennica|uczennicy|ucznia)\b"
     # Roles that only private people have towards the writer, in nine languages.
     # ("customer", "client", "employee" also fill word problems and user stories: not alone.)
     r"|(?:intern|tenant|landlord|co-?worker|colleague|new\s+hire|kolleg(?:e|in)|collègue"
@@ -274,26 +271,6 @@ _PERSONAL_CUE_BODY = (
     r"|\"(?:name|full_?name|first_?name|contact|user_?name|customer|employee|patient)\""
     r"[ \t]*:[ \t]*\"|<(?:name|full_?name|customer|employee|contact)>[ \t]*"
     r"|user[ \t]+\")"
-    # A person the writer addresses or acts on: the name the detectors found must start
-    # right after ("ask Declan McCarthy whether", "a card from the whole office to the
-    # family of Seamus O'Donoghue", "carta de recomendación para Alejandro Torres").
-    # (Not "thank", "tell", "ask", "ping": "thank Louis Pasteur", "tell Auntie Beth" in a
-    # story, "what would you ask Albert Einstein", "Ping Zhang"; nor "signed", "reported" or
-    # "approved by": "signed by John Hancock", "reported by Linus Torvalds".)
-    r"|(?P<addressee>(?:remind|congratulate|invite|notify|inform|welcome|cc"
-    r"|congratulations\s+to)\s+"
-    r"|(?:opened|operated|assigned|requested|submitted|raised|filed|logged|escalated)"
-    r"\s+(?:by|to)\s+"
-    r")"
-    # The same after the name: where the person works, what happened to them at work.
-    r"|(?P<affiliation>from\s+(?:the\s+|our\s+)?(?:accounts?|accounting|finance|payroll|hr"
-    r"|human\s+resources|it|sales|marketing|legal|procurement|purchasing|support|reception"
-    r"|facilities|logistics|operations|ops|engineering|design|qa|admin|customer\s+service)"
-    r"(?:\s+(?:team|department|dept|office))?\b"
-    # (Not "will be out" or "will take over": "Lionel Messi will be out for three weeks".)
-    r"|(?:was|is|has\s+been|will\s+be)\s+(?:absent|off\s+sick|out\s+sick)|called\s+in\s+sick"
-    r"|missed\s+(?:\w+\s+)?(?:deadlines?|shifts?|classes|sessions|appointments?)"
-    r"|handed\s+in\s+(?:his|her|their)\s+notice|to\s+own\s+the)"
     # Letters' salutations in the cue languages; not the greetings of "Hola Mundo", "Hallo
     # Welt", "Ciao Bella", nor names ("Cher Lloyd", "Gentile Bellini").
     r"|(?P<greeting>(?:dear|hi|hello|hey|prezad[oa]|estimad[oa]|querid[oa]|liebe[r]?"
@@ -301,31 +278,65 @@ _PERSONAL_CUE_BODY = (
     r"|(?:from|to|cc|von|an|de ?|à ?|para|da):\s*)"
     r"|(?:regards|sincerely|cheers|best wishes),?[ \t]*\n)"
 )
+# Cues scanned apart from `_PERSONAL_CUE`, all bounded (no costly start tracking in the
+# filter): the addressee and workplace cues that vouch for the name next to them, and the
+# possessive relatives of seven more languages.
+#
 # A message, card or document for someone, a few words before the name's preposition
 # ("a card from the whole office to the family of Seamus O'Donoghue", "carta de
-# recomendación para Alejandro Torres"). Scanned apart: in `_PERSONAL_CUE` the shorter
-# "carta de" (an intro) would take its place. An `addressee`: the name must start after it.
-# (Not "plan", "speech", "brief", "gift": "a workout plan for Chris Hemsworth", "which speech
-# is attributed to Winston Churchill", "a brief introduction to Albert Einstein"; no word
-# in between like "attributed" or "according", which point at history.)
-_MESSAGE_CUE_BODY = (
-    r"(?P<addressee>(?:note|letter|message|e-?mail|mail|reminder|\w{0,20}card|\w{0,20}karte"
+# recomendación para Alejandro Torres"); in `_PERSONAL_CUE` the shorter "carta de" (an
+# intro) would take its place. (Not "plan", "speech", "brief", "gift": "a workout plan for
+# Chris Hemsworth", "which speech is attributed to Winston Churchill", "a brief introduction
+# to Albert Einstein"; no word in between like "attributed" or "according", which point at
+# history.)
+_NEXT_TO_NAME_BODY = (
+    r"(?:(?P<addressee>(?:note|letter|message|e-?mail|mail|reminder|\w{0,20}card|\w{0,20}karte"
     r"|\w{0,20}kaartje|\w{0,20}kort|svar|brev|invitation|recommendation|warning|certificate"
     r"|farewell|send-?off|carta|correo|mensaje|mensagem|lettre|courriel|lettera|messaggio"
     r"|podziękowanie|certificado|certificat|zeugnis|arbeitszeugnis|avertissement)"
     r"(?:[ \t]{1,3}(?![^\s.,;:!?]{0,27}ed\b|according\b|written\b)[^\s.,;:!?]{1,30}){0,4}"
     r"[ \t]{1,3}(?:to|for|para|pour|für|an|à|per|voor|dla"
     r"|till|til|προς)(?:[ \t]{1,3}(?:the[ \t]family[ \t]of|the|o|a|la|el|der|die|την|τον|pana"
-    r"|pani|pan))?[ \t]{1,3})"
+    r"|pani|pan))?[ \t]{1,3}"
+    # Someone the writer acts on, right after the verb. (Not "thank", "tell", "ask", "ping":
+    # "thank Louis Pasteur", "tell Auntie Beth" in a story, "what would you ask Albert
+    # Einstein", "Ping Zhang"; nor "signed", "reported" or "approved by": "signed by John
+    # Hancock", "reported by Linus Torvalds".)
+    r"|(?:remind|congratulate|invite|notify|inform|welcome|cc|congratulations\s{1,3}to)"
+    r"\s{1,3}"
+    r"|(?:opened|operated|assigned|requested|submitted|raised|filed|logged|escalated)"
+    r"\s{1,3}(?:by|to)\s{1,3})"
+    # Where the person works, what happened to them at work, right after the name. (Not
+    # "will be out" or "will take over": "Lionel Messi will be out for three weeks".)
+    r"|(?P<affiliation>from\s{1,3}(?:(?:the|our)\s{1,3})?(?:accounts?|accounting|finance"
+    r"|payroll|hr|human\s{1,3}resources|it|sales|marketing|legal|procurement|purchasing"
+    r"|support|reception|facilities|logistics|operations|ops|engineering|design|qa|admin"
+    r"|customer\s{1,3}service)(?:\s{1,3}(?:team|department|dept|office))?\b"
+    r"|(?:was|is|has\s{1,3}been|will\s{1,3}be)\s{1,3}(?:absent|off\s{1,3}sick|out\s{1,3}sick)"
+    r"|called\s{1,3}in\s{1,3}sick"
+    r"|missed\s{1,3}(?:\w{1,20}\s{1,3})?(?:deadlines?|shifts?|classes|sessions|appointments?)"
+    r"|handed\s{1,3}in\s{1,3}(?:his|her|their)\s{1,3}notice|to\s{1,3}own\s{1,3}the)"
+    # A possessive, then a relative, friend or role, in seven more languages (as "my
+    # daughter": the whole request is about private people).
+    r"|(?:mi|mis|mon|ma|mes|mein(?:e[mnr]?)?|minha|meu|mio|mia|mijn|mitt|min|moja|mój|moim)"
+    r"\s{1,3}"
+    r"(?:hij[oa]|madre|padre|herman[oa]|espos[oa]|marido|amig[oa]|vecin[oa]|jef[ea]|alumn[oa]"
+    r"|estudiante|fils|fille|mère|père|frère|sœur|femme|mari|ami|amie|voisine?|patron(?:ne)?"
+    r"|élève|étudiante?|sohn|tochter|mutter|vater|bruder|schwester|freund(?:in)?|nachbar(?:in)?"
+    r"|chef(?:in)?|schüler(?:in)?|filh[oa]|mãe|pai|irmã|irmão|aluna|aluno|chefe|figli[oa]"
+    r"|moglie|marito|amic[oa]|vicin[oa]|capo|studente(?:ssa)?|zoon|dochter|moeder|vader|broer"
+    r"|zus|vrouw|vriend(?:in)?|buurman|buurvrouw|baas|leerling|dotter|mamma|pappa|fru|vän"
+    r"|granne|elev|syn|córka|matka|ojciec|brat|siostra|żona|mąż|przyjaciel(?:ka)?|sąsiad(?:ka)?"
+    r"|szef(?:owa)?|uczeń|uczennica|uczennicy|ucznia)\b)"
 )
 _PERSONAL_CUE = re.compile(rf"[^\w]{_PERSONAL_CUE_BODY}")
-_MESSAGE_CUE = re.compile(rf"[^\w]{_MESSAGE_CUE_BODY}")
-_CUES = (_PERSONAL_CUE, _MESSAGE_CUE)
+_NEXT_TO_NAME_CUE = re.compile(rf"[^\w]{_NEXT_TO_NAME_BODY}")
+_CUES = (_PERSONAL_CUE, _NEXT_TO_NAME_CUE)
 # Most texts hold no cue at all: one Hyperscan pass says so without the Python scan.
 _CUE_FILTER = Prefilter(
     [
         FilterPattern(re.compile(_PERSONAL_CUE_BODY), caseless=True, windowed=True, starts=True),
         # Bounded (about 200 characters): windows from match ends, no costly start tracking.
-        FilterPattern(re.compile(_MESSAGE_CUE_BODY), caseless=True, windowed=True),
+        FilterPattern(re.compile(_NEXT_TO_NAME_BODY), caseless=True, windowed=True),
     ]
 )

@@ -328,7 +328,7 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
         # More countries, each after its keyword; the printed Swiss AHV and Brazilian CPF
         # ("756.9217.0769.85", "529.982.247-25") also by shape.
         _keyed(
-            r"rijksregister\w*|registre\s+national|num[ée]ro\s+national|niss|insz",
+            r"rijksregister(?:nummer)?|registre\s{1,3}national|num[ée]ro\s{1,3}national|niss|insz",
             r"\d{2}\.?\d{2}\.?\d{2}[- ]?\d{3}\.?\d{2}",
             belgian_nn_valid,
         ),
@@ -340,24 +340,24 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
         ),
         _keyed(r"fødselsnummer|fodselsnummer|personnummer", r"\d{6} ?\d{5}", norwegian_fnr_valid),
         _keyed(r"nif|contribuinte", r"\d{3} ?\d{3} ?\d{3}", portuguese_nif_valid),
-        _keyed(r"cnp|cod\s+numeric\s+personal", r"\d{13}", romanian_cnp_valid),
+        _keyed(r"cnp|cod\s{1,3}numeric\s{1,3}personal", r"\d{13}", romanian_cnp_valid),
         _by_shape(r"756\.\d{4}\.\d{4}\.\d{2}", swiss_ahv_valid, lowered=False),
         _keyed(
-            r"ahv|avs|sozialversicherungsnummer|assicurazione\s+vecchiaia",
+            r"ahv|avs|sozialversicherungsnummer|assicurazione\s{1,3}vecchiaia",
             r"756\.?\d{4}\.?\d{4}\.?\d{2}",
             swiss_ahv_valid,
         ),
-        _keyed(r"ppsn?|personal\s+public\s+service", r"\d{7}[a-w][a-z]?", irish_pps_valid),
+        _keyed(r"ppsn?|personal\s{1,3}public\s{1,3}service", r"\d{7}[a-w][a-z]?", irish_pps_valid),
         _by_shape(r"\d{3}\.\d{3}\.\d{3}-\d{2}", brazilian_cpf_valid, lowered=False),
         _keyed(r"cpf", r"\d{3}\.?\d{3}\.?\d{3}-?\d{2}", brazilian_cpf_valid),
         _keyed(r"kimlik|tckn", r"\d{11}", turkish_tckn_valid),
         _keyed(r"aadhaa?r|uidai", r"\d{4} ?\d{4} ?\d{4}", aadhaar_valid),
         _keyed(
-            r"social\s+insurance|assurance\s+sociale|sin\s+(?:number|no\.?|#)",
+            r"social\s{1,3}insurance|assurance\s{1,3}sociale|sin\s{1,3}(?:number|no\.?|#)",
             r"\d{3}[ -]?\d{3}[ -]?\d{3}",
             canadian_sin_valid,
         ),
-        _keyed(r"身份证|身份證|resident\s+id|id\s+card", r"\d{17}[\dx]", chinese_ric_valid),
+        _keyed(r"身份证|身份證|resident\s{1,3}id|id\s{1,3}card", r"\d{17}[\dx]", chinese_ric_valid),
         _keyed(
             r"sozialversicherungs-?n(?:umme)?r|sv-?n(?:umme)?r|svnr",
             r"\d{4} ?\d{6}",
