@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from hybridroute.privacy import identifier_checks as checks
 from hybridroute.privacy.entities import Entity, EntityType
+from hybridroute.privacy.records import cell_separator
 
 
 def passwords_in_tables(
@@ -40,7 +41,7 @@ def _table_under(text: str, at: int, done_headers: set[int]) -> list[Entity]:
     done_headers.add(header_start)
     header_end = _line_end(text, header_start)
     header = text[header_start:header_end]
-    separator = _separator(header)
+    separator = cell_separator(header)
     if separator is None:
         return []
     cells = _cells(header, separator)
@@ -94,14 +95,6 @@ def _column_values(
 def _line_end(text: str, start: int) -> int:
     end = text.find("\n", start)
     return len(text) if end < 0 else end
-
-
-def _separator(line: str) -> str | None:
-    """The cell separator a row uses, if it has one (as `records._separator`)."""
-    for separator in ("|", "\t", ";", ","):
-        if separator in line:
-            return separator
-    return None
 
 
 def _cells(line: str, separator: str) -> list[tuple[int, int]]:

@@ -41,7 +41,7 @@ def _persons_in_name_columns(text: str, entities: Sequence[Entity]) -> Iterator[
             row, column, counted_to = row_start, 0, row_start
             row_end = text.find("\n", start)
             line = text[row_start : len(text) if row_end < 0 else row_end]
-            separator = _separator(line) or ""
+            separator = cell_separator(line) or ""
             columns = _name_columns(text, row_start, line, separator, headers)
         if not columns:
             continue
@@ -86,7 +86,7 @@ def _name_columns(
     return frozenset(i for i, cell in enumerate(cells) if _header_key(cell) in NAME_HEADERS)
 
 
-def _separator(line: str) -> str | None:
+def cell_separator(line: str) -> str | None:
     """The cell separator a row uses, if it has one."""
     for separator in ("|", "\t", ";", ","):
         if separator in line:
