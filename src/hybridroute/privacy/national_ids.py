@@ -249,7 +249,7 @@ def _ean13_valid(number: str) -> bool:
     return (10 - total % 10) % 10 == int(number[12])
 
 
-def _checked(valid: Callable[[str], bool]) -> Check:
+def checked(valid: Callable[[str], bool]) -> Check:
     """A check passing the value (group `v`, separators removed) to `valid`."""
 
     def check(match: re.Match[str], text: str, lowered: str) -> float | None:
@@ -258,19 +258,23 @@ def _checked(valid: Callable[[str], bool]) -> Check:
     return check
 
 
-def _keyed(
+def keyed_id(
     keywords: str,
     value: str,
-    valid: Callable[[str], bool],
+    valid: Callable[[str], bool] | None,
     entity: EntityType = EntityType.NATIONAL_ID,
+    *,
+    reach: int = 24,
 ) -> PatternRecognizer:
-    """`value`, a whole token, within 24 characters after one of `keywords` on its line."""
+    """`value`, a whole token, within `reach` characters after one of `keywords` on its
+    line, and accepted by `valid` (if given)."""
     return keyed_recognizer(
         entity,
         keywords,
         rf"(?<![\w-])(?:{value})(?![\w-])",  # a whole token: not a longer number's tail
         score=0.95,
-        check=_checked(valid),
+        check=None if valid is None else checked(valid),
+        reach=reach,
     )
 
 
@@ -280,7 +284,7 @@ def _by_shape(value: str, valid: Callable[[str], bool], *, lowered: bool) -> Pat
         entity=EntityType.NATIONAL_ID,
         pattern=re.compile(rf"(?P<v>{value})(?![\w-])"),
         score=0.95,
-        check=_checked(valid),
+        check=checked(valid),
         needs_digit=True,
         lowered=lowered,
         not_after=WORD_CHAR,
@@ -297,68 +301,72 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
             lowered=False,
         ),
         _by_shape(_NIR_SPACED, nir_valid, lowered=True),
-        _keyed(
-            r"sécu|sécurité\s+sociale|securite\s+sociale|nir|insee",
+        keyed_id(
+            r"sécu|sécurité\s+sociale|securite\s+sociale|nir|insee|carte\s+vitale",
             rf"{_NIR_SPACED}|[1-478]\d{{4}}(?:\d{{2}}|2[ab])\d{{8}}",
             nir_valid,
         ),
-        _keyed(
+        keyed_id(
             r"steuer-?id|steuer-?idnr|idnr|identifikationsnummer|steuerliche\s+id|tax\s+id",
             r"\d{2} ?\d{3} ?\d{3} ?\d{3}",
             steuer_id_valid,
         ),
-        _keyed(
+        keyed_id(
             r"dni|nie|nif|d\.n\.i\.?|documento\s+de\s+identidad",
             r"(?:\d{8}|[xyz]\d{7})-?[a-z]",
             dni_valid,
         ),
-        _keyed(r"bsn|burgerservicenummer|sofinummer", r"\d{4}\.?\d{2}\.?\d{3}|\d{9}", bsn_valid),
-        _keyed(r"pesel", r"\d{11}", pesel_valid),
-        _keyed(
+        keyed_id(r"bsn|burgerservicenummer|sofinummer", r"\d{4}\.?\d{2}\.?\d{3}|\d{9}", bsn_valid),
+        keyed_id(r"pesel", r"\d{11}", pesel_valid),
+        keyed_id(
             r"(?:kranken)?versichertennummer|(?:kranken)?versicherten-?nr\.?|kvnr",
             r"[a-z]\d{9}",
             kvnr_valid,
             EntityType.INSURANCE_ID,
         ),
-        _keyed(
+        keyed_id(
             r"national\s+insurance|nino|ni\s+(?:number|no\.?|#)",
             r"[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d]",
             nino_valid,
         ),
         # More countries, each after its keyword; the printed Swiss AHV and Brazilian CPF
         # ("756.9217.0769.85", "529.982.247-25") also by shape.
-        _keyed(
+        keyed_id(
             r"rijksregister(?:nummer)?|registre\s{1,3}national|num[ée]ro\s{1,3}national|niss|insz",
             r"\d{2}\.?\d{2}\.?\d{2}[- ]?\d{3}\.?\d{2}",
             belgian_nn_valid,
         ),
-        _keyed(r"cpr(?:-?n(?:umme)?r\.?)?", r"\d{6}-?\d{4}", danish_cpr_valid),
-        _keyed(
+        keyed_id(r"cpr(?:-?n(?:umme)?r\.?)?", r"\d{6}-?\d{4}", danish_cpr_valid),
+        keyed_id(
             r"henkilötunnus|hetu|sotu|personbeteckning",
             r"\d{6}[-+a-fu-y]\d{3}[0-9a-y]",
             finnish_hetu_valid,
         ),
-        _keyed(r"fødselsnummer|fodselsnummer|personnummer", r"\d{6} ?\d{5}", norwegian_fnr_valid),
-        _keyed(r"nif|contribuinte", r"\d{3} ?\d{3} ?\d{3}", portuguese_nif_valid),
-        _keyed(r"cnp|cod\s{1,3}numeric\s{1,3}personal", r"\d{13}", romanian_cnp_valid),
+        keyed_id(r"fødselsnummer|fodselsnummer|personnummer", r"\d{6} ?\d{5}", norwegian_fnr_valid),
+        keyed_id(r"nif|contribuinte", r"\d{3} ?\d{3} ?\d{3}", portuguese_nif_valid),
+        keyed_id(r"cnp|cod\s{1,3}numeric\s{1,3}personal", r"\d{13}", romanian_cnp_valid),
         _by_shape(r"756\.\d{4}\.\d{4}\.\d{2}", swiss_ahv_valid, lowered=False),
-        _keyed(
+        keyed_id(
             r"ahv|avs|sozialversicherungsnummer|assicurazione\s{1,3}vecchiaia",
             r"756\.?\d{4}\.?\d{4}\.?\d{2}",
             swiss_ahv_valid,
         ),
-        _keyed(r"ppsn?|personal\s{1,3}public\s{1,3}service", r"\d{7}[a-w][a-z]?", irish_pps_valid),
+        keyed_id(
+            r"ppsn?|personal\s{1,3}public\s{1,3}service", r"\d{7}[a-w][a-z]?", irish_pps_valid
+        ),
         _by_shape(r"\d{3}\.\d{3}\.\d{3}-\d{2}", brazilian_cpf_valid, lowered=False),
-        _keyed(r"cpf", r"\d{3}\.?\d{3}\.?\d{3}-?\d{2}", brazilian_cpf_valid),
-        _keyed(r"kimlik|tckn", r"\d{11}", turkish_tckn_valid),
-        _keyed(r"aadhaa?r|uidai", r"\d{4} ?\d{4} ?\d{4}", aadhaar_valid),
-        _keyed(
+        keyed_id(r"cpf", r"\d{3}\.?\d{3}\.?\d{3}-?\d{2}", brazilian_cpf_valid),
+        keyed_id(r"kimlik|tckn", r"\d{11}", turkish_tckn_valid),
+        keyed_id(r"aadhaa?r|uidai", r"\d{4} ?\d{4} ?\d{4}", aadhaar_valid),
+        keyed_id(
             r"social\s{1,3}insurance|assurance\s{1,3}sociale|sin\s{1,3}(?:number|no\.?|#)",
             r"\d{3}[ -]?\d{3}[ -]?\d{3}",
             canadian_sin_valid,
         ),
-        _keyed(r"身份证|身份證|resident\s{1,3}id|id\s{1,3}card", r"\d{17}[\dx]", chinese_ric_valid),
-        _keyed(
+        keyed_id(
+            r"身份证|身份證|resident\s{1,3}id|id\s{1,3}card", r"\d{17}[\dx]", chinese_ric_valid
+        ),
+        keyed_id(
             r"sozialversicherungs-?n(?:umme)?r|sv-?n(?:umme)?r|svnr",
             r"\d{4} ?\d{6}",
             austrian_svnr_valid,
@@ -367,7 +375,7 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
 
 
 _NIR_SPACED = r"[1-478] \d{2} (?:0[1-9]|1[0-2]|[2-9]\d) (?:\d{2}|2[ab]) \d{3} \d{3} \d{2}"
-_SEPARATORS = re.compile(r"[\s.-]")
+_SEPARATORS = re.compile(r"[\s./-]")
 _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 # Values of the odd positions (1st, 3rd, …) for 0-9 / A-Z (digits as the letters A-J).
 _CF_ODD = tuple(

@@ -191,13 +191,19 @@ _RUN_OF_DIGITS = r"\d(?:[ .()/+:-]*\d){{{},}}[ .()/+:-]*"
 
 
 def keyed_recognizer(
-    entity: EntityType, keywords: str, value: str, *, score: float, check: Check | None = None
+    entity: EntityType,
+    keywords: str,
+    value: str,
+    *,
+    score: float,
+    check: Check | None = None,
+    reach: int = 24,
 ) -> PatternRecognizer:
     """A keyword-introduced identifier: a lower-case keyword then, on the same line and within
-    24 characters, the value (group `v`); digits are required (every value has some)."""
+    `reach` characters, the value (group `v`); digits are required (every value has some)."""
     return PatternRecognizer(
         entity=entity,
-        pattern=re.compile(rf"(?:{keywords})[^\n]{{0,24}}?(?P<v>{value})"),
+        pattern=re.compile(rf"(?:{keywords})[^\n]{{0,{reach}}}?(?P<v>{value})"),
         score=score,
         check=check,
         needs_digit=True,

@@ -14,6 +14,11 @@ from collections.abc import Sequence
 from hybridroute.privacy import identifier_checks as checks
 from hybridroute.privacy.credential_tables import HEADER_CELL, passwords_in_tables
 from hybridroute.privacy.entities import Entity, EntityType
+from hybridroute.privacy.health_ids import (
+    HEALTH_RECORD,
+    health_id_recognizers,
+    health_record_fields,
+)
 from hybridroute.privacy.matching import WORD_CHAR, lower_aligned
 from hybridroute.privacy.national_ids import national_id_recognizers
 from hybridroute.privacy.pattern_recognizer import PatternRecognizer, keyed_recognizer, number_runs
@@ -30,11 +35,13 @@ class StructuredDetector:
         self, recognizers: Sequence[PatternRecognizer] | None = None, *, prefilter: bool = True
     ) -> None:
         self.recognizers = tuple(recognizers) if recognizers is not None else default_recognizers()
-        # The last pattern finds where a table's password header cell may be.
+        # After the recognizers' patterns: where a table's password header cell may be, and
+        # whether a pasted HL7 message or FHIR resource may be there.
         self.prefilter = Prefilter(
             [
                 *(_filter_pattern(r) for r in self.recognizers),
                 FilterPattern(HEADER_CELL, caseless=True, windowed=True),
+                FilterPattern(HEALTH_RECORD),
             ],
             enabled=prefilter,
         )
@@ -53,9 +60,11 @@ class StructuredDetector:
         found: list[Entity] = []
         for recognizer, windows in live:
             found.extend(recognizer.find(text, lowered, has_digit, numbers, windows))
-        tables = None if hits is None else hits.windows[-1]
+        tables = None if hits is None else hits.windows[-2]
         if has_digit and tables != ():  # a password column's values: no keyword next to them
             found.extend(passwords_in_tables(text, lowered, tables))
+        if hits is None or hits.may_match(-1):
+            found.extend(health_record_fields(text))
         return found
 
 
@@ -88,6 +97,7 @@ def default_recognizers() -> tuple[PatternRecognizer, ...]:
         *secret_recognizers(),
         *_keyed_recognizers(),
         *national_id_recognizers(),
+        *health_id_recognizers(),
     )
 
 
@@ -321,15 +331,26 @@ def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
         keyed_recognizer(
             EntityType.MEDICAL_RECORD,
             r"medical\s*record|mrn|patient\s*(?:id|no|number|#)|chart\s*(?:no|number|#)"
-            r"|health\s*record|npi",
+            r"|health\s*record|npi|hospital\s*(?:no|number|#)|encounter\s*(?:id|no|number|#)"
+            # German, Dutch, French, Spanish, Portuguese, Italian, Polish.
+            r"|patient(?:en)?-?(?:id|nummer|nr)|patiëntnummer|fallnummer"
+            r"|num[ée]ro\s+(?:de\s+)?(?:patient|dossier)|dossier\s+(?:m[ée]dical|patient)"
+            r"|historia\s+cl[íi]nica|\bnhc\b|n[úu]mero\s+de\s+paciente|prontu[áa]rio"
+            r"|cartella\s+clinica|numero\s+(?:di\s+)?paziente|numer\s+pacjenta",
             _ID_VALUE,
             score=0.95,
             check=checks.has_digits(4),
         ),
         keyed_recognizer(
             EntityType.INSURANCE_ID,
-            r"insurance|member\s*id|policy\s*(?:no|number|#)|subscriber\s*id|medicare"
-            r"|medicaid|nhs\s*(?:no|number)|group\s*(?:no|number|#)",
+            r"insurance|member\s*(?:id|no|number|#)|policy\s*(?:no|number|#)|subscriber\s*id"
+            r"|medicare|medicaid|nhs\s*(?:no|number)|group\s*(?:no|number|#)|health\s+plan"
+            r"|beneficiary\s*(?:id|no|number)|\behic\b"
+            # German, Dutch, French, Spanish, Italian, Polish.
+            r"|versicherungs-?(?:nummer|nr)|polisnummer|verzekerdennummer|zorgpas"
+            r"|num[ée]ro\s+d'(?:assur[ée]|adh[ée]rent)|mutuelle|tarjeta\s+sanitaria"
+            r"|n[úu]mero\s+de\s+(?:afiliaci[óo]n|afiliado|p[óo]liza)|tessera\s+sanitaria"
+            r"|numero\s+(?:di\s+)?polizza|numer\s+(?:ubezpieczenia|polisy)",
             _ID_VALUE,
             score=0.9,
             check=checks.has_digits(4),

@@ -1,0 +1,282 @@
+"""Health identifiers: patient numbers and health-insurance card numbers, each format and
+check digit from its public specification, and the identifying fields of a pasted HL7 v2
+message or FHIR resource.
+
+A health number says more than a national id: whoever holds it can look up a medical
+record. Most formats are ten plain digits, which phone numbers also are, so each counts only
+after its keyword (within 48 characters on its line when a check digit backs it), except the
+long, prefixed Australian IHI and the dashed US MBI, which count by shape.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from hybridroute.privacy import checksums
+from hybridroute.privacy.entities import Entity, EntityType
+from hybridroute.privacy.matching import WORD_CHAR
+from hybridroute.privacy.national_ids import checked, keyed_id
+from hybridroute.privacy.pattern_recognizer import PatternRecognizer
+
+
+def nhs_number_valid(number: str) -> bool:
+    """NHS number (England, Wales, Isle of Man), and the CHI (Scotland) and H&C (Northern
+    Ireland) numbers, which share it: mod 11 over weights 10..2; a remainder giving 10 is
+    never issued."""
+    if len(number) != 10 or not number.isdigit():
+        return False
+    check = 11 - sum(int(d) * (10 - i) for i, d in enumerate(number[:9])) % 11
+    return check != 10 and check % 11 == int(number[9])
+
+
+def au_medicare_valid(number: str) -> bool:
+    """Australian Medicare card number: first digit 2-6, the ninth a weighted mod-10 check
+    of the first eight, then the issue number (and, if written, the individual's IRN)."""
+    if len(number) not in (10, 11) or not number.isdigit() or number[0] not in "23456":
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:8], (1, 3, 7, 9, 1, 3, 7, 9), strict=True))
+    return total % 10 == int(number[8])
+
+
+def ihi_valid(number: str) -> bool:
+    """Australian Individual Healthcare Identifier (and the HPI-I / HPI-O of providers): 16
+    digits, prefix 80036 and 0-2, Luhn."""
+    return (
+        len(number) == 16
+        and number.startswith(("800360", "800361", "800362"))
+        and (checksums.luhn_valid(number))
+    )
+
+
+def ohip_valid(number: str) -> bool:
+    """Ontario health card number: 10 digits, the last a Luhn check of the first nine."""
+    return len(number) == 10 and number.isdigit() and checksums.luhn_valid(number)
+
+
+def bc_phn_valid(number: str) -> bool:
+    """British Columbia Personal Health Number: a 9 then eight digits and a mod-11 check."""
+    if len(number) != 10 or not number.isdigit() or number[0] != "9":
+        return False
+    total = sum(int(d) * w for d, w in zip(number[1:9], (2, 4, 8, 5, 10, 9, 7, 3), strict=True))
+    check = 11 - total % 11
+    return check < 10 and check == int(number[9])
+
+
+def ramq_valid(value: str) -> bool:
+    """Quebec health card (RAMQ): four letters of the name, the birth date as YYMMDD (month
+    +50 for women), two digits of rank."""
+    code = value.replace(" ", "").replace("-", "")
+    if len(code) != 12 or not code[:4].isalpha() or not code[4:].isdigit():
+        return False
+    month, day = int(code[6:8]), int(code[8:10])
+    return (1 <= month <= 12 or 51 <= month <= 62) and 1 <= day <= 31
+
+
+def chi_number_valid(number: str) -> bool:
+    """Scottish CHI number: the NHS check, after a birth date as DDMMYY."""
+    return nhs_number_valid(number) and 1 <= int(number[:2]) <= 31 and 1 <= int(number[2:4]) <= 12
+
+
+def health_id_recognizers() -> tuple[PatternRecognizer, ...]:
+    return (
+        _keyed(r"nhs|h&c|health\s+and\s+care\s+number", _TEN_DIGITS, nhs_number_valid),
+        _keyed(r"\bchi\b", _TEN_DIGITS, chi_number_valid),
+        _keyed(
+            r"medicare",
+            r"[2-6]\d{3}[ -]?\d{5}[ -]?\d(?:[ /-]?\d)?",
+            au_medicare_valid,
+            EntityType.INSURANCE_ID,
+        ),
+        _keyed(
+            r"ohip|health\s+card|health\s+number|carte\s+santé",
+            r"\d{4}[ -]?\d{3}[ -]?\d{3}",
+            ohip_valid,
+            EntityType.INSURANCE_ID,
+        ),
+        _keyed(r"\bphn\b|personal\s+health\s+number", r"9\d{3}[ -]?\d{3}[ -]?\d{3}", bc_phn_valid),
+        _keyed(
+            r"ramq|carte\s+soleil|assurance[\s-]maladie",
+            r"[a-z]{4}[ -]?\d{4}[ -]?\d{4}",
+            ramq_valid,
+            EntityType.INSURANCE_ID,
+        ),
+        _keyed(r"\bmbi\b|medicare|beneficiary", _MBI.lower(), None, EntityType.INSURANCE_ID),
+        # By shape: the IHI's prefix and Luhn digit, the MBI's letter-digit layout as CMS
+        # prints it (4-3-4, upper case, no S, L, O, I, B or Z).
+        PatternRecognizer(
+            entity=EntityType.MEDICAL_RECORD,
+            pattern=re.compile(r"(?P<v>8003[ -]?6[0-2]\d\d[ -]?\d{4}[ -]?\d{4})(?![\w-])"),
+            score=0.95,
+            check=checked(ihi_valid),
+            needs_digit=True,
+            not_after=WORD_CHAR,
+        ),
+        PatternRecognizer(
+            entity=EntityType.INSURANCE_ID,
+            pattern=re.compile(rf"(?P<v>{_MBI_DASHED})(?![\w-])"),
+            score=0.9,
+            needs_digit=True,
+            not_after=WORD_CHAR,
+        ),
+    )
+
+
+# What the prefilter looks for before `health_record_fields` runs.
+HEALTH_RECORD = re.compile(r"PID\||NK1\||\"resourceType\"")
+
+
+def health_record_fields(text: str) -> list[Entity]:
+    """The identifying fields of a pasted HL7 v2 message or FHIR resource."""
+    return [*hl7_patient_fields(text), *fhir_person_fields(text)]
+
+
+def fhir_person_fields(text: str) -> list[Entity]:
+    """In a FHIR resource about a person (Patient, RelatedPerson, Person, Practitioner), in
+    JSON: the family and given names, the address lines, and each identifier or contact
+    point value (`{"system": …, "value": …}`), typed by its system."""
+    if _FHIR_PERSON.search(text) is None:
+        return []
+    found = [_entity(EntityType.PERSON, *m.span("v")) for m in _FHIR_FAMILY.finditer(text)]
+    for field, entity in (
+        (_FHIR_GIVEN, EntityType.PERSON),
+        (_FHIR_LINE, EntityType.STREET_ADDRESS),
+    ):
+        for listed in field.finditer(text):
+            start = listed.start("items")
+            found.extend(
+                _entity(entity, start + m.start("v"), start + m.end("v"))
+                for m in _JSON_STRING.finditer(listed["items"])
+            )
+    for pair in _FHIR_SYSTEM_VALUE.finditer(text):
+        system = (pair["system"] or pair["system2"]).lower()
+        span = pair.span("value") if pair["value"] is not None else pair.span("value2")
+        entity = _CONTACT_SYSTEMS.get(system, EntityType.MEDICAL_RECORD)
+        if entity is not EntityType.MEDICAL_RECORD or _HAS_DIGIT.search(text, *span):
+            found.append(_entity(entity, *span))
+    return found
+
+
+def hl7_patient_fields(text: str) -> list[Entity]:
+    """The identifying fields of each HL7 v2 PID (patient) and NK1 (next of kin) segment:
+    identifiers, names, birth date, address, phones, SSN. A pasted message is a patient's
+    record even with no keyword in sight."""
+    found: list[Entity] = []
+    has_header = "MSH|" in text
+    for segment in _SEGMENT.finditer(text):
+        values = segment["fields"].split("|")
+        # HL7, not a pipe-separated table with a PID column: a message header, or the
+        # components (^) of a patient id or name.
+        if len(values) < 5 or not (has_header or "^" in values[2] or "^" in values[4]):
+            continue
+        fields = _FIELDS_BY_SEGMENT[segment["name"]]
+        at = segment.end("name") + 1  # after the field separator
+        for index, field in enumerate(values, start=1):
+            entity = fields.get(index)
+            if entity is not None and field.strip("^~& "):
+                found.extend(_field_entities(entity, field, at))
+            at += len(field) + 1
+    return found
+
+
+def _field_entities(entity: EntityType, field: str, at: int) -> list[Entity]:
+    """The values of `entity`'s kind in `field` (at offset `at`), per repetition (`~`): an
+    identifier is the first component (the rest name its issuer and type), a name the
+    family, given and middle names, an address or phone the whole repetition."""
+    found = []
+    offset = at
+    for repetition in field.split("~"):
+        components = repetition.split("^")
+        if entity in _WHOLE_REPETITION:
+            value = repetition.rstrip("^& ")
+            digits = sum(c.isdigit() for c in value)
+            if value.strip("^& ") and (entity is not EntityType.PHONE or digits >= 7):
+                found.append(_entity(entity, offset, offset + len(value)))
+        else:
+            position = offset
+            for component in components[: 3 if entity is EntityType.PERSON else 1]:
+                value = component.split("&")[0]
+                if (
+                    _HAS_LETTER.search(value)
+                    if entity is EntityType.PERSON
+                    else (_HAS_DIGIT.search(value))
+                ):
+                    found.append(_entity(entity, position, position + len(value)))
+                position += len(component) + 1
+        offset += len(repetition) + 1
+    return found
+
+
+def _entity(entity: EntityType, start: int, end: int) -> Entity:
+    return Entity(type=entity, start=start, end=end, score=0.95)
+
+
+def _keyed(
+    keywords: str,
+    value: str,
+    valid: Callable[[str], bool] | None,
+    entity: EntityType = EntityType.MEDICAL_RECORD,
+) -> PatternRecognizer:
+    """`value` within 48 characters after one of `keywords` on its line ("NHS number for the
+    referral, patient's is 943 476 5919")."""
+    return keyed_id(keywords, value, valid, entity, reach=48)
+
+
+_TEN_DIGITS = r"\d{3}[ -]?\d{3}[ -]?\d{4}"
+_MBI_LETTER = "[AC-HJKMNP-RT-Y]"
+_MBI = (
+    rf"[1-9]{_MBI_LETTER}[AC-HJKMNP-RT-Y\d]\d-?{_MBI_LETTER}[AC-HJKMNP-RT-Y\d]\d-?"
+    rf"{_MBI_LETTER}{{2}}\d{{2}}"
+)
+_MBI_DASHED = _MBI.replace("-?", "-")
+
+# PID: 2-4 patient ids, 5 name, 6 mother's maiden name, 7 birth date, 11 address, 13-14
+# phones, 19 SSN, 20 driver's licence. NK1: 2 name, 4 address, 5-6 phones.
+_FIELDS_BY_SEGMENT: dict[str, dict[int, EntityType]] = {
+    "PID": {
+        2: EntityType.MEDICAL_RECORD,
+        3: EntityType.MEDICAL_RECORD,
+        4: EntityType.MEDICAL_RECORD,
+        5: EntityType.PERSON,
+        6: EntityType.PERSON,
+        7: EntityType.DATE_OF_BIRTH,
+        11: EntityType.STREET_ADDRESS,
+        13: EntityType.PHONE,
+        14: EntityType.PHONE,
+        19: EntityType.US_SSN,
+        20: EntityType.DRIVER_LICENSE,
+    },
+    "NK1": {
+        2: EntityType.PERSON,
+        4: EntityType.STREET_ADDRESS,
+        5: EntityType.PHONE,
+        6: EntityType.PHONE,
+    },
+}
+_WHOLE_REPETITION = frozenset({EntityType.STREET_ADDRESS, EntityType.PHONE})
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_HAS_DIGIT = re.compile(r"\d")
+# A segment at a line start (or after the `\r` HL7 separates segments with, or its escape in
+# a log or JSON string), up to the end of its line.
+_SEGMENT = re.compile(r"(?:^|\r|\\r|\\n)(?P<name>PID|NK1)\|(?P<fields>[^\r\n\\]*)", re.MULTILINE)
+
+# FHIR JSON. A JSON string's characters: anything but a quote or backslash, or an escape.
+_STR = r'(?:[^"\\]|\\.){1,120}'
+_FHIR_PERSON = re.compile(r'"resourceType"\s*:\s*"(?:Patient|RelatedPerson|Person|Practitioner)"')
+_FHIR_FAMILY = re.compile(rf'"family"\s*:\s*"(?P<v>{_STR})"')
+_FHIR_GIVEN = re.compile(r'"given"\s*:\s*\[(?P<items>[^\]]{1,400})\]')
+_FHIR_LINE = re.compile(r'"line"\s*:\s*\[(?P<items>[^\]]{1,400})\]')
+_JSON_STRING = re.compile(rf'"(?P<v>{_STR})"')
+_FHIR_SYSTEM_VALUE = re.compile(
+    rf'"system"\s*:\s*"(?P<system>{_STR})"\s*,\s*(?:"use"\s*:\s*"{_STR}"\s*,\s*)?'
+    rf'"value"\s*:\s*"(?P<value>{_STR})"'
+    rf'|"value"\s*:\s*"(?P<value2>{_STR})"\s*,\s*(?:"use"\s*:\s*"{_STR}"\s*,\s*)?'
+    rf'"system"\s*:\s*"(?P<system2>{_STR})"'
+)
+_CONTACT_SYSTEMS = {
+    "phone": EntityType.PHONE,
+    "fax": EntityType.PHONE,
+    "sms": EntityType.PHONE,
+    "pager": EntityType.PHONE,
+    "email": EntityType.EMAIL,
+}
