@@ -32,6 +32,7 @@ class EntityType(StrEnum):
     PASSWORD = "PASSWORD"
     MEDICAL_RECORD = "MEDICAL_RECORD"
     INSURANCE_ID = "INSURANCE_ID"
+    HEALTH_CONDITION = "HEALTH_CONDITION"  # a diagnosis or medicine, about a named person
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from hybridroute.privacy import identifier_checks as checks
 from hybridroute.privacy.credential_tables import HEADER_CELL, passwords_in_tables
 from hybridroute.privacy.entities import Entity, EntityType
+from hybridroute.privacy.health_facts import health_fact_recognizers
 from hybridroute.privacy.health_ids import (
     HEALTH_RECORD,
     health_id_recognizers,
@@ -98,6 +99,7 @@ def default_recognizers() -> tuple[PatternRecognizer, ...]:
         *_keyed_recognizers(),
         *national_id_recognizers(),
         *health_id_recognizers(),
+        *health_fact_recognizers(),
     )
 
 

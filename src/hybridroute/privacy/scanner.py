@@ -12,6 +12,7 @@ from hybridroute.privacy.categories import detect_categories
 from hybridroute.privacy.cued_names import names_after_cues
 from hybridroute.privacy.entities import Entity
 from hybridroute.privacy.folding import FoldedText, fold
+from hybridroute.privacy.health_facts import health_facts_about_someone
 from hybridroute.privacy.names import NameDetector
 from hybridroute.privacy.ner import DetectorTimeout, SpacyNer
 from hybridroute.privacy.presidio import PresidioDetector
@@ -113,7 +114,7 @@ class PrivacyScanner:
                 entities += names_after_cues(
                     text, self._names.names, entities, score=self._names.score, cues=cues
                 )
-            kept = calibrate(entities, text, categories, cues)
+            kept = health_facts_about_someone(calibrate(entities, text, categories, cues))
             kept = [e for e in kept if e.score >= settings.min_score]
             kept = resolve_overlaps(kept, settings)
             values = [text[e.start : e.end] for e in kept]

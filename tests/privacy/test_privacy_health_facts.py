@@ -1,0 +1,93 @@
+import pytest
+
+from hybridroute.privacy import PrivacyScanner, PrivacySettings
+from hybridroute.privacy.entities import Entity, EntityType
+from hybridroute.privacy.health_facts import (
+    FACT_ABOUT_SOMEONE,
+    FACT_ALONE,
+    health_facts_about_someone,
+)
+from hybridroute.privacy.masking import MaskSession
+
+
+@pytest.fixture(scope="module")
+def scanner() -> PrivacyScanner:
+    return PrivacyScanner(PrivacySettings(ner=False))
+
+
+def _facts(scanner: PrivacyScanner, text: str) -> tuple[str, set[str]]:
+    assessment = scanner.assess(text)
+    facts = {text[e.start : e.end] for e in assessment.entities if e.type == "HEALTH_CONDITION"}
+    return assessment.action.value, facts
+
+
+@pytest.mark.parametrize(
+    ("text", "facts"),
+    [
+        (
+            "Write a sick note for my employee Jan Kowalski: type 2 diabetes, metformin 500 mg.",
+            {"type 2 diabetes", "metformin"},
+        ),
+        (
+            "Dear Tom, I'm sorry to hear you were diagnosed with multiple sclerosis.",
+            {"multiple sclerosis"},
+        ),
+        (
+            "Bitte Krankmeldung für Frau Anna Schmidt, Diagnose: Bandscheibenvorfall.",
+            {"Bandscheibenvorfall"},
+        ),
+        # An unlisted medicine, found by its dose; an unlisted condition after its cue.
+        ("Dear Priya, remember the zuclopenthixol 10 mg tonight.", {"zuclopenthixol"}),
+        (
+            "Note for patient Maria Lopez: suffers from vestibular neuritis.",
+            {"vestibular neuritis"},
+        ),
+        # An identifier of the person is enough.
+        ("NHS No: 943 476 5919. Summarise: on sertraline since May.", {"sertraline"}),
+    ],
+)
+def test_a_named_persons_health_is_protected(
+    scanner: PrivacyScanner, text: str, facts: set[str]
+) -> None:
+    action, found = _facts(scanner, text)
+    assert action in ("mask", "local_only")
+    assert facts <= found
+
+
+def test_masking_hides_the_fact_with_the_name(scanner: PrivacyScanner) -> None:
+    text = "Write a sick note for my employee Jan Kowalski: type 2 diabetes, metformin 500 mg."
+    assessment = scanner.assess(text)
+    assert assessment.action.value == "mask"  # the default: mask, not keep on the device
+    masked = MaskSession().mask(text, assessment.entities)
+    for value in ("Jan Kowalski", "diabetes", "metformin"):
+        assert value not in masked
+    assert "<HEALTH_CONDITION_1>" in masked
+
+
+def test_a_stricter_weight_keeps_it_on_the_device() -> None:
+    strict = PrivacyScanner(PrivacySettings(ner=False, sensitivity={"HEALTH_CONDITION": 0.95}))
+    text = "Dear Tom, I'm sorry to hear you were diagnosed with multiple sclerosis."
+    assert strict.assess(text).action.value == "local_only"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What are the symptoms of type 1 diabetes?",
+        "I was diagnosed with HIV last month, how do I tell my partner?",  # no one named
+        "Compare metformin 500 mg and 1000 mg dosing for a pharmacology exam.",
+        "Recipe for Anna Berg: add 200 ml milk and 500 mg salt",  # a lone name, no context
+    ],
+)
+def test_health_facts_about_no_one_are_not_reported(scanner: PrivacyScanner, text: str) -> None:
+    action, found = _facts(scanner, text)
+    assert found == set()
+    assert action != "local_only"
+
+
+def test_only_a_person_in_context_raises_a_fact() -> None:
+    fact = Entity(type=EntityType.HEALTH_CONDITION, start=0, end=5, score=FACT_ALONE)
+    lone_name = Entity(type=EntityType.PERSON, start=10, end=15, score=0.7)
+    named = Entity(type=EntityType.PERSON, start=10, end=15, score=0.85)
+    assert health_facts_about_someone([fact, lone_name])[0].score == FACT_ALONE
+    assert health_facts_about_someone([fact, named])[0].score == FACT_ABOUT_SOMEONE
