@@ -6,6 +6,7 @@ from its templates.txt with Faker; false local_only/mask on prompts without pers
 and action rates on the vLLM semantic-router privacy labels; PERSON precision.
 
     .venv/bin/python benchmarks/privacy_quality.py [--generated 1000] [--no-presidio] [--json out]
+        [--person-weight 0.72]
 
 A gold span counts as found when a predicted entity of a compatible type overlaps it.
 """
@@ -301,12 +302,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-presidio", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--person-weight",
+        type=float,
+        action="append",
+        default=[],
+        help="also run fast mode with this PERSON sensitivity weight (repeatable): what masking "
+        "lone names without a personal context would cost",
+    )
     args = parser.parse_args(argv)
 
     systems: dict[str, PrivacyScanner] = {
         "hybridroute fast": PrivacyScanner(PrivacySettings(ner=False)),
         "hybridroute full": PrivacyScanner(PrivacySettings()),
     }
+    for weight in args.person_weight:
+        systems[f"hybridroute fast, PERSON weight {weight}"] = PrivacyScanner(
+            PrivacySettings(ner=False, sensitivity={"PERSON": weight})
+        )
     if not args.no_presidio:
         systems["stock Presidio"] = PrivacyScanner(
             PrivacySettings(), detectors=[PresidioDetector()], folding=False
