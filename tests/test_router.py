@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 
 import pytest
 from spacy.lang.zh import examples as zh_examples
@@ -23,6 +24,7 @@ from hybridroute.config import RoutingSettings
 from hybridroute.executor.run import _restore_calls
 from hybridroute.privacy import MaskSession, PrivacyScanner, PrivacySettings
 from hybridroute.privacy.entities import Entity
+from hybridroute.signals.tokens import Vocabulary, approx_tokens
 from hybridroute.telemetry import DecisionRecord
 from hybridroute.tiers.base import LatencyProfile, TierInfo
 from hybridroute.tiers.llamacpp import LlamaCppTier
@@ -194,6 +196,32 @@ async def test_a_chinese_prompt_over_the_device_window_goes_straight_to_the_clou
     assert "context_window" in {r.rule for r in decision.reasons}
     routed = await router.complete(ask(text))
     assert routed.tier == "cloud" and not routed.served.attempts  # no refused device attempt
+
+
+async def test_a_remote_window_is_checked_in_its_own_tokens(
+    device_tier: LlamaCppTier, faulty_upstream: FaultyUpstream, count_tokens: Callable[[str], int]
+) -> None:
+    """A large-vocabulary endpoint (GPT-4o, Llama 3) splits Chinese into about half the tokens
+    SmolLM2 does: a prompt over its window in SmolLM2 tokens may still fit it."""
+    text = " ".join(zh_examples.sentences) * 8
+    large = approx_tokens(text, "large")
+    window = (large + count_tokens(text)) // 2
+    assert count_tokens(text) > window  # over it in SmolLM2's real tokens
+
+    def route(vocabulary: Vocabulary) -> set[str]:
+        cloud = cloud_tier(faulty_upstream.base_url)
+        cloud.info = replace(cloud.info, context_window=window, vocabulary=vocabulary)
+        router = Router(
+            tiers={"device": device_tier, "cloud": cloud},  # type: ignore[dict-item]
+            routing=RoutingSettings(),
+            privacy=PrivacyScanner(PrivacySettings(ner=False)),
+            capability=CapabilityScorer(CapabilitySettings(fallback=0.9)),
+        )
+        decision = router.route(ask(text))
+        return {r.tier for r in decision.reasons if r.rule == "context_window"}
+
+    assert route("small") == {"device", "cloud"}
+    assert route("large") == {"device"}
 
 
 async def test_forcing_a_tier_needs_permission(

@@ -71,6 +71,10 @@ class _TierBase(_Strict):
     # Expected answer quality in [0, 1]; None: the capability signal's estimate for
     # device tiers, 0.9 for the others.
     quality: float | None = Field(default=None, ge=0, le=1)
+    # The model's tokenizer, for token estimates (context window, cost, prefill time):
+    # "small" (~32-50k tokens: SmolLM2, Llama 2, Mistral 7B) or "large" (100k+: GPT-4o,
+    # Llama 3, Qwen). None: small for an embedded model, large for an endpoint.
+    vocabulary: Literal["small", "large"] | None = None
 
 
 GGUF_MAGIC = b"GGUF"  # the first four bytes of every GGUF file

@@ -53,6 +53,12 @@ class FactGatherer:
         capability = self._capability(request, context)
         mode = self._mode(context, feature)
         prompt_tokens = approx_tokens(text)
+        # Per tokenizer vocabulary, counted once each: a large one splits other scripts into
+        # far fewer tokens (Chinese: about half), which a remote tier's window and price see.
+        tokens_by_vocabulary = {
+            vocabulary: approx_tokens(text, vocabulary)
+            for vocabulary in {tier.info.vocabulary for tier in self.tiers.values()}
+        }
         category = capability.category if capability else "unclassified"
         local_ok = capability.local_ok if capability else 1.0
         action, failed = _privacy_action(privacy, context)
@@ -65,7 +71,14 @@ class FactGatherer:
         allowed_by_feature = set(feature.tiers) if feature.tiers else None
         tiers = tuple(
             self._tier_facts(
-                name, tier, prompt_tokens, category, local_ok, request, context, allowed_by_feature
+                name,
+                tier,
+                tokens_by_vocabulary[tier.info.vocabulary],
+                category,
+                local_ok,
+                request,
+                context,
+                allowed_by_feature,
             )
             for name, tier in self.tiers.items()
         )
@@ -135,6 +148,7 @@ class FactGatherer:
             cost_usd=cost_usd(
                 info, prompt_tokens=prompt_tokens, completion_tokens=estimate.output_tokens
             ),
+            prompt_tokens=prompt_tokens,
         )
 
     def _availability(self, name: str) -> tuple[bool, str]:

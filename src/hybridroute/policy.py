@@ -46,6 +46,8 @@ class TierFacts:
     latency_p50_ms: float = 0.0
     latency_p95_ms: float = 0.0
     cost_usd: float = 0.0
+    # The prompt in this tier's own tokens (tokenizers differ); None: `Facts.prompt_tokens`.
+    prompt_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,13 +172,14 @@ def _privacy(facts: Facts, tier: TierFacts) -> Reason | None:
 
 def _context_window(facts: Facts, tier: TierFacts) -> Reason | None:
     # The prompt plus a minimal answer must fit; a long answer may be cut at the window.
-    if facts.prompt_tokens + MIN_ANSWER_TOKENS <= tier.context_window:
+    tokens = facts.prompt_tokens if tier.prompt_tokens is None else tier.prompt_tokens
+    if tokens + MIN_ANSWER_TOKENS <= tier.context_window:
         return None
     return Reason(
         rule="context_window",
         tier=tier.name,
         message="the prompt does not fit the tier's context window",
-        numbers={"prompt_tokens": facts.prompt_tokens, "context_window": tier.context_window},
+        numbers={"prompt_tokens": tokens, "context_window": tier.context_window},
     )
 
 

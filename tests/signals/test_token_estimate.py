@@ -12,6 +12,7 @@ import pytest
 from faker.providers.emoji import Provider as EmojiProvider
 from hypothesis import given
 from hypothesis import strategies as st
+from spacy.lang.zh import examples as zh_examples
 
 from hybridroute.signals.tokens import approx_tokens
 
@@ -108,3 +109,11 @@ def test_the_estimate_stays_cheap(chars: int, bound_us: float) -> None:
         calls = max(10, 100_000 // chars)
         best = min(timeit.repeat(functools.partial(approx_tokens, text), number=calls, repeat=5))
         assert best / calls * 1e6 < bound_us
+
+
+def test_a_large_vocabulary_counts_other_scripts_lower() -> None:
+    chinese = " ".join(zh_examples.sentences)
+    small, large = approx_tokens(chinese), approx_tokens(chinese, "large")
+    assert 0.5 * small <= large <= 0.7 * small  # 1.3 against 2.2 tokens per ideograph
+    english = "How many tokens does this sentence have?"
+    assert approx_tokens(english, "large") == approx_tokens(english)

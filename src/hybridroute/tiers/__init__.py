@@ -9,10 +9,12 @@ from collections.abc import Callable
 from typing import Any
 
 from hybridroute.config import LlamaCppSettings, OpenAISettings
+from hybridroute.signals.tokens import Vocabulary
 from hybridroute.tiers.base import Health, HealthStatus, LatencyProfile, Tier, TierInfo
 
 
 def _info(settings: LlamaCppSettings | OpenAISettings, model: str, context: int) -> TierInfo:
+    default_vocabulary: Vocabulary = "small" if isinstance(settings, LlamaCppSettings) else "large"
     return TierInfo(
         name=settings.name,
         location=settings.location,
@@ -26,6 +28,7 @@ def _info(settings: LlamaCppSettings | OpenAISettings, model: str, context: int)
             decode_tps=settings.latency.decode_tps,
             rtt_ms=settings.latency.rtt_ms,
         ),
+        vocabulary=settings.vocabulary or default_vocabulary,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Self
 
+from hybridroute.signals.tokens import Vocabulary
 from hybridroute.types import Completion, Delta, Location, Request
 
 
@@ -32,6 +33,7 @@ class TierInfo:
     price_out_per_m: float = 0.0
     context_window: int = 8192
     latency: LatencyProfile
+    vocabulary: Vocabulary = "small"  # how its tokenizer splits text (`approx_tokens`)
 
 
 class HealthStatus(StrEnum):
