@@ -4,7 +4,7 @@ from hybridroute.privacy import PrivacyScanner, PrivacySettings
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.health_facts import (
     FACT_ABOUT_SOMEONE,
-    FACT_ALONE,
+    FACT_LISTED,
     health_facts_about_someone,
 )
 from hybridroute.privacy.masking import MaskSession
@@ -86,8 +86,52 @@ def test_health_facts_about_no_one_are_not_reported(scanner: PrivacyScanner, tex
 
 
 def test_only_a_person_in_context_raises_a_fact() -> None:
-    fact = Entity(type=EntityType.HEALTH_CONDITION, start=0, end=5, score=FACT_ALONE)
+    fact = Entity(type=EntityType.HEALTH_CONDITION, start=0, end=5, score=FACT_LISTED)
     lone_name = Entity(type=EntityType.PERSON, start=10, end=15, score=0.7)
     named = Entity(type=EntityType.PERSON, start=10, end=15, score=0.85)
-    assert health_facts_about_someone([fact, lone_name])[0].score == FACT_ALONE
+    assert health_facts_about_someone([fact, lone_name])[0].score == FACT_LISTED
     assert health_facts_about_someone([fact, named])[0].score == FACT_ABOUT_SOMEONE
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "fact"),
+    [
+        # Review 11: a fact stated about someone vouches for the name next to it.
+        (
+            "Lukas Hoffmann has epilepsy and takes lamotrigine 100 mg daily.",
+            "Lukas Hoffmann",
+            "lamotrigine",
+        ),
+        ("Tom Becker, 45, presents with chest pain; on apixaban.", "Tom Becker", "chest pain"),
+        (
+            "Monsieur Julien Moreau souffre d'une sclérose en plaques.",
+            "Julien Moreau",
+            "sclérose en plaques",
+        ),
+    ],
+)
+def test_a_stated_fact_makes_the_name_next_to_it_personal(
+    scanner: PrivacyScanner, text: str, name: str, fact: str
+) -> None:
+    assessment = scanner.assess(text)
+    masked = MaskSession().mask(text, assessment.entities)
+    assert assessment.action.value in ("mask", "local_only")
+    assert name not in masked and fact not in masked
+
+
+def test_the_longest_listed_term_wins_and_a_conjunction_ends_a_stated_fact(
+    scanner: PrivacyScanner,
+) -> None:
+    _, found = _facts(
+        scanner, "Dear Claire, le cancer du sein de votre mère, diagnosed with epilepsy and takes"
+    )
+    assert {"cancer du sein", "epilepsy"} <= found
+    assert "epilepsy and takes" not in found
+
+
+def test_a_word_before_a_dose_is_read_back_from_the_dose(scanner: PrivacyScanner) -> None:
+    _, found = _facts(
+        scanner, "Dear Ana, take 2 tablets, zuclopenthixol 10 mg, and take 5 mg more."
+    )
+    assert "zuclopenthixol" in found
+    assert "take" not in found and "more" not in found

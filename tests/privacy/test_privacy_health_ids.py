@@ -56,7 +56,7 @@ def _found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
         ("NHS No: 943-476-5919, Ward 7B", "MEDICAL_RECORD", "943-476-5919"),
         ("CHI 1204851239 on the lab form", "MEDICAL_RECORD", "1204851239"),
         ("Medicare card 2123 45670 1, it was declined", "INSURANCE_ID", "2123 45670 1"),
-        ("my OHIP number is 1234-567-897 AB", "INSURANCE_ID", "1234-567-897"),
+        ("my OHIP number is 1234-567-897 AB", "INSURANCE_ID", "1234-567-897 AB"),
         ("BC personal health number 9698 658 215", "MEDICAL_RECORD", "9698 658 215"),
         ("carte soleil TREM 8001 0112", "INSURANCE_ID", "TREM 8001 0112"),
         ("MBI 1EG4TE5MK73 please", "INSURANCE_ID", "1EG4TE5MK73"),
@@ -182,3 +182,39 @@ def test_fhir_resources_about_no_person_are_left_alone() -> None:
     )
     assert ids.fhir_person_fields(observation) == []
     assert ids.fhir_person_fields(_PATIENT.replace('"Patient"', '"Organization"')) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "    PID|1||7719204408^^^HOSP^MR||DOE^JANE||19800101|F",  # indented
+        "> PID|1||7719204408^^^HOSP^MR||DOE^JANE||19800101|F",  # quoted in an e-mail
+        # A log line joining the segments by spaces: PV1's fields are not PID's.
+        "INFO got MSH|^~\\&|A|B|C|D|2023||ADT^A01|1|P|2.5 PID|1||7719204408^^^HOSP^MR||DOE^JANE"
+        "||19800101|F PV1|1|I|W7^12",
+    ],
+)
+def test_hl7_segments_need_not_start_a_line(detector: StructuredDetector, text: str) -> None:
+    found = _found(detector, text)
+    assert {
+        ("MEDICAL_RECORD", "7719204408"),
+        ("PERSON", "JANE"),
+        ("DATE_OF_BIRTH", "19800101"),
+    } <= found
+    assert "W7" not in {v for _, v in found}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("my OHIP number is 1234-567-897-AB", "1234-567-897-AB"),  # with its version code
+        ("MBI 1EG4 TE5 MK73", "1EG4 TE5 MK73"),
+    ],
+)
+def test_review_11_formats(detector: StructuredDetector, text: str, value: str) -> None:
+    assert ("INSURANCE_ID", value) in _found(detector, text)
+
+
+def test_a_bare_nhs_mention_keys_no_number(detector: StructuredDetector) -> None:
+    # "NHS" alone (NHS 111, an NHS trust) is no keyword: 1 in 11 numbers pass the check.
+    assert _found(detector, "NHS 111 said fine; purchase order 9434765919") == set()

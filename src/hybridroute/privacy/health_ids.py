@@ -50,7 +50,10 @@ def ihi_valid(number: str) -> bool:
 
 
 def ohip_valid(number: str) -> bool:
-    """Ontario health card number: 10 digits, the last a Luhn check of the first nine."""
+    """Ontario health card number: 10 digits, the last a Luhn check of the first nine (and
+    perhaps a two-letter version code)."""
+    if len(number) == 12 and number[10:].isalpha():
+        number = number[:10]
     return len(number) == 10 and number.isdigit() and checksums.luhn_valid(number)
 
 
@@ -80,7 +83,11 @@ def chi_number_valid(number: str) -> bool:
 
 def health_id_recognizers() -> tuple[PatternRecognizer, ...]:
     return (
-        _keyed(r"nhs|h&c|health\s+and\s+care\s+number", _TEN_DIGITS, nhs_number_valid),
+        _keyed(
+            r"nhs\s*(?:no\.?|number|num|#|id)|nhs-nummer|h&c|health\s+and\s+care\s+number",
+            _TEN_DIGITS,
+            nhs_number_valid,
+        ),
         _keyed(r"\bchi\b", _TEN_DIGITS, chi_number_valid),
         _keyed(
             r"medicare",
@@ -89,8 +96,8 @@ def health_id_recognizers() -> tuple[PatternRecognizer, ...]:
             EntityType.INSURANCE_ID,
         ),
         _keyed(
-            r"ohip|health\s+card|health\s+number|carte\s+santé",
-            r"\d{4}[ -]?\d{3}[ -]?\d{3}",
+            r"ohip|health\s+card\s*(?:no\.?|number|#)|health\s+number|carte\s+santé",
+            r"\d{4}[ -]{0,3}\d{3}[ -]{0,3}\d{3}(?:[ -]{0,3}[a-z]{2})?",  # and a version code
             ohip_valid,
             EntityType.INSURANCE_ID,
         ),
@@ -101,7 +108,7 @@ def health_id_recognizers() -> tuple[PatternRecognizer, ...]:
             ramq_valid,
             EntityType.INSURANCE_ID,
         ),
-        _keyed(r"\bmbi\b|medicare|beneficiary", _MBI.lower(), None, EntityType.INSURANCE_ID),
+        _keyed(r"\bmbi\b|medicare|beneficiary", _MBI_KEYED, None, EntityType.INSURANCE_ID),
         # By shape: the IHI's prefix and Luhn digit, the MBI's letter-digit layout as CMS
         # prints it (4-3-4, upper case, no S, L, O, I, B or Z).
         PatternRecognizer(
@@ -229,6 +236,7 @@ _MBI = (
     rf"{_MBI_LETTER}{{2}}\d{{2}}"
 )
 _MBI_DASHED = _MBI.replace("-?", "-")
+_MBI_KEYED = _MBI.replace("-?", "[ -]?").lower()  # after its keyword, spaced too
 
 # PID: 2-4 patient ids, 5 name, 6 mother's maiden name, 7 birth date, 11 address, 13-14
 # phones, 19 SSN, 20 driver's licence. NK1: 2 name, 4 address, 5-6 phones.
@@ -258,7 +266,12 @@ _HAS_LETTER = re.compile(r"[^\W\d_]")
 _HAS_DIGIT = re.compile(r"\d")
 # A segment at a line start (or after the `\r` HL7 separates segments with, or its escape in
 # a log or JSON string), up to the end of its line.
-_SEGMENT = re.compile(r"(?:^|\r|\\r|\\n)(?P<name>PID|NK1)\|(?P<fields>[^\r\n\\]*)", re.MULTILINE)
+_SEGMENT = re.compile(
+    r"(?:^[ \t>]*|\r|\\r|\\n|(?<=\s))(?P<name>PID|NK1)\|"
+    # To the end of its line, or to the next segment in a log line that joins them by spaces.
+    r"(?P<fields>(?:(?!\s[A-Z][A-Z0-9]{2}\|)[^\r\n\\])*)",
+    re.MULTILINE,
+)
 
 # FHIR JSON. A JSON string's characters: anything but a quote or backslash, or an escape.
 _STR = r'(?:[^"\\]|\\.){1,120}'

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from hybridroute.privacy import identifier_checks as checks
 from hybridroute.privacy.credential_tables import HEADER_CELL, passwords_in_tables
 from hybridroute.privacy.entities import Entity, EntityType
-from hybridroute.privacy.health_facts import health_fact_recognizers
+from hybridroute.privacy.health_facts import HEALTH_TERMS, health_fact_recognizers, listed_facts
 from hybridroute.privacy.health_ids import (
     HEALTH_RECORD,
     health_id_recognizers,
@@ -36,13 +36,15 @@ class StructuredDetector:
         self, recognizers: Sequence[PatternRecognizer] | None = None, *, prefilter: bool = True
     ) -> None:
         self.recognizers = tuple(recognizers) if recognizers is not None else default_recognizers()
-        # After the recognizers' patterns: where a table's password header cell may be, and
-        # whether a pasted HL7 message or FHIR resource may be there.
+        # After the recognizers' patterns: where a table's password header cell may be,
+        # whether a pasted HL7 message or FHIR resource may be there, and where a listed
+        # health term may be.
         self.prefilter = Prefilter(
             [
                 *(_filter_pattern(r) for r in self.recognizers),
                 FilterPattern(HEADER_CELL, caseless=True, windowed=True),
                 FilterPattern(HEALTH_RECORD),
+                FilterPattern(HEALTH_TERMS, caseless=True, windowed=True),
             ],
             enabled=prefilter,
         )
@@ -61,11 +63,13 @@ class StructuredDetector:
         found: list[Entity] = []
         for recognizer, windows in live:
             found.extend(recognizer.find(text, lowered, has_digit, numbers, windows))
-        tables = None if hits is None else hits.windows[-2]
+        tables, records, terms = (None, None, None) if hits is None else hits.windows[-3:]
         if has_digit and tables != ():  # a password column's values: no keyword next to them
             found.extend(passwords_in_tables(text, lowered, tables))
-        if hits is None or hits.may_match(-1):
+        if records != ():
             found.extend(health_record_fields(text))
+        if terms != ():
+            found.extend(listed_facts(lowered, terms))
         return found
 
 
