@@ -13,6 +13,7 @@ from hybridroute.privacy.recognizers import StructuredDetector
         (ids.nhs_number_valid, "9434765919", "9434765918"),
         (ids.nhs_number_valid, "1753760003", "1753760004"),
         (ids.chi_number_valid, "1204851239", "3204851239"),  # no 32nd day
+        (ids.chi_number_valid, "3004851237", "3104851239"),  # both pass the NHS check; no 31 April
         (ids.au_medicare_valid, "2123456701", "2123456711"),
         (ids.au_medicare_valid, "21234567011", "71234567011"),  # first digit 2-6 only
         (ids.ihi_valid, "8003608166690016", "8003608166690017"),
@@ -20,6 +21,7 @@ from hybridroute.privacy.recognizers import StructuredDetector
         (ids.ohip_valid, "1234567897", "1234567898"),
         (ids.bc_phn_valid, "9698658215", "9698658216"),
         (ids.ramq_valid, "TREM 8001 0112", "TREM 8013 0112"),  # no 13th month
+        (ids.ramq_valid, "TREM 8054 3012", "TREM 8054 3112"),  # a woman's: April has 30 days
     ],
 )
 def test_check_digits(valid, good: str, bad: str) -> None:  # type: ignore[no-untyped-def]
