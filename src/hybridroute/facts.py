@@ -55,10 +55,12 @@ class FactGatherer:
         prompt_tokens = approx_tokens(text)
         # Per tokenizer vocabulary, counted once each: a large one splits other scripts into
         # far fewer tokens (Chinese: about half), which a remote tier's window and price see.
-        tokens_by_vocabulary = {
-            vocabulary: approx_tokens(text, vocabulary)
-            for vocabulary in {tier.info.vocabulary for tier in self.tiers.values()}
-        }
+        tokens_by_vocabulary = {"small": prompt_tokens}
+        for tier in self.tiers.values():
+            if tier.info.vocabulary not in tokens_by_vocabulary:
+                tokens_by_vocabulary[tier.info.vocabulary] = approx_tokens(
+                    text, tier.info.vocabulary
+                )
         category = capability.category if capability else "unclassified"
         local_ok = capability.local_ok if capability else 1.0
         action, failed = _privacy_action(privacy, context)

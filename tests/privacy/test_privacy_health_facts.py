@@ -89,8 +89,8 @@ def test_only_a_person_in_context_raises_a_fact() -> None:
     fact = Entity(type=EntityType.HEALTH_CONDITION, start=0, end=5, score=FACT_LISTED)
     lone_name = Entity(type=EntityType.PERSON, start=10, end=15, score=0.7)
     named = Entity(type=EntityType.PERSON, start=10, end=15, score=0.85)
-    assert health_facts_about_someone([fact, lone_name])[0].score == FACT_LISTED
-    assert health_facts_about_someone([fact, named])[0].score == FACT_ABOUT_SOMEONE
+    assert health_facts_about_someone([fact, lone_name], 0.5)[0].score == FACT_LISTED
+    assert health_facts_about_someone([fact, named], 0.5)[0].score == FACT_ABOUT_SOMEONE
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,6 @@ from hybridroute.privacy.pattern_recognizer import PatternRecognizer
 FACT_LISTED = 0.3
 FACT_STATED = 0.35
 FACT_ABOUT_SOMEONE = 0.9
-_KEPT = 0.5  # the default reporting floor (`PrivacySettings.min_score`)
 # How far from a stated fact a name counts as its subject, in characters.
 _NAME_BEFORE, _NAME_AFTER = 160, 60
 # Identifiers of a person (not a clinic's phone or e-mail): a fact next to one is theirs.
@@ -114,13 +113,17 @@ _NOT_MEDICINES = frozenset(
     " nimmt nehmen prend prendre toma tomar prende assumere neemt neemen bierze tar".split()
 )
 # "Diagnosed with X", "suffers from X" in the cue languages; X is up to three words.
+# Bounded gaps (`\s{1,3}`, not `\s+`): an unbounded opener needs Hyperscan's start-of-match
+# tracking, which slows the whole prefilter.
 _DIAGNOSED = (
-    r"presents\s{1,3}with|presenting\s{1,3}with|complains\s{1,3}of|suffers\s{1,3}from|suffering\s{1,3}from"
-    r"|leidet\s{1,3}(?:an|unter)|souffre\s{1,3}d[e']|sufre\s{1,3}de|soffre\s{1,3}di|lijdt\s{1,3}aan|cierpi\s{1,3}na"
-    r"|lider\s{1,3}av|sofre\s{1,3}de|diagnosed\s{1,3}with|diagnosis\s{0,2}(?:of|:)|diagnostiziert(?:\s{1,3}mit)?|diagnose\s{0,2}:"
-    r"|diagnostiqu[ée]e?\s{1,3}(?:avec|d'une?)|diagnostic\s{0,2}:|diagnosticad[oa]\s{1,3}(?:con|de|com)"
-    r"|diagn[óo]stico\s{0,2}:|diagnosticat[oa]\s{1,3}(?:con|di)|diagnosi\s{0,2}(?:di|:)"
-    r"|gediagnosticeerd\s{1,3}met|zdiagnozowano(?:\s{1,3}u\s{1,3}\w{1,20})?|diagnoza\s{0,2}:|diagnosticerad\s{1,3}med"
+    r"presents\s{1,3}with|presenting\s{1,3}with|complains\s{1,3}of|suffers\s{1,3}from"
+    r"|suffering\s{1,3}from|leidet\s{1,3}(?:an|unter)|souffre\s{1,3}d[e']|sufre\s{1,3}de"
+    r"|soffre\s{1,3}di|lijdt\s{1,3}aan|cierpi\s{1,3}na|lider\s{1,3}av|sofre\s{1,3}de"
+    r"|diagnosed\s{1,3}with|diagnosis\s{0,2}(?:of|:)|diagnostiziert(?:\s{1,3}mit)?"
+    r"|diagnose\s{0,2}:|diagnostiqu[ée]e?\s{1,3}(?:avec|d'une?)|diagnostic\s{0,2}:"
+    r"|diagnosticad[oa]\s{1,3}(?:con|de|com)|diagn[óo]stico\s{0,2}:"
+    r"|diagnosticat[oa]\s{1,3}(?:con|di)|diagnosi\s{0,2}(?:di|:)|gediagnosticeerd\s{1,3}met"
+    r"|zdiagnozowano(?:\s{1,3}u\s{1,3}\w{1,20})?|diagnoza\s{0,2}:|diagnosticerad\s{1,3}med"
 )
 # Up to three words, not across a conjunction ("epilepsy and takes ...").
 _DIAGNOSIS_WORDS = (
@@ -225,11 +228,12 @@ def _literals(pattern: str) -> list[str]:
     return expand(parser.parse(pattern))
 
 
-def health_facts_about_someone(entities: Sequence[Entity]) -> list[Entity]:
+def health_facts_about_someone(entities: Sequence[Entity], min_score: float) -> list[Entity]:
     """`entities` with each health fact raised if the request is about a named person: one in
     a personal context, or one of their identifiers. A fact stated about someone ("diagnosed
     with", a dose) is itself that context for a name up to a sentence or two before it or
-    just after it ("Lukas Hoffmann has epilepsy and takes lamotrigine 100 mg"), and raises it."""
+    just after it ("Lukas Hoffmann has epilepsy and takes lamotrigine 100 mg"), and raises it.
+    `min_score`: the reporting floor, under which an identifier does not count."""
     facts = [e for e in entities if e.type == EntityType.HEALTH_CONDITION]
     if not facts:
         return list(entities)
@@ -243,7 +247,7 @@ def health_facts_about_someone(entities: Sequence[Entity]) -> list[Entity]:
     }
     about_someone = bool(named) or any(
         (e.type == EntityType.PERSON and e.score >= PERSON_IN_CONTEXT)
-        or (e.type in _PERSONAL_IDENTIFIERS and e.score >= _KEPT)
+        or (e.type in _PERSONAL_IDENTIFIERS and e.score >= min_score)
         for e in entities
     )
     if not about_someone:

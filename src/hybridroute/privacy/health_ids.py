@@ -197,8 +197,8 @@ def _field_entities(entity: EntityType, field: str, at: int) -> list[Entity]:
     family, given and middle names, an address or phone the whole repetition."""
     found = []
     offset = at
+    wanted = _HAS_LETTER if entity is EntityType.PERSON else _HAS_DIGIT
     for repetition in field.split("~"):
-        components = repetition.split("^")
         if entity in _WHOLE_REPETITION:
             value = repetition.rstrip("^& ")
             digits = sum(c.isdigit() for c in value)
@@ -206,13 +206,9 @@ def _field_entities(entity: EntityType, field: str, at: int) -> list[Entity]:
                 found.append(_entity(entity, offset, offset + len(value)))
         else:
             position = offset
-            for component in components[: 3 if entity is EntityType.PERSON else 1]:
+            for component in repetition.split("^")[: 3 if entity is EntityType.PERSON else 1]:
                 value = component.split("&")[0]
-                if (
-                    _HAS_LETTER.search(value)
-                    if entity is EntityType.PERSON
-                    else (_HAS_DIGIT.search(value))
-                ):
+                if wanted.search(value):
                     found.append(_entity(entity, position, position + len(value)))
                 position += len(component) + 1
         offset += len(repetition) + 1

@@ -114,7 +114,8 @@ class PrivacyScanner:
                 entities += names_after_cues(
                     text, self._names.names, entities, score=self._names.score, cues=cues
                 )
-            kept = health_facts_about_someone(calibrate(entities, text, categories, cues))
+            kept = calibrate(entities, text, categories, cues)
+            kept = health_facts_about_someone(kept, settings.min_score)
             kept = [e for e in kept if e.score >= settings.min_score]
             kept = resolve_overlaps(kept, settings)
             values = [text[e.start : e.end] for e in kept]
