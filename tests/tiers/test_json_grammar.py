@@ -1,5 +1,8 @@
+import uuid
+
 import pytest
 
+from hybridroute.tiers.grammar_memo import GrammarMemo
 from hybridroute.tiers.json_grammar import MAX_REPETITION, grammar_for, schema_problem
 
 
@@ -44,3 +47,26 @@ def test_a_value_that_looks_like_a_repetition_is_only_a_value() -> None:
     # refused as "a repetition above 1000" when the check read the grammar as plain text.
     grammar = grammar_for({"enum": ["{5000}", "a{1,1500}"]})
     assert '"\\"{5000}\\""' in grammar
+
+
+def test_a_repeated_grammar_is_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hybridroute.tiers import gbnf
+
+    calls: list[str] = []
+    check = gbnf.problem
+    monkeypatch.setattr(gbnf, "problem", lambda g: calls.append(g) or check(g))
+    schema = {"type": "object", "properties": {"k": {"enum": [uuid.uuid4().hex]}}}
+    assert grammar_for(schema) == grammar_for(schema)
+    assert len(calls) == 1
+
+
+def test_the_memo_is_bounded_and_remembers_none() -> None:
+    memo: GrammarMemo[str | None] = GrammarMemo(2)
+    seen: list[str] = []
+
+    def check(grammar: str) -> None:
+        seen.append(grammar)
+
+    for grammar in ("a", "a", "b", "c", "a"):
+        assert memo.verdict(grammar, check) is None
+    assert seen == ["a", "b", "c", "a"] and len(memo) == 2  # "a" pushed out by "b" and "c"

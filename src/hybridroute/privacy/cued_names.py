@@ -89,7 +89,7 @@ def _slot_words(text: str, start: int) -> list[re.Match[str]]:
 def _name_end(names: NameList, words: Sequence[re.Match[str]], *, unknown_run: bool) -> int | None:
     """The end of the longest run of `words` that makes a name, if any; `unknown_run`: a
     run of capitalised words the list does not know may be one."""
-    if not words or words[0].group().lower() in PARTICLES | SAINTS:
+    if not words or words[0].group().lower() in _NOT_A_FIRST_WORD:
         return None
     lower = words[0].group()[:1].islower()
     kinds: list[str] = []
@@ -137,7 +137,7 @@ def _kind(names: NameList, word: str, *, lower: bool) -> str | None:
         return None  # "Acme Corp", "Bristol Hospital"
     flags = names.flags(word.capitalize())
     if flags:
-        if "W" in flags or not {"F", "L"} & set(flags):
+        if "W" in flags or ("F" not in flags and "L" not in flags):
             return None  # an English word or a place
         return _LISTED
     if len(word) < 3 or key in _FUNCTION_WORDS:
@@ -148,6 +148,7 @@ def _kind(names: NameList, word: str, *, lower: bool) -> str | None:
 
 
 _MAX_WORDS = 5
+_NOT_A_FIRST_WORD = PARTICLES | SAINTS  # "van", "st": a name does not open with one
 # Word kinds: a listed first or last name, a word the list does not know, a particle.
 _LISTED, _UNKNOWN, _PARTICLE = "listed", "unknown", "particle"
 # A name word: letters, with inner apostrophes or hyphens ("O'Donoghue", "Al-Farsi").

@@ -156,16 +156,7 @@ def decode_escapes(text: str) -> str:
     nothing else folded: what a masked value stands for ("J\\u00fcrgen" is "Jürgen")."""
     if "\\" not in text:
         return text
-    pieces = []
-    cursor = 0
-    for match in _ESCAPE.finditer(text):
-        decoded = _decoded(match)
-        if decoded is not None:
-            pieces.append(text[cursor : match.start()])
-            pieces.append(decoded)
-            cursor = match.end()
-    pieces.append(text[cursor:])
-    return "".join(pieces)
+    return _ESCAPE.sub(lambda match: _decoded(match) or match[0], text)
 
 
 def _decoded(escape: re.Match[str]) -> str | None:

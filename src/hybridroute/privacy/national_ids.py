@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from hybridroute.privacy import checksums
 from hybridroute.privacy.entities import EntityType
 from hybridroute.privacy.matching import WORD_CHAR
 from hybridroute.privacy.pattern_recognizer import Check, PatternRecognizer, keyed_recognizer
@@ -211,13 +212,7 @@ def aadhaar_valid(number: str) -> bool:
 
 def canadian_sin_valid(number: str) -> bool:
     """Canadian Social Insurance Number: nine digits passing the Luhn check."""
-    if len(number) != 9 or not number.isdigit() or number[0] in "08":
-        return False
-    total = 0
-    for index, digit in enumerate(int(c) for c in number):
-        doubled = digit * (2 if index % 2 else 1)
-        total += doubled - 9 if doubled > 9 else doubled
-    return total % 10 == 0
+    return len(number) == 9 and number[0] not in "08" and checksums.luhn_valid(number)
 
 
 def chinese_ric_valid(value: str) -> bool:

@@ -49,7 +49,7 @@ def set_enabled(on: bool) -> None:
 
 
 # Python's sre caps an unbounded repeat's width here; anything this wide gets no window.
-UNBOUNDED = 1 << 16
+_UNBOUNDED = 1 << 16
 # Past a reported end, Python may still read this far (look-aheads, boundary checks).
 _AFTER = 32
 _ESCAPES = {r"\u2019": "'", r"\u2018": "'"}
@@ -89,7 +89,7 @@ class Prefilter:
     def __init__(self, patterns: Sequence[FilterPattern], *, enabled: bool = True) -> None:
         self.patterns = tuple(patterns)
         self.enabled = enabled and hyperscan is not None
-        self._widths = tuple(max_width(p.pattern) for p in self.patterns)
+        self._widths = tuple(_max_width(p.pattern) for p in self.patterns)
         self._lock = threading.Lock()
         self._database: hyperscan.Database | None = None
         self._filtered: frozenset[int] = frozenset()
@@ -122,7 +122,7 @@ class Prefilter:
                 windows.append(())
             elif index in self._spanned:
                 windows.append(_merge(ends[index], 0, size))
-            elif not self.patterns[index].windowed or width >= UNBOUNDED:
+            elif not self.patterns[index].windowed or width >= _UNBOUNDED:
                 windows.append(None)
             else:
                 windows.append(_merge(ends[index], width, size))
@@ -172,9 +172,9 @@ def _compile(
         if item.pattern.flags & re.MULTILINE:
             base |= hyperscan.HS_FLAG_MULTILINE
         candidates = []
-        if item.windowed and item.starts and widths[index] >= UNBOUNDED:
+        if item.windowed and item.starts and widths[index] >= _UNBOUNDED:
             candidates.append(base | hyperscan.HS_FLAG_SOM_LEFTMOST)
-        bounded = item.windowed and widths[index] < UNBOUNDED
+        bounded = item.windowed and widths[index] < _UNBOUNDED
         single = 0 if bounded else hyperscan.HS_FLAG_SINGLEMATCH
         candidates.append(base | hyperscan.HS_FLAG_PREFILTER | single)
         for flag in candidates:
@@ -231,14 +231,14 @@ def _escaped(char: str) -> str:
     return char if char.isalnum() else f"\\x{ord(char):02x}"
 
 
-def max_width(pattern: re.Pattern[str]) -> int:
-    """The longest match the pattern can make, or `UNBOUNDED`."""
+def _max_width(pattern: re.Pattern[str]) -> int:
+    """The longest match the pattern can make, or `_UNBOUNDED`."""
     try:
         from re import _parser  # type: ignore[attr-defined]
 
-        return min(UNBOUNDED, int(_parser.parse(pattern.pattern, pattern.flags).getwidth()[1]))
+        return min(_UNBOUNDED, int(_parser.parse(pattern.pattern, pattern.flags).getwidth()[1]))
     except Exception:  # a private API: if it changes, fall back to no windows
-        return UNBOUNDED
+        return _UNBOUNDED
 
 
 def _merge(matches: list[tuple[int, int]], width: int, size: int) -> tuple[tuple[int, int], ...]:

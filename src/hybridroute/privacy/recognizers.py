@@ -23,7 +23,7 @@ from hybridroute.privacy.health_ids import (
 from hybridroute.privacy.matching import WORD_CHAR, lower_aligned
 from hybridroute.privacy.national_ids import national_id_recognizers
 from hybridroute.privacy.pattern_recognizer import PatternRecognizer, keyed_recognizer, number_runs
-from hybridroute.privacy.prefilter import UNBOUNDED, FilterPattern, Prefilter, max_width
+from hybridroute.privacy.prefilter import FilterPattern, Prefilter
 from hybridroute.privacy.secret_recognizers import secret_recognizers
 
 
@@ -76,14 +76,10 @@ class StructuredDetector:
 def _filter_pattern(recognizer: PatternRecognizer) -> FilterPattern:
     """What the prefilter looks for on behalf of `recognizer`."""
     if recognizer.opener is not None:
-        # Where each opener match starts and ends: the places the pattern is tried at. A
-        # bounded opener's ends say as much (its start lies at most its width before); start
-        # tracking, which slows the whole database, only for the unbounded ones.
+        # Where each opener match starts and ends: the places the pattern is tried at (the
+        # prefilter tracks starts only for unbounded openers; a bounded one's ends say as much).
         return FilterPattern(
-            recognizer.opener,
-            caseless=recognizer.lowered,
-            windowed=True,
-            starts=max_width(recognizer.opener) >= UNBOUNDED,
+            recognizer.opener, caseless=recognizer.lowered, windowed=True, starts=True
         )
     # Number recognizers already search only around runs of digits (`min_digits`);
     # Hyperscan's end offsets for them would be hundreds of callbacks per text.

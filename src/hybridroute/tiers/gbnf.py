@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 # Characters a model can write: any Unicode scalar value but NUL (llama.cpp ends a token's
 # text at NUL, so a grammar that asks for one can never be satisfied).
+Span = tuple[int, int]  # an inclusive range of code points
 WRITABLE = ((0x01, 0xD7FF), (0xE000, 0x10FFFF))
 
 
@@ -413,7 +414,7 @@ def _writable(terminal: Sequence[Element]) -> bool:
     kind = terminal[0][0]
     if kind == CHAR_ANY:
         return True
-    spans: list[tuple[int, int]] = []
+    spans: list[Span] = []
     for i, (element, value) in enumerate(terminal):
         if element == CHAR_RNG_UPPER:
             continue
@@ -422,21 +423,45 @@ def _writable(terminal: Sequence[Element]) -> bool:
         if value <= high:
             spans.append((value, high))
     if kind == CHAR:
-        return any(lo <= s_hi and s_lo <= hi for lo, hi in spans for s_lo, s_hi in WRITABLE)
-    return _uncovered(spans)
+        return bool(spans_intersect(spans, list(WRITABLE)))
+    return bool(spans_minus(list(WRITABLE), spans))
 
 
-def _uncovered(spans: list[tuple[int, int]]) -> bool:
-    """Whether some writable character lies outside every span."""
-    for lo, hi in WRITABLE:
-        cursor = lo
-        for s_lo, s_hi in sorted(spans):
-            if s_lo > cursor:
-                break
-            cursor = max(cursor, s_hi + 1)
-        if cursor <= hi:
-            return True
-    return False
+def merge_spans(ranges: list[Span]) -> list[Span]:
+    """`ranges` sorted, with overlapping and adjacent ones joined."""
+    merged: list[Span] = []
+    for lo, hi in sorted(ranges):
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def spans_minus(ranges: list[Span], removed: list[Span]) -> list[Span]:
+    """The code points of `ranges` that are in no span of `removed`."""
+    result = []
+    removed = merge_spans(removed)
+    for lo, hi in merge_spans(ranges):
+        for r_lo, r_hi in removed:
+            if r_hi < lo or r_lo > hi:
+                continue
+            if r_lo > lo:
+                result.append((lo, r_lo - 1))
+            lo = r_hi + 1
+        if lo <= hi:
+            result.append((lo, hi))
+    return result
+
+
+def spans_intersect(ranges: list[Span], other: list[Span]) -> list[Span]:
+    """The code points in both `ranges` and `other`."""
+    return [
+        (max(lo, o_lo), min(hi, o_hi))
+        for lo, hi in merge_spans(ranges)
+        for o_lo, o_hi in other
+        if max(lo, o_lo) <= min(hi, o_hi)
+    ]
 
 
 def _literal_char(char: str) -> str:

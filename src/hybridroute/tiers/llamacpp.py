@@ -11,14 +11,12 @@ import asyncio
 import atexit
 import contextlib
 import functools
-import hashlib
 import importlib.util
 import os
 import sys
 import threading
 import time
 import weakref
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -27,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from hybridroute import errors
 from hybridroute.tiers.base import Health, HealthStatus, LatencyProfile, Tier, TierInfo
+from hybridroute.tiers.grammar_memo import GrammarMemo
 from hybridroute.tiers.json_grammar import grammar_for, schema_problem
 from hybridroute.tiers.token_stats import TokenStatsRecorder
 from hybridroute.types import Completion, Delta, Request, Timings, Usage
@@ -463,20 +462,9 @@ def _llama_cpp_accepts(llm: Llama, grammar: str) -> bool:
     `<[42]>` is looked up in it), so it is remembered per loaded model: a repeated schema is
     not parsed, nor stderr silenced, again."""
     model = llm._model
-    key = hashlib.sha256(grammar.encode("utf-8")).digest()
     with _VERDICTS_LOCK:
-        seen = _VERDICTS.get(model)
-        verdict = seen.get(key) if seen is not None else None
-        if seen is not None and verdict is not None:
-            seen.move_to_end(key)
-            return verdict
-    verdict = _llama_cpp_builds(model, grammar)
-    with _VERDICTS_LOCK:
-        seen = _VERDICTS.setdefault(model, OrderedDict())
-        seen[key] = verdict
-        if len(seen) > GRAMMAR_VERDICTS:
-            seen.popitem(last=False)
-    return verdict
+        memo = _VERDICTS.setdefault(model, GrammarMemo(GRAMMAR_VERDICTS))
+    return memo.verdict(grammar, functools.partial(_llama_cpp_builds, model))
 
 
 def _llama_cpp_builds(model: LlamaModel, grammar: str) -> bool:
@@ -545,11 +533,8 @@ _STDERR_LOCK = threading.Lock()
 # llama.cpp's verdicts on grammars (`_llama_cpp_accepts`), the newest GRAMMAR_VERDICTS per
 # model. Keyed weakly by the LlamaModel, which owns the vocabulary: a reload is a new model
 # with its own entries, and a closed one goes with its verdicts (the vocab's address would not
-# do: the next model loaded may get it). A grammar is kept as its SHA-256: grammars reach
-# hundreds of kB and carry the schema's values, which the cache should not keep.
-_VERDICTS: weakref.WeakKeyDictionary[LlamaModel, OrderedDict[bytes, bool]] = (
-    weakref.WeakKeyDictionary()
-)
+# do: the next model loaded may get it).
+_VERDICTS: weakref.WeakKeyDictionary[LlamaModel, GrammarMemo[bool]] = weakref.WeakKeyDictionary()
 _VERDICTS_LOCK = threading.Lock()  # the tiers' worker threads share it
 GRAMMAR_VERDICTS = 256
 PREFILL_CHUNK = 128  # prompt tokens read between two looks at `cancelled` (see `_prefill`)

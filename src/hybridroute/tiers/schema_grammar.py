@@ -25,8 +25,7 @@ from typing import Any
 from llama_cpp import llama_grammar
 
 from hybridroute.tiers import gbnf
-
-Span = tuple[int, int]  # an inclusive range of code points
+from hybridroute.tiers.gbnf import Span, merge_spans, spans_intersect, spans_minus
 
 
 def schema_grammar(schema: Any) -> str:
@@ -149,7 +148,7 @@ class _Pattern:
         if char == "[":
             return _json_chars(self._class()), False, None
         if char == ".":
-            return _json_chars(_minus([(0, 0x10FFFF)], _LINE_ENDS)), False, None
+            return _json_chars(_DOT), False, None
         if char == "\\":
             ranges = self._escape(in_class=False)
             if len(ranges) == 1 and ranges[0][0] == ranges[0][1]:
@@ -224,7 +223,7 @@ class _Pattern:
                 ranges.append((low[0][0], high[0][0]))
             else:
                 ranges.extend(low)
-        return _minus([(0, 0x10FFFF)], ranges) if negated else _merge(ranges)
+        return spans_minus([(0, 0x10FFFF)], ranges) if negated else merge_spans(ranges)
 
     def _class_atom(self) -> list[Span]:
         char = self.text[self.pos]
@@ -287,45 +286,12 @@ def _json_literal(text: str) -> str:
 
 def _json_chars(ranges: list[Span]) -> str:
     """GBNF for one JSON-encoded character from `ranges`."""
-    raw = _intersect(ranges, _RAW_IN_JSON)
+    raw = spans_intersect(ranges, _RAW_IN_JSON)
     options = [gbnf.char_class(raw)] if raw else []
     options += [gbnf.literal(escape) for char, escape in _JSON_ESCAPES if _contains(ranges, char)]
     if not options:
         raise Unsupported("a character class that matches no character")
     return options[0] if len(options) == 1 else "(" + " | ".join(options) + ")"
-
-
-def _merge(ranges: list[Span]) -> list[Span]:
-    merged: list[Span] = []
-    for lo, hi in sorted(ranges):
-        if merged and lo <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
-        else:
-            merged.append((lo, hi))
-    return merged
-
-
-def _minus(ranges: list[Span], removed: list[Span]) -> list[Span]:
-    result = []
-    for lo, hi in _merge(ranges):
-        for r_lo, r_hi in _merge(removed):
-            if r_hi < lo or r_lo > hi:
-                continue
-            if r_lo > lo:
-                result.append((lo, r_lo - 1))
-            lo = r_hi + 1
-        if lo <= hi:
-            result.append((lo, hi))
-    return result
-
-
-def _intersect(ranges: list[Span], other: list[Span]) -> list[Span]:
-    return [
-        (max(lo, o_lo), min(hi, o_hi))
-        for lo, hi in _merge(ranges)
-        for o_lo, o_hi in other
-        if max(lo, o_lo) <= min(hi, o_hi)
-    ]
 
 
 def _contains(ranges: list[Span], char: int) -> bool:
@@ -345,6 +311,7 @@ _JSON_ESCAPES = (
 )
 _BRACES = re.compile(r"\{([0-9]+)(,?)([0-9]*)\}")
 _LINE_ENDS = [(0x0A, 0x0A), (0x0D, 0x0D), (0x2028, 0x2029)]
+_DOT = spans_minus([(0, 0x10FFFF)], _LINE_ENDS)  # `.`: anything but a line end
 _DIGIT = ((0x30, 0x39),)
 _WORD = ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A))
 _SPACE = (  # ECMAScript's \s: white space and line terminators
@@ -363,8 +330,8 @@ _CLASS_ESCAPES = {
     "d": _DIGIT,
     "w": _WORD,
     "s": _SPACE,
-    "D": tuple(_minus([(0, 0x10FFFF)], list(_DIGIT))),
-    "W": tuple(_minus([(0, 0x10FFFF)], list(_WORD))),
-    "S": tuple(_minus([(0, 0x10FFFF)], list(_SPACE))),
+    "D": tuple(spans_minus([(0, 0x10FFFF)], list(_DIGIT))),
+    "W": tuple(spans_minus([(0, 0x10FFFF)], list(_WORD))),
+    "S": tuple(spans_minus([(0, 0x10FFFF)], list(_SPACE))),
 }
 _CONTROL_ESCAPES = {"t": 0x09, "n": 0x0A, "r": 0x0D, "f": 0x0C, "v": 0x0B}
