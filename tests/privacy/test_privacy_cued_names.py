@@ -161,3 +161,15 @@ def test_a_workplace_fact_opens_no_name_slot(names: NameList) -> None:
     # "from accounts" follows the name it vouches for; what comes after it is no name.
     text = "Rohit from accounts Kasia Nowak approved"
     assert names_after_cues(text, names, [], score=0.85) == []
+
+
+@pytest.mark.parametrize(
+    "event",
+    ["after the exit interview", "our parents evening:", "the report card", "parent-teacher"],
+)
+def test_after_an_event_an_unlisted_run_is_no_name(fast: PrivacyScanner, event: str) -> None:
+    # Every HR or school event among the cues is an event here: after one a name needs a
+    # listed word, as after a message or a header (the school events and five HR events were
+    # missing from the old copy of the list and counted as roles).
+    assert _persons(fast, f"{event} Zorblax Quimby") == []
+    assert _persons(fast, f"{event} Lena Fischer") == ["Lena Fischer"]

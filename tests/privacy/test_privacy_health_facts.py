@@ -44,6 +44,12 @@ def _facts(scanner: PrivacyScanner, text: str) -> tuple[str, set[str]]:
         ),
         # An identifier of the person is enough.
         ("NHS No: 943 476 5919. Summarise: on sertraline since May.", {"sertraline"}),
+        # Diagnosis codes after their keyword (ICD-10, ICD-10-CM, German), and in a table's
+        # column headed by one next to a name column.
+        ("Referral for patient Maria Lopez, ICD-10: E11.9, HbA1c rising.", {"E11.9"}),
+        ("my colleague Tom Baker, dx code M54.5, needs a standing desk", {"M54.5"}),
+        ("Krankmeldung für Frau Anna Schmidt, Diagnoseschlüssel F32.1", {"F32.1"}),
+        ("name,icd10,ward\nMaria Lopez,E11.9,B2\nJohn Smith,J45.909,C1\n", {"E11.9", "J45.909"}),
     ],
 )
 def test_a_named_persons_health_is_protected(
@@ -77,6 +83,7 @@ def test_a_stricter_weight_keeps_it_on_the_device() -> None:
         "I was diagnosed with HIV last month, how do I tell my partner?",  # no one named
         "Compare metformin 500 mg and 1000 mg dosing for a pharmacology exam.",
         "Recipe for Anna Berg: add 200 ml milk and 500 mg salt",  # a lone name, no context
+        "What does ICD-10 code E11.9 mean, and how does it map to ICD-11 5A11?",
     ],
 )
 def test_health_facts_about_no_one_are_not_reported(scanner: PrivacyScanner, text: str) -> None:

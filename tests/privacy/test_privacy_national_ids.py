@@ -20,6 +20,7 @@ from hybridroute.privacy.recognizers import StructuredDetector
         (ids.kvnr_valid, "A123456780", "A123456781"),
         (ids.belgian_nn_valid, "93051822361", "93051822362"),
         (ids.danish_cpr_valid, "0707614285", "3213614285"),  # no 32nd day
+        (ids.danish_cpr_valid, "2902614285", "3102614285"),  # 29 Feb yes, 31 Feb no
         (ids.finnish_hetu_valid, "131052-308T", "131052-308U"),
         (ids.norwegian_fnr_valid, "01010750160", "01010750161"),
         (ids.portuguese_nif_valid, "123456789", "123456788"),

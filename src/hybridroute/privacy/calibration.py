@@ -236,13 +236,13 @@ _PERSONAL_CUE_BODY = (
     r"|(?:intern|tenant|landlord|co-?worker|colleague|new\s+hire|kolleg(?:e|in)|collègue"
     r"|colega|collega|inquilin[oa]|locataire|mieter(?:in)?|vermieter(?:in)?|huurder"
     r"|verhuurder|hyresgäst|hyresvärd|najemc\w*|caser[oa]|leietaker)\b"
-    # Work and HR events about a person.
-    r"|1:1\b|one-on-one|performance\s+review|employee\s+of\s+the\s+month|joining\s+the\s+team"
-    r"|on\s+(?:sick\s+)?leave|abmahnung|disciplinary|exit\s+interview"
+    # Work and HR events about a person (`event`: what follows one is no name slot).
+    r"|(?P<event>1:1\b|one-on-one|performance\s+review|employee\s+of\s+the\s+month"
+    r"|joining\s+the\s+team|on\s+(?:sick\s+)?leave|abmahnung|disciplinary|exit\s+interview"
     r"|entretien\s+annuel|mitarbeitergespr[äa]ch|jahresgespr[äa]ch|functioneringsgesprek"
     r"|medarbetarsamtal|performance\s+appraisal"
     # School reports and parents' meetings are about pupils.
-    r"|report\s+card|conseil\s+de\s+classe|parent-teacher|parents'?\s+evening|elternabend"
+    r"|report\s+card|conseil\s+de\s+classe|parent-teacher|parents'?\s+evening|elternabend)"
     # Fields that hold a person's name.
     r"|(?:assignee|assigned_?to|display_?name|full_?name|customer_?name|patient_?name|employee_?name"
     r"|requester|reporter)[\"']?[ \t]{0,3}[:=]"

@@ -70,8 +70,9 @@ def _is_role(cue: re.Match[str]) -> bool:
         return True
     if cue_group(cue, "greeting") is not None or cue_group(cue, "addressee") is not None:
         return False
-    words = cue.group()[1:]
-    return words.rstrip()[-1:].isalpha() and _EVENT.search(words) is None
+    if cue_group(cue, "event") is not None:
+        return False
+    return cue.group()[1:].rstrip()[-1:].isalpha()
 
 
 def _slot_words(text: str, start: int) -> list[re.Match[str]]:
@@ -163,10 +164,6 @@ _HONORIFICS = frozenset(
     "|señor|señora"
     "|sr.|sra.|senhor|senhora|signor|signora|sig.|sig.ra|mme|anh|chị|say\u0131n|meneer"
     "|mevrouw|dhr.|mevr.|fru".split("|")
-)
-# HR events among the cues: what follows them is no name slot ("on leave Monday").
-_EVENT = re.compile(
-    r"1:1|one-on-one|review|employee\s+of|joining|leave|abmahnung|disciplinary|interview"
 )
 # Short English words the name list does not flag as English.
 _FUNCTION_WORDS = frozenset(

@@ -6,9 +6,10 @@ symptoms of type 2 diabetes?" tells it nothing about anyone. So every health fac
 with a score below the reporting floor (`FACT_LISTED`), and raised (`FACT_ABOUT_SOMEONE`) only
 when the request also names a person in a personal context or holds one of their identifiers.
 
-Three ways to find one, all on lower-cased text: a closed list of common conditions and
+Four ways to find one, all on lower-cased text: a closed list of common conditions and
 medicines in the cue languages; whatever follows "diagnosed with" and its translations (up to
-three words); a word before a dose ("sertraline 50 mg").
+three words); a word before a dose ("sertraline 50 mg"); a diagnosis code after its keyword
+("ICD-10: E11.9").
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import replace
 from hybridroute.privacy.calibration import PERSON_IN_CONTEXT
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.matching import WORD_CHAR
-from hybridroute.privacy.pattern_recognizer import PatternRecognizer
+from hybridroute.privacy.pattern_recognizer import PatternRecognizer, keyed_recognizer
 
 # Found below the reporting floor; a fact stated about someone (after a cue such as
 # "diagnosed with", or a dose) is a little stronger: it vouches for a name next to it.
@@ -145,6 +146,17 @@ def health_fact_recognizers() -> tuple[PatternRecognizer, ...]:
             lowered=True,
             not_after=WORD_CHAR,
             opener=re.compile(_DIAGNOSED),
+        ),
+        # A diagnosis code after its keyword ("ICD-10: E11.9", "Diagnoseschlüssel F32.1"):
+        # ICD-10 (and -CM: a letter, a digit, a digit or letter, a subcode) or an ICD-11
+        # stem ("5A11"). Also read in a table column headed by the keyword (`id_columns.py`).
+        keyed_recognizer(
+            EntityType.HEALTH_CONDITION,
+            r"icd(?:-?1[01]|-?9)?(?:-cm)?|diagnos(?:is|tic)\s+codes?|dx\s+codes?|diagnosecode"
+            r"|diagnoseschl[üu]ssel|code\s+cim|cim-?1[01]|cie-?1[01]|codice\s+icd",
+            r"(?:[a-z]\d[0-9a-z]|[0-9a-z][a-z]\d[0-9a-z])(?:\.[0-9a-z]{1,4})?(?![\w.])",
+            score=FACT_STATED,
+            reach=32,
         ),
         # Found by the dose, the word before it read back: searching for "a word, then a
         # dose" would try every word of a text that holds one dose anywhere.

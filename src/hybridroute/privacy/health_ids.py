@@ -16,7 +16,7 @@ from collections.abc import Callable
 from hybridroute.privacy import checksums
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.matching import WORD_CHAR
-from hybridroute.privacy.national_ids import checked, keyed_id
+from hybridroute.privacy.national_ids import checked, is_day, keyed_id
 from hybridroute.privacy.pattern_recognizer import PatternRecognizer
 
 
@@ -73,17 +73,12 @@ def ramq_valid(value: str) -> bool:
     if len(code) != 12 or not code[:4].isalpha() or not code[4:].isdigit():
         return False
     month, day = int(code[6:8]), int(code[8:10])
-    return _is_day(day, month - 50 if month > 50 else month)
+    return is_day(day, month - 50 if month > 50 else month)
 
 
 def chi_number_valid(number: str) -> bool:
     """Scottish CHI number: the NHS check, after a birth date as DDMMYY."""
-    return nhs_number_valid(number) and _is_day(int(number[:2]), int(number[2:4]))
-
-
-def _is_day(day: int, month: int) -> bool:
-    """A day of the month in some year (29 February included: the year is two digits)."""
-    return 1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month - 1]
+    return nhs_number_valid(number) and is_day(int(number[:2]), int(number[2:4]))
 
 
 def health_id_recognizers() -> tuple[PatternRecognizer, ...]:
@@ -230,7 +225,6 @@ def _keyed(
     return keyed_id(keywords, value, valid, entity, reach=48)
 
 
-_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _TEN_DIGITS = r"\d{3}[ -]?\d{3}[ -]?\d{4}"
 _MBI_LETTER = "[AC-HJKMNP-RT-Y]"
 _MBI = (

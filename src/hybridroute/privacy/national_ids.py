@@ -236,7 +236,13 @@ def austrian_svnr_valid(number: str) -> bool:
 
 def _is_date(day: str, month: str) -> bool:
     """Two-digit day and month that make a calendar date (DDMM; no year needed)."""
-    return day.isdigit() and month.isdigit() and 1 <= int(month) <= 12 and 1 <= int(day) <= 31
+    return day.isdigit() and month.isdigit() and is_day(int(day), int(month))
+
+
+def is_day(day: int, month: int) -> bool:
+    """A day of the month in some year (29 February included: the year may be unknown or
+    two digits)."""
+    return 1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month - 1]
 
 
 def _ean13_valid(number: str) -> bool:
@@ -371,6 +377,7 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
 
 _NIR_SPACED = r"[1-478] \d{2} (?:0[1-9]|1[0-2]|[2-9]\d) (?:\d{2}|2[ab]) \d{3} \d{3} \d{2}"
 _SEPARATORS = re.compile(r"[\s./-]")
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 # Values of the odd positions (1st, 3rd, …) for 0-9 / A-Z (digits as the letters A-J).
 _CF_ODD = tuple(

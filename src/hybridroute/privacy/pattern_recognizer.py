@@ -54,6 +54,9 @@ class PatternRecognizer:
     # per 1,000 tokens for the password keywords). Unlike a gate's windows, this finds
     # exactly the matches of a search of the whole text.
     opener: re.Pattern[str] | None = None
+    # A keyed identifier's value alone (group `v`), for a table column headed by one of its
+    # keywords (`id_columns.py`): there no keyword stands on the value's line.
+    value: re.Pattern[str] | None = None
 
     def find(
         self,
@@ -210,4 +213,5 @@ def keyed_recognizer(
         lowered=True,
         not_after=WORD_CHAR,
         opener=re.compile(f"(?:{keywords})"),
+        value=re.compile(rf"(?P<v>{value})"),
     )

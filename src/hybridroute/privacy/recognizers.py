@@ -20,6 +20,7 @@ from hybridroute.privacy.health_ids import (
     health_id_recognizers,
     health_record_fields,
 )
+from hybridroute.privacy.id_columns import IdColumns
 from hybridroute.privacy.matching import WORD_CHAR, lower_aligned
 from hybridroute.privacy.national_ids import national_id_recognizers
 from hybridroute.privacy.pattern_recognizer import PatternRecognizer, keyed_recognizer, number_runs
@@ -36,12 +37,14 @@ class StructuredDetector:
         self, recognizers: Sequence[PatternRecognizer] | None = None, *, prefilter: bool = True
     ) -> None:
         self.recognizers = tuple(recognizers) if recognizers is not None else default_recognizers()
-        # After the recognizers' patterns: where a table's password header cell may be,
-        # whether a pasted HL7 message or FHIR resource may be there, and where a listed
-        # health term may be.
+        self.id_columns = IdColumns(self.recognizers)
+        # After the recognizers' patterns: where a table's header cell naming a keyed
+        # identifier or a password may be, whether a pasted HL7 message or FHIR resource may
+        # be there, and where a listed health term may be.
         self.prefilter = Prefilter(
             [
                 *(_filter_pattern(r) for r in self.recognizers),
+                FilterPattern(self.id_columns.gate, caseless=True, windowed=True),
                 FilterPattern(HEADER_CELL, caseless=True, windowed=True),
                 FilterPattern(HEALTH_RECORD),
                 FilterPattern(HEALTH_TERMS, caseless=True, windowed=True),
@@ -63,8 +66,13 @@ class StructuredDetector:
         found: list[Entity] = []
         for recognizer, windows in live:
             found.extend(recognizer.find(text, lowered, has_digit, numbers, windows))
-        tables, records, terms = (None, None, None) if hits is None else hits.windows[-3:]
-        if has_digit and tables != ():  # a password column's values: no keyword next to them
+        id_tables, tables, records, terms = (
+            (None, None, None, None) if hits is None else hits.windows[-4:]
+        )
+        # Values in a table column under their header: no keyword next to them.
+        if has_digit and id_tables != ():
+            found.extend(self.id_columns.find(text, lowered, id_tables))
+        if has_digit and tables != ():
             found.extend(passwords_in_tables(text, lowered, tables))
         if records != ():
             found.extend(health_record_fields(text))
