@@ -224,6 +224,45 @@ async def test_a_remote_window_is_checked_in_its_own_tokens(
     assert route("large") == {"device"}
 
 
+@pytest.mark.parametrize(("chars_per_token", "fits_after"), [(8, True), (2, False)])
+async def test_a_tier_s_reported_usage_teaches_its_token_count(
+    device_tier: LlamaCppTier,
+    faulty_upstream: FaultyUpstream,
+    chars_per_token: int,
+    fits_after: bool,
+) -> None:
+    """The upstream counts N characters a token (the estimate: 4). After five long prompts
+    the router counts that tier's prompts as it does: a prompt over its window by the
+    estimate fits a tier that counts 8 a token, and one inside it no longer fits a tier
+    that counts 2."""
+    cloud = cloud_tier(faulty_upstream.base_url, model=f"chars-per-token-{chars_per_token}")
+    cloud.info = replace(cloud.info, context_window=2000)
+    router = Router(
+        tiers={"device": device_tier, "cloud": cloud},  # type: ignore[dict-item]
+        routing=RoutingSettings(),
+        privacy=PrivacyScanner(PrivacySettings(ner=False)),
+        capability=CapabilityScorer(CapabilitySettings(fallback=0.9)),
+    )
+    # Over the window by the estimate (2,100 tokens) for the 8-a-token tier; inside it
+    # (1,200) for the 2-a-token one.
+    words = "the quick brown fox jumps over a lazy dog "
+    probe = ask((words * (8400 // len(words) if fits_after else 4800 // len(words))).strip())
+
+    def refused() -> bool:
+        decision = router.route(probe)
+        return any(r.rule == "context_window" and r.tier == "cloud" for r in decision.reasons)
+
+    assert refused() is fits_after
+    forced = RequestContext(hints=Hints(force_tier="cloud"))
+    try:
+        for index in range(5):  # each about 300 estimated tokens: enough to teach
+            routed = await router.complete(ask(f"{index} " + words * 30), forced)
+            assert routed.tier == "cloud"
+    finally:
+        await cloud.aclose()  # not the router's: the device tier is the session's
+    assert refused() is not fits_after
+
+
 async def test_forcing_a_tier_needs_permission(
     make_router,
     faulty_upstream: FaultyUpstream,  # type: ignore[no-untyped-def]

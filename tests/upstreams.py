@@ -109,7 +109,7 @@ def _chunk(text: str, finish: str | None = None) -> str:
     return f"data: {json.dumps(body)}\n\n"
 
 
-def _answer(text: str) -> dict[str, object]:
+def _answer(text: str, prompt_tokens: int = 5) -> dict[str, object]:
     return {
         "id": "x",
         "object": "chat.completion",
@@ -117,7 +117,11 @@ def _answer(text: str) -> dict[str, object]:
         "choices": [
             {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
         ],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": 2,
+            "total_tokens": prompt_tokens + 2,
+        },
     }
 
 
@@ -264,6 +268,9 @@ async def _chat(request: Request) -> Response:
     if fault == "sse-as-json" and stream:  # a good event stream labelled application/json
         events = [_chunk("ok"), _chunk("", "stop"), "data: [DONE]\n\n"]
         return Response("".join(events), media_type="application/json")
+    if fault.startswith("chars-per-token-"):  # a tokenizer: N characters a token
+        chars = sum(len(m.get("content") or "") for m in body.get("messages", []))
+        return JSONResponse(_answer("ok", prompt_tokens=-(-chars // int(fault.rsplit("-", 1)[1]))))
     if fault == "no-choices":
         return JSONResponse({"id": "x", "choices": []})
     if fault == "slow":

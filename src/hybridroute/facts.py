@@ -13,6 +13,7 @@ from hybridroute.policy import ALLOW, Facts, TierFacts
 from hybridroute.privacy import Assessment, PrivacyScanner
 from hybridroute.signals.cost import cost_usd
 from hybridroute.signals.latency import LatencyEstimator
+from hybridroute.signals.token_ratio import Script, TokenRatios, script_of
 from hybridroute.signals.tokens import approx_tokens
 from hybridroute.tiers.base import HealthStatus, LatencyProfile, Tier
 from hybridroute.types import Location, Request
@@ -29,6 +30,10 @@ class Signals:
     capability: CapabilityAssessment | None
     mode: Mode
     prompt_tokens: int
+    # Each tier's estimate in its own vocabulary, before any learned factor, and the
+    # prompt's script: what the tier's reported usage is compared with (`TokenRatios`).
+    tier_prompt_tokens: Mapping[str, int] = field(default_factory=dict)
+    script: Script = "ascii"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -42,6 +47,7 @@ class FactGatherer:
     privacy: PrivacyScanner | None
     capability: CapabilityScorer | None
     latency: LatencyEstimator
+    token_ratios: TokenRatios = field(default_factory=TokenRatios)
     health: dict[str, HealthStatus] = field(default_factory=dict)
     remote_quality: Callable[[str], float | None] = lambda _name: None
     _profiles: dict[str, LatencyProfile] = field(default_factory=dict)
@@ -61,6 +67,10 @@ class FactGatherer:
                 tokens_by_vocabulary[tier.info.vocabulary] = approx_tokens(
                     text, tier.info.vocabulary
                 )
+        script = script_of(text)
+        estimates = {
+            name: tokens_by_vocabulary[t.info.vocabulary] for name, t in self.tiers.items()
+        }
         category = capability.category if capability else "unclassified"
         local_ok = capability.local_ok if capability else 1.0
         action, failed = _privacy_action(privacy, context)
@@ -75,7 +85,8 @@ class FactGatherer:
             self._tier_facts(
                 name,
                 tier,
-                tokens_by_vocabulary[tier.info.vocabulary],
+                # As the tier counts, once it has reported enough usage to learn from.
+                self.token_ratios.scale(name, script, estimates[name]),
                 category,
                 local_ok,
                 request,
@@ -102,7 +113,12 @@ class FactGatherer:
             force_allowed=context.principal.may_force_tier,
         )
         return facts, Signals(
-            privacy=privacy, capability=capability, mode=mode, prompt_tokens=prompt_tokens
+            privacy=privacy,
+            capability=capability,
+            mode=mode,
+            prompt_tokens=prompt_tokens,
+            tier_prompt_tokens=estimates,
+            script=script,
         )
 
     def _tier_facts(

@@ -256,6 +256,11 @@ class Router:
         self.signals.latency.observe(
             tier, self.tiers[tier].info.latency, completion, category=category
         )
+        estimated = signals.tier_prompt_tokens.get(tier)
+        if estimated is not None:
+            self.signals.token_ratios.observe(
+                tier, signals.script, estimated, completion.usage.prompt_tokens
+            )
 
     def _record(
         self,

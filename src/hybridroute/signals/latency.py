@@ -25,7 +25,7 @@ class LatencyEstimate:
 
 
 @dataclass(slots=True)
-class _Ewma:
+class Ewma:
     """An exponentially weighted mean and variance."""
 
     mean: float
@@ -44,10 +44,10 @@ class _Ewma:
 
 @dataclass(slots=True)
 class _TierSpeed:
-    prefill_tps: _Ewma
-    decode_tps: _Ewma
-    rtt_ms: _Ewma
-    service_ms: _Ewma | None = None
+    prefill_tps: Ewma
+    decode_tps: Ewma
+    rtt_ms: Ewma
+    service_ms: Ewma | None = None
 
 
 @dataclass(slots=True)
@@ -57,7 +57,7 @@ class LatencyEstimator:
     default_output_tokens: int = 256
     alpha: float = 0.2
     _speeds: dict[str, _TierSpeed] = field(default_factory=dict)
-    _outputs: dict[str, _Ewma] = field(default_factory=dict)
+    _outputs: dict[str, Ewma] = field(default_factory=dict)
 
     def output_tokens(self, category: str) -> tuple[float, float]:
         """Expected (mean, p95) answer length for a task category."""
@@ -108,10 +108,10 @@ class LatencyEstimator:
             if prefill_ms > 0:
                 speed.prefill_tps.add(usage.prompt_tokens / prefill_ms * 1000, self.alpha)
         if speed.service_ms is None:
-            speed.service_ms = _Ewma(mean=timings.total_ms)
+            speed.service_ms = Ewma(mean=timings.total_ms)
         speed.service_ms.add(timings.total_ms, self.alpha)
         for key in (category, ANY_CATEGORY):
-            self._outputs.setdefault(key, _Ewma(mean=0.0)).add(usage.completion_tokens, self.alpha)
+            self._outputs.setdefault(key, Ewma(mean=0.0)).add(usage.completion_tokens, self.alpha)
 
     def observe_rtt(self, tier: str, profile: LatencyProfile, rtt_ms: float) -> None:
         self._speed(tier, profile).rtt_ms.add(rtt_ms, self.alpha)
@@ -120,9 +120,9 @@ class LatencyEstimator:
         speed = self._speeds.get(tier)
         if speed is None:
             speed = _TierSpeed(
-                prefill_tps=_Ewma(mean=profile.prefill_tps, count=1),
-                decode_tps=_Ewma(mean=profile.decode_tps, count=1),
-                rtt_ms=_Ewma(mean=profile.rtt_ms, count=1),
+                prefill_tps=Ewma(mean=profile.prefill_tps, count=1),
+                decode_tps=Ewma(mean=profile.decode_tps, count=1),
+                rtt_ms=Ewma(mean=profile.rtt_ms, count=1),
             )
             self._speeds[tier] = speed
         return speed
