@@ -220,3 +220,9 @@ def test_review_11_formats(detector: StructuredDetector, text: str, value: str) 
 def test_a_bare_nhs_mention_keys_no_number(detector: StructuredDetector) -> None:
     # "NHS" alone (NHS 111, an NHS trust) is no keyword: 1 in 11 numbers pass the check.
     assert _found(detector, "NHS 111 said fine; purchase order 9434765919") == set()
+
+
+def test_an_old_number_before_the_current_one(detector: StructuredDetector) -> None:
+    text = "NHS number (old 123 456 7890, now 943 476 5919)"
+    found = [text[e.start : e.end] for e in detector.detect(text) if e.type == "MEDICAL_RECORD"]
+    assert found == ["943 476 5919"]

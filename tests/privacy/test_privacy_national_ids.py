@@ -1,6 +1,7 @@
 import pytest
 
 from hybridroute.privacy import national_ids as ids
+from hybridroute.privacy.entities import EntityType
 from hybridroute.privacy.recognizers import StructuredDetector
 
 
@@ -128,3 +129,19 @@ def test_detects_german_health_insurance_numbers(
 )
 def test_rejects_other_health_insurance_numbers(detector: StructuredDetector, text: str) -> None:
     assert [e for e in detector.detect(text) if str(e.type) == "INSURANCE_ID"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # The first number after the keyword fails its check; the next one within reach is
+        # tried too (it used to be skipped with the keyword).
+        ("BSN 123456789 of 111222333", ["111222333"]),
+        ("BSN (oud 123456789, nieuw 111222333)", ["111222333"]),
+        # Out of the keyword's reach (24 characters): not tried.
+        ("BSN 123456789, and on another form entirely: 111222333", []),
+    ],
+)
+def test_a_later_value_within_reach_is_tried(text: str, found: list[str]) -> None:
+    detected = StructuredDetector().detect(text)
+    assert [text[e.start : e.end] for e in detected if e.type == EntityType.NATIONAL_ID] == found

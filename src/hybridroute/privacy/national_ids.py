@@ -276,6 +276,7 @@ def keyed_id(
         score=0.95,
         check=None if valid is None else checked(valid),
         reach=reach,
+        checksum=valid is not None,
     )
 
 

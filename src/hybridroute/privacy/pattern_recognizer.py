@@ -57,6 +57,10 @@ class PatternRecognizer:
     # A keyed identifier's value alone (group `v`), for a table column headed by one of its
     # keywords (`id_columns.py`): there no keyword stands on the value's line.
     value: re.Pattern[str] | None = None
+    # For a keyed identifier with a check digit: when the check rejects the first value
+    # after the keyword (group `k`), later values starting this far from it are tried. (Not
+    # for weak checks: "dl" in a base64 line, then a later token with four digits.)
+    retry_reach: int = 0
 
     def find(
         self,
@@ -75,6 +79,11 @@ class PatternRecognizer:
         subject = lowered if self.lowered else text
         for match in self._matches(subject, numbers, windows):
             verdict = self.score if self.check is None else self.check(match, text, lowered)
+            if verdict is None and self.retry_reach:
+                later = self._later_value(match, subject, text, lowered)
+                if later is None:
+                    continue
+                match, verdict = later
             if verdict is None:
                 continue
             if isinstance(verdict, tuple):
@@ -83,6 +92,27 @@ class PatternRecognizer:
                 score, (start, end) = verdict, _value_span(match)
             if start < end:
                 yield Entity(type=self.entity, start=start, end=end, score=score)
+
+    def _later_value(
+        self, match: re.Match[str], subject: str, text: str, lowered: str
+    ) -> tuple[re.Match[str], float | tuple[float, int, int]] | None:
+        """When the first value after a keyword fails its check ("NHS number (old 123 456
+        7890, now 943 476 5919)"), the next values on the line within reach of the keyword,
+        each checked; the first that passes."""
+        if self.value is None or self.check is None:
+            return None
+        latest = match.end("k") + self.retry_reach  # where a value may start, at the latest
+        line_end = subject.find("\n", match.end())
+        line_end = len(subject) if line_end < 0 else line_end
+        pos = match.start("v") + 1
+        while (found := self.value.search(subject, pos, line_end)) is not None:
+            if found.start() > latest:
+                return None
+            verdict = self.check(found, text, lowered)
+            if verdict is not None:
+                return found, verdict
+            pos = found.start() + 1
+        return None
 
     def _matches(
         self,
@@ -201,12 +231,15 @@ def keyed_recognizer(
     score: float,
     check: Check | None = None,
     reach: int = 24,
+    checksum: bool = False,
 ) -> PatternRecognizer:
     """A keyword-introduced identifier: a lower-case keyword then, on the same line and within
-    `reach` characters, the value (group `v`); digits are required (every value has some)."""
+    `reach` characters, the value (group `v`); digits are required (every value has some).
+    `checksum`: `check` verifies a check digit, so a later value within reach is tried when
+    the first fails it."""
     return PatternRecognizer(
         entity=entity,
-        pattern=re.compile(rf"(?:{keywords})[^\n]{{0,{reach}}}?(?P<v>{value})"),
+        pattern=re.compile(rf"(?P<k>{keywords})[^\n]{{0,{reach}}}?(?P<v>{value})"),
         score=score,
         check=check,
         needs_digit=True,
@@ -214,4 +247,5 @@ def keyed_recognizer(
         not_after=WORD_CHAR,
         opener=re.compile(f"(?:{keywords})"),
         value=re.compile(rf"(?P<v>{value})"),
+        retry_reach=reach if checksum else 0,
     )

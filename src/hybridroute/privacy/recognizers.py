@@ -316,6 +316,7 @@ def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
             r"(?![\w]|[.-]\d)",
             score=1.0,
             check=checks.ssn_after_keyword,
+            checksum=True,  # the SSA's issuing rules: no 000 / 666 / 9xx area, no 00, 0000
         ),
         keyed_recognizer(EntityType.PASSPORT, r"passport", _PASSPORT_VALUE, score=0.95),
         keyed_recognizer(
@@ -331,6 +332,7 @@ def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
             r"\d{9}(?!\d)",
             score=1.0,
             check=checks.routing,
+            checksum=True,
         ),
         keyed_recognizer(
             EntityType.BANK_ACCOUNT,
