@@ -177,6 +177,42 @@ def test_fhir_patient(detector: StructuredDetector) -> None:
     assert not {v for _, v in found} & {"example", "male", "official", "PleasantVille"}
 
 
+# The same Patient in FHIR's XML form, with a name given only as text.
+_PATIENT_XML = """<Patient xmlns="http://hl7.org/fhir">
+  <id value="example"/>
+  <identifier><use value="usual"/><system value="urn:oid:1.2.36.146.595.217.0.1"/>
+    <value value="12345"/></identifier>
+  <name><use value="official"/><family value="Chalmers"/><given value="Peter"/></name>
+  <name><use value="usual"/><text value="Jim Chalmers"/></name>
+  <telecom><system value="phone"/><value value="(03) 5555 6473"/></telecom>
+  <maritalStatus><text value="Married"/></maritalStatus>
+  <address><line value="534 Erewhon St"/><city value="PleasantVille"/></address>
+</Patient>"""
+
+
+def test_fhir_patient_in_xml(detector: StructuredDetector) -> None:
+    found = _found(detector, _PATIENT_XML)
+    assert {
+        ("MEDICAL_RECORD", "12345"),
+        ("PERSON", "Chalmers"),
+        ("PERSON", "Peter"),
+        ("PERSON", "Jim Chalmers"),
+        ("PHONE", "(03) 5555 6473"),
+        ("STREET_ADDRESS", "534 Erewhon St"),
+    } <= found
+    assert not {v for _, v in found} & {"example", "usual", "Married", "PleasantVille"}
+
+
+def test_a_fhir_name_given_as_text(detector: StructuredDetector) -> None:
+    text = (
+        '{"resourceType": "RelatedPerson", "name": [{"given": ["Ann"], "family": "Lee"},'
+        ' {"use": "nickname", "text": "Annie Lee"}], "relationship": [{"text": "Mother"}]}'
+    )
+    found = _found(detector, text)
+    assert ("PERSON", "Annie Lee") in found
+    assert ("PERSON", "Mother") not in found
+
+
 def test_fhir_resources_about_no_person_are_left_alone() -> None:
     observation = (
         '{"resourceType": "Observation", "code": {"coding": [{"system": "http://loinc.org",'

@@ -130,7 +130,7 @@ def health_id_recognizers() -> tuple[PatternRecognizer, ...]:
 
 
 # What the prefilter looks for before `health_record_fields` runs.
-HEALTH_RECORD = re.compile(r"PID\||NK1\||\"resourceType\"")
+HEALTH_RECORD = re.compile(r"PID\||NK1\||\"resourceType\"|xmlns=\"http://hl7\.org/fhir\"")
 
 
 def health_record_fields(text: str) -> list[Entity]:
@@ -140,11 +140,24 @@ def health_record_fields(text: str) -> list[Entity]:
 
 def fhir_person_fields(text: str) -> list[Entity]:
     """In a FHIR resource about a person (Patient, RelatedPerson, Person, Practitioner), in
-    JSON: the family and given names, the address lines, and each identifier or contact
-    point value (`{"system": …, "value": …}`), typed by its system."""
+    JSON or XML: the family and given names (and a name's whole `text`), the address lines,
+    and each identifier or contact point value (`{"system": …, "value": …}`), typed by its
+    system."""
+    found = fhir_xml_person_fields(text) if _FHIR_XML_PERSON.search(text) else []
     if _FHIR_PERSON.search(text) is None:
-        return []
-    found = [_entity(EntityType.PERSON, *m.span("v")) for m in _FHIR_FAMILY.finditer(text)]
+        return found
+    found += [_entity(EntityType.PERSON, *m.span("v")) for m in _FHIR_FAMILY.finditer(text)]
+    for name in _FHIR_NAME.finditer(text):
+        # The name objects' own fields, up to the end of the array ("}]"); `given` lists
+        # close with "]" after a string, so they do not end it.
+        end = text.find("}", name.end(), name.end() + 600)
+        while end >= 0 and not text.startswith("]", _skip_space(text, end + 1)):
+            end = text.find("}", end + 1, name.end() + 600)
+        region_end = name.end() + 600 if end < 0 else end
+        found.extend(
+            _entity(EntityType.PERSON, *m.span("v"))
+            for m in _FHIR_TEXT.finditer(text, name.end(), region_end)
+        )
     for field, entity in (
         (_FHIR_GIVEN, EntityType.PERSON),
         (_FHIR_LINE, EntityType.STREET_ADDRESS),
@@ -162,6 +175,29 @@ def fhir_person_fields(text: str) -> list[Entity]:
         if entity is not EntityType.MEDICAL_RECORD or _HAS_DIGIT.search(text, *span):
             found.append(_entity(entity, *span))
     return found
+
+
+def fhir_xml_person_fields(text: str) -> list[Entity]:
+    """The same fields in a FHIR resource about a person written in XML (`<family
+    value="Chalmers"/>`, `<system value="phone"/><value value="…"/>`)."""
+    found = [
+        _entity(EntityType.PERSON, *m.span("v" if m["v"] is not None else "t"))
+        for m in _FHIR_XML_NAME_PART.finditer(text)
+    ]
+    found += [
+        _entity(EntityType.STREET_ADDRESS, *m.span("v")) for m in _FHIR_XML_LINE.finditer(text)
+    ]
+    for pair in _FHIR_XML_SYSTEM_VALUE.finditer(text):
+        entity = _CONTACT_SYSTEMS.get(pair["system"].lower(), EntityType.MEDICAL_RECORD)
+        if entity is not EntityType.MEDICAL_RECORD or _HAS_DIGIT.search(pair["value"]):
+            found.append(_entity(entity, *pair.span("value")))
+    return found
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
 
 
 def hl7_patient_fields(text: str) -> list[Entity]:
@@ -276,6 +312,25 @@ _FHIR_FAMILY = re.compile(rf'"family"\s*:\s*"(?P<v>{_STR})"')
 _FHIR_GIVEN = re.compile(r'"given"\s*:\s*\[(?P<items>[^\]]{1,400})\]')
 _FHIR_LINE = re.compile(r'"line"\s*:\s*\[(?P<items>[^\]]{1,400})\]')
 _JSON_STRING = re.compile(rf'"(?P<v>{_STR})"')
+_FHIR_NAME = re.compile(r'"name"\s*:\s*\[')
+_FHIR_TEXT = re.compile(rf'"text"\s*:\s*"(?P<v>{_STR})"')
+# FHIR XML: each field an element with a `value` attribute.
+_XML_VALUE = r'\s+value\s*=\s*"(?P<{}>[^"<>]{{1,120}})"\s*/>'
+_FHIR_XML_PERSON = re.compile(
+    r'<(?:Patient|RelatedPerson|Person|Practitioner)\b[^>]*xmlns="http://hl7\.org/fhir"'
+)
+_FHIR_XML_NAME_PART = re.compile(
+    r"<(?:family|given)"
+    + _XML_VALUE.format("v")
+    # A name's whole text, inside its <name> (a <text> elsewhere is a code's description).
+    + r"|<name>(?:(?!</name>)[^<]|<(?!/name>)[^>]*>){0,400}?<text"
+    + _XML_VALUE.format("t")
+)
+_FHIR_XML_LINE = re.compile(r"<line" + _XML_VALUE.format("v"))
+_FHIR_XML_SYSTEM_VALUE = re.compile(
+    r"<system" + _XML_VALUE.format("system") + r"\s*(?:<use[^>]*/>\s*)?"
+    r"<value" + _XML_VALUE.format("value")
+)
 _FHIR_SYSTEM_VALUE = re.compile(
     rf'"system"\s*:\s*"(?P<system>{_STR})"\s*,\s*(?:"use"\s*:\s*"{_STR}"\s*,\s*)?'
     rf'"value"\s*:\s*"(?P<value>{_STR})"'
