@@ -145,6 +145,7 @@ def timed_stub_gateway(stub_url: str, tmp_path: Path) -> Iterator[Service]:
         + "privacy: {ner: false}\n"
         "server:\n"
         "  body_timeout_s: 1\n"
+        "  header_timeout_s: 1\n"
         f"  api_keys: [{{name: a, sha256: {hash_key('sk-a')}, may_force_tier: true}}]\n",
     ) as service:
         yield service
@@ -169,6 +170,45 @@ def test_a_body_that_drips_is_408_and_its_connection_closed(timed_stub_gateway: 
         timeout=30,
     )
     assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("head", [b"", b"POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\n"])
+def test_headers_that_do_not_arrive_are_408_and_the_connection_closed(
+    timed_stub_gateway: Service, head: bytes
+) -> None:
+    # uvicorn has no header read timeout: a connection that sent nothing, or dripped its
+    # headers a byte at a time, stayed open for good (a slowloris holds sockets that way).
+    host, port = timed_stub_gateway.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        started = time.monotonic()
+        if head:  # then one header byte every 0.1 s: busy, but never done
+            sock.sendall(head)
+            try:
+                for _ in range(15):
+                    time.sleep(0.1)
+                    sock.sendall(b"x")
+            except OSError:
+                pass  # closed by the gateway while dripping
+        status, headers, body = read_response(sock)
+        waited = time.monotonic() - started
+        assert_error(status, headers, body, 408, "request_timeout")
+        assert headers["connection"] == "close"
+        assert 0.9 < waited < 5, waited
+        assert sock.recv(1024) == b""
+
+
+def test_a_keep_alive_connection_s_next_headers_are_timed(timed_stub_gateway: Service) -> None:
+    host, port = timed_stub_gateway.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        time.sleep(0.6)  # a head that takes a while but arrives within the deadline is served
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nhost: gw\r\n\r\n")
+        status, _, _ = read_response(sock)
+        assert status == 200
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nhost: gw\r\n")  # the next one stalls
+        started = time.monotonic()
+        status, headers, body = read_response(sock)
+        assert_error(status, headers, body, 408, "request_timeout")
+        assert 0.9 < time.monotonic() - started < 5
 
 
 def test_pending_unauthenticated_uploads_do_not_hold_their_bodies(

@@ -50,6 +50,7 @@ def serve(
 
     from hybridroute.config import load_config
     from hybridroute.server.app import app_from_config
+    from hybridroute.server.head_timeout import head_timed_protocol
 
     try:
         settings = load_config(config)
@@ -70,6 +71,8 @@ def serve(
             # Proxies' X-Forwarded-* headers are not trusted unless configured in front.
             proxy_headers=False,
             server_header=False,
+            # uvicorn's httptools protocol, with a deadline for each request's headers.
+            http=head_timed_protocol(settings.server.header_timeout_s),
             # No WebSocket routes: uvicorn's WebSocket protocol would log every handshake's
             # path and query string (values included) at INFO, even without --access-log.
             ws="none",

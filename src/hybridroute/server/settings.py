@@ -54,6 +54,10 @@ class ServerSettings(_Strict):
     # Seconds a request body may take to arrive once the gateway starts reading it (after the
     # key is checked); a slower one gets 408 and its connection is closed.
     body_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    # `hybridroute serve` only: seconds a request's headers may take to arrive (from the
+    # connection opening, or a keep-alive request's first byte); a slower client gets 408
+    # and its connection is closed, so idle or dripping connections cannot hold sockets.
+    header_timeout_s: float = Field(default=10.0, gt=0, le=3600)
     # `model` names accepted as aliases of "auto" or of a tier (e.g. {"gpt-4o-mini": "auto"}).
     model_aliases: dict[str, str] = Field(default_factory=dict)
     # `hybridroute serve` only: at most this many open connections (idle ones included) and
