@@ -51,10 +51,10 @@ def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
         ("She was born on 2/8/1935.", "DATE_OF_BIRTH", "2/8/1935"),
         ("Name: Åsa Laine\nPhone", "PERSON", "Åsa Laine"),
         ("Dear John Smith, thanks", "PERSON", "John Smith"),
-        ("I live at Friedhofstrasse 33, Wien", "STREET_ADDRESS", "Friedhofstrasse 33"),
-        ("Hauptstr. 5, Berlin", "STREET_ADDRESS", "Hauptstr. 5"),
+        ("I live at Friedhofstrasse 33, Wien", "STREET_ADDRESS", "Friedhofstrasse 33, Wien"),
+        ("Hauptstr. 5, Berlin", "STREET_ADDRESS", "Hauptstr. 5, Berlin"),
         ("Rákóczi út 66.", "STREET_ADDRESS", "Rákóczi út 66"),
-        ("Calle de Alcalá 5, Madrid", "STREET_ADDRESS", "Calle de Alcalá 5"),
+        ("Calle de Alcalá 5, Madrid", "STREET_ADDRESS", "Calle de Alcalá 5, Madrid"),
         ("12, rue de la Paix", "STREET_ADDRESS", "12, rue de la Paix"),
         ("Apt. 805", "STREET_ADDRESS", "Apt. 805"),
         ("Storgarden 52\n Suite 894\n HARSTAD", "STREET_ADDRESS", "Suite 894"),
@@ -283,7 +283,7 @@ def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
         (
             "Adres: ul. Marszałkowska 84/92 m. 17, 00-514 Warszawa",
             "STREET_ADDRESS",
-            "ul. Marszałkowska 84",
+            "ul. Marszałkowska 84/92 m. 17, 00-514 Warszawa",
         ),
         # Birth dates after keywords in other languages.
         ("Geburtsdatum: 02.07.1991", "DATE_OF_BIRTH", "02.07.1991"),

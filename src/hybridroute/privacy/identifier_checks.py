@@ -22,8 +22,29 @@ def _context_before(lowered: str, start: int, words: re.Pattern[str], window: in
     return words.search(lowered, line + 1 if line >= 0 else left, start) is not None
 
 
-def card(match: re.Match[str], text: str, lowered: str) -> float | None:
-    number = checksums.digits_of(match.group(0))
+def card(match: re.Match[str], text: str, lowered: str) -> float | tuple[float, int, int] | None:
+    verdict = _card(match, lowered, match.end())
+    if verdict is not None:
+        return verdict
+    # A grouped number the pattern ran on past ("4247 9614 6284 8548 11/28": the expiry's
+    # month joined it): the card may end at an earlier group boundary.
+    # Only a prefix in a card's own grouping counts: a random run cut at will would pass
+    # Luhn one time in ten.
+    value = match.group(0)
+    cut = value.rfind(" ")
+    while cut > 0:
+        end = match.start() + cut
+        if _CARD_GROUPS.fullmatch(value[:cut]):
+            verdict = _card(match, lowered, end)
+            if verdict is not None:
+                return verdict, match.start(), end
+        cut = value.rfind(" ", 0, cut)
+    return None
+
+
+def _card(match: re.Match[str], lowered: str, end: int) -> float | None:
+    """The card check on `lowered[match.start():end]`."""
+    number = checksums.digits_of(lowered[match.start() : end])
     if not 12 <= len(number) <= 19 or not checksums.luhn_valid(number):
         return None
     if len(set(number)) == 1:
@@ -458,6 +479,8 @@ def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(re.escape(w) for w in words))
 
 
+# A card number as printed: 4-4-4-4 (and 4-4-4-4-3), or American Express's 4-6-5.
+_CARD_GROUPS = re.compile(r"\d{4}(?: \d{4}){3}(?: \d{3})?|\d{4} \d{6} \d{5}")
 _CARD_CONTEXT = _any_of(CARD_WORDS)
 _SSN_CONTEXT = _any_of(SSN_WORDS)
 _PHONE_CONTEXT = _any_of(PHONE_WORDS)

@@ -266,13 +266,15 @@ def keyed_id(
     entity: EntityType = EntityType.NATIONAL_ID,
     *,
     reach: int = 24,
+    boundary: str = r"(?<![\w-])",
 ) -> PatternRecognizer:
     """`value`, a whole token, within `reach` characters after one of `keywords` on its
-    line, and accepted by `valid` (if given)."""
+    line, and accepted by `valid` (if given). `boundary`: what may not come right before the
+    value (a word character: it would be a longer token's tail)."""
     return keyed_recognizer(
         entity,
         keywords,
-        rf"(?<![\w-])(?:{value})(?![\w-])",  # a whole token: not a longer number's tail
+        rf"{boundary}(?:{value})(?![\w-])",
         score=0.95,
         check=None if valid is None else checked(valid),
         reach=reach,
@@ -365,8 +367,12 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
             r"\d{3}[ -]?\d{3}[ -]?\d{3}",
             canadian_sin_valid,
         ),
+        # (The number may follow the Chinese keyword with no space: "身份证号330106…".)
         keyed_id(
-            r"身份证|身份證|resident\s{1,3}id|id\s{1,3}card", r"\d{17}[\dx]", chinese_ric_valid
+            r"身份证|身份證|resident\s{1,3}id|id\s{1,3}card",
+            r"\d{17}[\dx]",
+            chinese_ric_valid,
+            boundary=r"(?<![0-9a-z-])",
         ),
         keyed_id(
             r"sozialversicherungs-?n(?:umme)?r|sv-?n(?:umme)?r|svnr",

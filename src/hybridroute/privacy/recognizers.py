@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from hybridroute.privacy import identifier_checks as checks
+from hybridroute.privacy.address_tail import with_address_tails
 from hybridroute.privacy.credential_tables import HEADER_CELL, passwords_in_tables
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.health_facts import HEALTH_TERMS, health_fact_recognizers, listed_facts
@@ -78,7 +79,7 @@ class StructuredDetector:
             found.extend(health_record_fields(text))
         if terms != ():
             found.extend(listed_facts(lowered, terms))
-        return found
+        return with_address_tails(text, found)  # a street line's city and postcode too
 
 
 def _filter_pattern(recognizer: PatternRecognizer) -> FilterPattern:
@@ -367,15 +368,35 @@ def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
             score=0.9,
             check=checks.has_digits(4),
         ),
+        # A birth-date label: the date may come a clause later ("DOB on my driver's licence
+        # is 04/15/1990"). German, Dutch, French, Spanish, Portuguese, Italian, Polish,
+        # Swedish.
         keyed_recognizer(
             EntityType.DATE_OF_BIRTH,
-            r"date\s*of\s*birth|dob|d\.o\.b|born|birth\s*date|birthday"
-            # German, Dutch, French, Spanish, Portuguese, Italian, Polish, Swedish.
-            r"|geburtsdatum|geboren|geb\.|geboortedatum|date\s+de\s+naissance|née?\s+le"
-            r"|fecha\s+de\s+nacimiento|nacid[oa]|data\s+de\s+nascimento|nascid[oa]"
-            r"|data\s+di\s+nascita|nat[oa]\s+il|data\s+urodzenia|urodzon[ya]|födelsedatum|född",
+            r"date\s*of\s*birth|dob|d\.o\.b|birth\s*date|birthday|geburtsdatum|geb\."
+            r"|geboortedatum|date\s+de\s+naissance|fecha\s+de\s+nacimiento"
+            r"|data\s+de\s+nascimento|data\s+di\s+nascita|data\s+urodzenia|födelsedatum",
             _DATE,
             score=0.95,
+            reach=40,
+        ),
+        # Being born: the date close by ("born in Honolulu, Hawaii, on August 4, 1961" is a
+        # president's, 25 characters on; a reach of 24 leaves it). "nació el 3 de febrero de
+        # 1933", "urodziłam się 21 lipca 1985". (Not "b. 2006-05-18": "b." ends every "job."
+        # and "web.", and the pattern was tried at each.)
+        keyed_recognizer(
+            EntityType.DATE_OF_BIRTH,
+            r"born|geboren|née?\s+le|nacid[oa]|nascid[oa]|nat[oa]\s+il|urodzon[ya]|född"
+            r"|naci[óo]\b|nasceu\b|urodzi(?:ł|łam|łem|ła)\s+się",
+            _DATE,
+            score=0.95,
+        ),
+        # A UK sort code (the bank branch, like an ABA routing number) after its keyword.
+        keyed_recognizer(
+            EntityType.ROUTING_NUMBER,
+            r"sort[\s-]{0,2}code",  # bounded: every keyed keyword heads an id column too
+            r"\d{2}[- ]?\d{2}[- ]?\d{2}(?![\d-])",
+            score=0.9,
         ),
         *(
             PatternRecognizer(
