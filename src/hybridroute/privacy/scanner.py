@@ -11,6 +11,7 @@ from hybridroute.privacy.calibration import calibrate, personal_cues
 from hybridroute.privacy.categories import detect_categories
 from hybridroute.privacy.cued_names import names_after_cues
 from hybridroute.privacy.entities import Entity
+from hybridroute.privacy.examples import without_examples
 from hybridroute.privacy.folding import FoldedText, fold
 from hybridroute.privacy.health_facts import health_facts_about_someone
 from hybridroute.privacy.names import NameDetector
@@ -118,6 +119,7 @@ class PrivacyScanner:
             kept = health_facts_about_someone(kept, settings.min_score)
             kept = [e for e in kept if e.score >= settings.min_score]
             kept = resolve_overlaps(kept, settings)
+            kept = without_examples(text, kept)  # fictional numbers, manuals' samples
             values = [text[e.start : e.end] for e in kept]
             score = score_request(kept, categories, settings, values)
             if view.changed:
