@@ -79,3 +79,10 @@ def test_a_sort_code_and_a_card_before_its_expiry(detector: StructuredDetector) 
 def test_a_chinese_id_right_after_its_keyword(detector: StructuredDetector) -> None:
     text = "申请人王丽华\uff0c身份证号330106199009159298\uff0c现就职于杭州"  # full-width commas
     assert _found(detector, text, EntityType.NATIONAL_ID) == ["330106199009159298"]
+
+
+def test_an_iban_after_an_amount(detector: StructuredDetector) -> None:
+    # The IBAN pattern started on the amount's digits ("20 naar be66…"), failed the check
+    # there and skipped the IBAN inside its match.
+    text = "een voorschot van €120 naar BE66 3104 2888 1243, maar"
+    assert _found(detector, text, EntityType.IBAN) == ["BE66 3104 2888 1243"]

@@ -26,7 +26,7 @@ def _facts(scanner: PrivacyScanner, text: str) -> tuple[str, set[str]]:
     [
         (
             "Write a sick note for my employee Jan Kowalski: type 2 diabetes, metformin 500 mg.",
-            {"type 2 diabetes", "metformin"},
+            {"type 2 diabetes", "metformin 500 mg"},
         ),
         (
             "Dear Tom, I'm sorry to hear you were diagnosed with multiple sclerosis.",
@@ -37,7 +37,7 @@ def _facts(scanner: PrivacyScanner, text: str) -> tuple[str, set[str]]:
             {"Bandscheibenvorfall"},
         ),
         # An unlisted medicine, found by its dose; an unlisted condition after its cue.
-        ("Dear Priya, remember the zuclopenthixol 10 mg tonight.", {"zuclopenthixol"}),
+        ("Dear Priya, remember the zuclopenthixol 10 mg tonight.", {"zuclopenthixol 10 mg"}),
         (
             "Note for patient Maria Lopez: suffers from vestibular neuritis.",
             {"vestibular neuritis"},
@@ -140,5 +140,5 @@ def test_a_word_before_a_dose_is_read_back_from_the_dose(scanner: PrivacyScanner
     _, found = _facts(
         scanner, "Dear Ana, take 2 tablets, zuclopenthixol 10 mg, and take 5 mg more."
     )
-    assert "zuclopenthixol" in found
-    assert "take" not in found and "more" not in found
+    assert "zuclopenthixol 10 mg" in found  # the dose is part of the fact
+    assert not any(fact.startswith(("take", "more")) for fact in found)

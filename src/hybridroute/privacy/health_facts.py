@@ -206,11 +206,12 @@ def listed_facts(lowered: str, windows: Sequence[tuple[int, int]] | None) -> lis
 
 
 def _dosed_medicine(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
-    """The word right before a dose ("sertraline 50 mg"), unless it is a dosing word."""
+    """The word right before a dose, with the dose ("sertraline 50 mg": how much someone takes
+    is part of the fact), unless it is a dosing word."""
     word = _WORD_BEFORE.search(lowered, max(0, match.start() - 40), match.start())
     if word is None or word["v"] in _NOT_MEDICINES:
         return None
-    return FACT_STATED, word.start("v"), word.end("v")
+    return FACT_STATED, word.start("v"), match.end()
 
 
 def _literals(pattern: str) -> list[str]:

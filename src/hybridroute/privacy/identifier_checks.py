@@ -90,15 +90,29 @@ def ssn_after_keyword(match: re.Match[str], text: str, lowered: str) -> float | 
 
 
 def iban(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
-    # The pattern starts at the check digits; the two country letters come before them.
-    start = match.start() - 2
+    found = _iban_from(match.start(), match.end(), text, lowered)
+    if found is not None:
+        return found
+    # The pattern may have started on digits before the IBAN ("€120 naar BE66 3104…": "20
+    # naar be66…" is a match of it) and then swallowed it: try each later country code in
+    # the match.
+    for later in _COUNTRY_AND_CHECK.finditer(lowered, match.start() + 1, match.end()):
+        found = _iban_from(later.start() + 2, match.end(), text, lowered)
+        if found is not None:
+            return found
+    return None
+
+
+def _iban_from(at: int, end: int, text: str, lowered: str) -> tuple[float, int, int] | None:
+    """An IBAN whose check digits start at `at` and that ends by `end`."""
+    start = at - 2
     if start < 0 or not lowered[start : start + 2].isalpha() or not lowered[start].isascii():
         return None
     if start > 0 and lowered[start - 1].isalnum():
         return None
     # A grouped IBAN may be followed by a 4-character word the pattern swallowed: drop
     # trailing groups until the checksum holds.
-    value = text[start : match.end()]
+    value = text[start:end]
     while value:
         if checksums.iban_valid(value):
             return 1.0, start, start + len(value)
@@ -480,6 +494,8 @@ def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
 
 
 # A card number as printed: 4-4-4-4 (and 4-4-4-4-3), or American Express's 4-6-5.
+# Where an IBAN may start inside a longer match: a word's two letters, then two digits.
+_COUNTRY_AND_CHECK = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}")
 _CARD_GROUPS = re.compile(r"\d{4}(?: \d{4}){3}(?: \d{3})?|\d{4} \d{6} \d{5}")
 _CARD_CONTEXT = _any_of(CARD_WORDS)
 _SSN_CONTEXT = _any_of(SSN_WORDS)
