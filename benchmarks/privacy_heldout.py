@@ -1,8 +1,12 @@
 """Privacy scanner on a labelled prompt set: per category, how many sensitive values it found
 and how many prompts it kept safe, and how many ordinary prompts it left alone.
 
-    .venv/bin/python benchmarks/privacy_heldout.py benchmarks/data/privacy_set4.jsonl
+    .venv/bin/python benchmarks/privacy_heldout.py benchmarks/data/privacy_set4.jsonl --half held
     .venv/bin/python benchmarks/privacy_heldout.py SET.jsonl --modes fast --json out.json
+
+`--half dev` / `--half held` keeps the rows with an even / odd id number (`p012`, `n207`):
+set 4 (benchmarks/data/privacy_set4.md) is split that way into a development half, whose
+misses may be read, and a held-out half, of which only this summary is looked at.
 
 A row is `{"id", "text", "category", "values": [exact substrings], "expect": "protect" |
 "allow"}`. For a prompt to protect:
@@ -61,6 +65,14 @@ def covered(text: str, value: str, assessment: Assessment) -> bool:
     return False
 
 
+def half(rows: Sequence[dict[str, Any]], which: str) -> list[dict[str, Any]]:
+    """The development (even id number) or held-out (odd) half, or all rows."""
+    if which == "all":
+        return list(rows)
+    parity = 0 if which == "dev" else 1
+    return [row for row in rows if int("".join(c for c in row["id"] if c.isdigit())) % 2 == parity]
+
+
 def score(rows: Sequence[dict[str, Any]], scanner: PrivacyScanner) -> dict[str, Any]:
     per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     misses: list[dict[str, Any]] = []
@@ -117,8 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--modes", default="fast,full", help="fast, full or both (default)")
     parser.add_argument("--json", type=Path, help="write the counts (and miss ids) here")
     parser.add_argument("--misses", action="store_true", help="print missed prompts' texts")
+    parser.add_argument("--half", choices=("all", "dev", "held"), default="all")
     args = parser.parse_args(argv)
-    rows = load(args.dataset)
+    rows = half(load(args.dataset), args.half)
     report: dict[str, Any] = {"dataset": str(args.dataset), "rows": len(rows), "modes": {}}
     print(f"{args.dataset}: {len(rows)} prompts", file=sys.stderr)
     for mode in args.modes.split(","):
