@@ -173,3 +173,17 @@ def test_after_an_event_an_unlisted_run_is_no_name(fast: PrivacyScanner, event: 
     # missing from the old copy of the list and counted as roles).
     assert _persons(fast, f"{event} Zorblax Quimby") == []
     assert _persons(fast, f"{event} Lena Fischer") == ["Lena Fischer"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # A role set off by a comma, and a foster child.
+        ("A client, Beatrix Holloway, wants a refund for her dog's grooming.", "Beatrix Holloway"),
+        ("Our foster kid, Dominic Reyes, starts at a new school in September.", "Dominic Reyes"),
+    ],
+)
+def test_a_role_set_off_by_a_comma(fast: PrivacyScanner, text: str, name: str) -> None:
+    assessment = fast.assess(text)
+    assert name in _persons(fast, text)
+    assert assessment.action is Action.MASK

@@ -224,6 +224,7 @@ _PERSONAL_CUE_BODY = (
     # "my colleague", "our new intern", "my former student": a possessive, at most two
     # modifiers from a closed list, then a role only private individuals have to the writer.
     r"(?:(?:my|our)\s+(?:(?:former|new|ex|old|current|previous|late|dear|best|little|elderly"
+    r"|foster|adopted|step|eldest|oldest|youngest|twin"
     r"|favou?rite|delivery|night|day|warehouse|site|team|regular|direct|part-time|full-time"
     r")\s+){0,2}(?:name|friend|brother|sister|mother|mom|mum|father|dad|wife|husband"
     r"|son|daughter|partner|colleague|co-?worker|boss|manager|client|customer|patient|employee"
@@ -252,7 +253,8 @@ _PERSONAL_CUE_BODY = (
     r"|(?P<role>(?:patient|paciente|patiente|patientin|paziente|patiënt|pacjent(?:ka)?"
     r"|pasient|hasta|resident|bewohner(?:in)?|bewoner|residente|customer|client|cliente"
     r"|kunde|kundin|klant|employee|mitarbeiter(?:in)?|emplead[oa]|dipendente|salariée?"
-    r"|medewerker|werknemer|anställd|pracownik)\s+)"
+    # (Or set off by a comma: "A client, Beatrix Holloway, wants a refund".)
+    r"|medewerker|werknemer|anställd|pracownik)(?:\s+|,[ \t]+))"
     # A capitalised name next (see below): an honorific, a message to or from someone, a
     # record's name field; or an e-mail header that opens a line (`greeting`).
     r"|(?P<intro>(?:i'm|i am|this is|call me|calls me|named|name is|name:"
