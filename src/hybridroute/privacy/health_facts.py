@@ -111,6 +111,7 @@ _NOT_MEDICINES = frozenset(
     "take takes taking took dose doses dosage daily twice once with from than about increase"
     " increased reduce reduced start started starting plus then tablet tablets capsule capsules"
     " extra another every each total maximum minimum only just over under around between"
+    " least most approximately roughly up to and or of per"
     " nimmt nehmen prend prendre toma tomar prende assumere neemt neemen bierze tar".split()
 )
 # "Diagnosed with X", "suffers from X" in the cue languages; X is up to three words.
