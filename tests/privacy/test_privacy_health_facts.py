@@ -50,6 +50,9 @@ def _facts(scanner: PrivacyScanner, text: str) -> tuple[str, set[str]]:
         ("my colleague Tom Baker, dx code M54.5, needs a standing desk", {"M54.5"}),
         ("Krankmeldung für Frau Anna Schmidt, Diagnoseschlüssel F32.1", {"F32.1"}),
         ("name,icd10,ward\nMaria Lopez,E11.9,B2\nJohn Smith,J45.909,C1\n", {"E11.9", "J45.909"}),
+        # Bare "alzheimer" (Dutch, German), gestational diabetes.
+        ("Mijn moeder Anneke de Groot heeft de diagnose alzheimer gekregen.", {"alzheimer"}),
+        ("my wife Gemma Hart was just told she has gestational diabetes", {"gestational diabetes"}),
     ],
 )
 def test_a_named_persons_health_is_protected(

@@ -51,7 +51,9 @@ _CONDITIONS = (
     "|tumou?r|brain tumou?r|hiv|hiv-positive|hepatitis [abc]|tuberculosis|depression"
     "|major depressive disorder|clinical depression|postpartum depression|anxiety disorder"
     "|generali[sz]ed anxiety disorder|panic attacks?|panic disorder|bipolar(?: disorder)?"
-    "|schizophrenia|ptsd|ocd|adhd|autism|dementia|alzheimer'?s|parkinson'?s|epilepsy"
+    "|schizophrenia|ptsd|ocd|adhd|autism|dementia|alzheimer(?:'?s)?|parkinson'?s|epilepsy"
+    "|gestational diabetes|peanut allergy|nut allergy|allergie aux arachides"
+    "|zwangerschapsdiabetes|schwangerschaftsdiabetes|diabetes gestacional"
     "|seizures|multiple sclerosis|heart attack|myocardial infarction|heart failure"
     "|atrial fibrillation|angina|arrhythmia|chronic kidney disease|kidney failure"
     "|renal failure|cirrhosis|crohn'?s(?: disease)?|ulcerative colitis|co?eliac disease"
@@ -91,6 +93,7 @@ _CONDITIONS = (
 _MEDICINES = (
     "metformin|insulin|lisinopril|amlodipine|atorvastatin|simvastatin|rosuvastatin"
     "|levothyroxine|omeprazole|pantoprazole|losartan|metoprolol|bisoprolol|warfarin"
+    "|warfaryn[aęy]"  # Polish, declined
     "|apixaban|rivaroxaban|clopidogrel|sertralin[ea]?|fluoxetin[ea]?|citalopram"
     "|escitalopram|paroxetin[ea]?|venlafaxin[ea]?|duloxetin[ea]?|bupropion|mirtazapin[ea]?"
     "|amitriptylin[ea]?|quetiapin[ea]?|olanzapin[ea]?|risperidon[ea]?|aripiprazol[ea]?"
