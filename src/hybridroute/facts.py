@@ -62,15 +62,13 @@ class FactGatherer:
         # Per tokenizer vocabulary, counted once each: a large one splits other scripts into
         # far fewer tokens (Chinese: about half), which a remote tier's window and price see.
         tokens_by_vocabulary = {"small": prompt_tokens}
-        for tier in self.tiers.values():
-            if tier.info.vocabulary not in tokens_by_vocabulary:
-                tokens_by_vocabulary[tier.info.vocabulary] = approx_tokens(
-                    text, tier.info.vocabulary
-                )
+        estimates: dict[str, int] = {}  # per tier, in its own vocabulary
+        for name, tier in self.tiers.items():
+            vocabulary = tier.info.vocabulary
+            if vocabulary not in tokens_by_vocabulary:
+                tokens_by_vocabulary[vocabulary] = approx_tokens(text, vocabulary)
+            estimates[name] = tokens_by_vocabulary[vocabulary]
         script = script_of(text)
-        estimates = {
-            name: tokens_by_vocabulary[t.info.vocabulary] for name, t in self.tiers.items()
-        }
         category = capability.category if capability else "unclassified"
         local_ok = capability.local_ok if capability else 1.0
         action, failed = _privacy_action(privacy, context)

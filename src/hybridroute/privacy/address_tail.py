@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from hybridroute.privacy.entities import Entity, EntityType
+from hybridroute.privacy.matching import CAPITALS
 
 
 def with_address_tails(text: str, entities: Sequence[Entity]) -> list[Entity]:
@@ -45,9 +46,8 @@ def _extended(text: str, entity: Entity) -> Entity:
     return replace(entity, start=start, end=end)
 
 
-_CAPITAL = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 # (Not a field label that follows an address in a signature: "…, USA Phone: …".)
-_PLACE_WORD = rf"(?!(?:Phone|Tel|Fax|E-?mail|Mobile|Cell|Web)\b)[{_CAPITAL}][\w'\u2019-]*"
+_PLACE_WORD = rf"(?!(?:Phone|Tel|Fax|E-?mail|Mobile|Cell|Web)\b)[{CAPITALS}][\w'\u2019-]*"
 _POSTCODE = (
     r"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"  # UK
     r"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d"  # Canada

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from hybridroute.privacy import checksums
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.matching import WORD_CHAR
-from hybridroute.privacy.national_ids import checked, is_day, keyed_id
+from hybridroute.privacy.national_ids import by_shape, is_day, keyed_id
 from hybridroute.privacy.pattern_recognizer import PatternRecognizer
 
 
@@ -111,13 +111,11 @@ def health_id_recognizers() -> tuple[PatternRecognizer, ...]:
         _keyed(r"\bmbi\b|medicare|beneficiary", _MBI_KEYED, None, EntityType.INSURANCE_ID),
         # By shape: the IHI's prefix and Luhn digit, the MBI's letter-digit layout as CMS
         # prints it (4-3-4, upper case, no S, L, O, I, B or Z).
-        PatternRecognizer(
+        by_shape(
+            r"8003[ -]?6[0-2]\d\d[ -]?\d{4}[ -]?\d{4}",
+            ihi_valid,
+            lowered=False,
             entity=EntityType.MEDICAL_RECORD,
-            pattern=re.compile(r"(?P<v>8003[ -]?6[0-2]\d\d[ -]?\d{4}[ -]?\d{4})(?![\w-])"),
-            score=0.95,
-            check=checked(ihi_valid),
-            needs_digit=True,
-            not_after=WORD_CHAR,
         ),
         PatternRecognizer(
             entity=EntityType.INSURANCE_ID,
@@ -150,10 +148,8 @@ def fhir_person_fields(text: str) -> list[Entity]:
     for name in _FHIR_NAME.finditer(text):
         # The name objects' own fields, up to the end of the array ("}]"); `given` lists
         # close with "]" after a string, so they do not end it.
-        end = text.find("}", name.end(), name.end() + 600)
-        while end >= 0 and not text.startswith("]", _skip_space(text, end + 1)):
-            end = text.find("}", end + 1, name.end() + 600)
-        region_end = name.end() + 600 if end < 0 else end
+        array_end = _FHIR_ARRAY_END.search(text, name.end(), name.end() + 600)
+        region_end = name.end() + 600 if array_end is None else array_end.start()
         found.extend(
             _entity(EntityType.PERSON, *m.span("v"))
             for m in _FHIR_TEXT.finditer(text, name.end(), region_end)
@@ -192,12 +188,6 @@ def fhir_xml_person_fields(text: str) -> list[Entity]:
         if entity is not EntityType.MEDICAL_RECORD or _HAS_DIGIT.search(pair["value"]):
             found.append(_entity(entity, *pair.span("value")))
     return found
-
-
-def _skip_space(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
 
 
 def hl7_patient_fields(text: str) -> list[Entity]:
@@ -313,6 +303,7 @@ _FHIR_GIVEN = re.compile(r'"given"\s*:\s*\[(?P<items>[^\]]{1,400})\]')
 _FHIR_LINE = re.compile(r'"line"\s*:\s*\[(?P<items>[^\]]{1,400})\]')
 _JSON_STRING = re.compile(rf'"(?P<v>{_STR})"')
 _FHIR_NAME = re.compile(r'"name"\s*:\s*\[')
+_FHIR_ARRAY_END = re.compile(r"\}\s*\]")
 _FHIR_TEXT = re.compile(rf'"text"\s*:\s*"(?P<v>{_STR})"')
 # FHIR XML: each field an element with a `value` attribute.
 _XML_VALUE = r'\s+value\s*=\s*"(?P<{}>[^"<>]{{1,120}})"\s*/>'

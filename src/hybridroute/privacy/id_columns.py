@@ -27,7 +27,6 @@ class _Column:
 
     heading: re.Pattern[str]
     recognizer: PatternRecognizer
-    value: re.Pattern[str]
 
 
 class IdColumns:
@@ -35,15 +34,15 @@ class IdColumns:
 
     def __init__(self, recognizers: Sequence[PatternRecognizer]) -> None:
         headings = [
-            (as_heading(r.opener.pattern), r, r.value)
+            (as_heading(r.opener.pattern), r)
             for r in recognizers
             if r.value is not None and r.opener is not None
         ]
         self._columns = tuple(
-            _Column(re.compile(rf"(?<![a-z0-9])(?:{heading})(?![a-z])"), r, value)
-            for heading, r, value in headings
+            _Column(re.compile(rf"(?<![a-z0-9])(?:{heading})(?![a-z])"), r)
+            for heading, r in headings
         )
-        union = "|".join(f"(?:{heading})" for heading, _, _ in headings)
+        union = "|".join(f"(?:{heading})" for heading, _ in headings)
         # Any of the keywords as a word: for the prefilter (bounded, for windows), and on a
         # header cell before each recognizer's own. (With a cell's start in front, "a
         # separator and up to 24 characters", Hyperscan's approximation of the union matched
@@ -107,7 +106,8 @@ def _checked(column: _Column, text: str, lowered: str, start: int, end: int) -> 
     cell, cell_lowered = text[start:end], lowered[start:end]
     if recognizer.needs_digit and not any(c.isdigit() for c in cell):
         return None
-    match = column.value.fullmatch(cell_lowered)
+    value = recognizer.value
+    match = None if value is None else value.fullmatch(cell_lowered)
     if match is None:
         return None
     verdict = (

@@ -493,9 +493,9 @@ def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(re.escape(w) for w in words))
 
 
-# A card number as printed: 4-4-4-4 (and 4-4-4-4-3), or American Express's 4-6-5.
 # Where an IBAN may start inside a longer match: a word's two letters, then two digits.
 _COUNTRY_AND_CHECK = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}")
+# A card number as printed: 4-4-4-4 (and 4-4-4-4-3), or American Express's 4-6-5.
 _CARD_GROUPS = re.compile(r"\d{4}(?: \d{4}){3}(?: \d{3})?|\d{4} \d{6} \d{5}")
 _CARD_CONTEXT = _any_of(CARD_WORDS)
 _SSN_CONTEXT = _any_of(SSN_WORDS)

@@ -75,6 +75,9 @@ def enclosing_runs(
 
 
 WORD_CHAR = re.compile(r"\w")
+# Capital letters, for a character class: ASCII, Latin-1 (not the multiplication sign) and
+# Latin Extended-A (whose upper and lower case alternate, so a superset there).
+CAPITALS = r"A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 
 
 def search_within(

@@ -20,7 +20,7 @@ from dataclasses import replace
 from importlib import resources
 
 from hybridroute.privacy.entities import Entity, EntityType
-from hybridroute.privacy.matching import enclosing_runs, matches
+from hybridroute.privacy.matching import CAPITALS, enclosing_runs, matches
 
 
 class NameList:
@@ -434,10 +434,9 @@ SURNAME_ENDINGS = (
     "escu",
     "oğlu",
 )
-_UPPER = r"A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
-_WORD = rf"[{_UPPER}][^\W\d_]*(?:['\u2019-][^\W\d_]+)*"
+_WORD = rf"[{CAPITALS}][^\W\d_]*(?:['\u2019-][^\W\d_]+)*"
 _BARE_ENDINGS = frozenset("s.")
-_TOKEN = re.compile(rf"[{_UPPER}]\.?(?![\w'\u2019-])|{_WORD}")
+_TOKEN = re.compile(rf"[{CAPITALS}]\.?(?![\w'\u2019-])|{_WORD}")
 # A run: up to four capitalised words (or initials) separated by spaces or tabs. It starts
 # with a capital so `re` skips ahead fast; a run starting inside a word ("iPhone") is
 # dropped in Python (`_JOINED_BEFORE` before it), which a look-behind would do 2-3x slower.
@@ -449,7 +448,7 @@ _JOINED = re.compile(r"(?:\w|(?<=\w)['\u2019-])+")
 _PART_JOINER = re.compile(r"[^\W_]|['\u2019-]")
 _UNDERSCORED = re.compile(rf"{_WORD}(?:_{_WORD}){{1,3}}(?![^\W_]|['\u2019-])")
 _PART = re.compile(r"[^_]+")
-_UNDERSCORE_CAPITAL = re.compile(rf"_[{_UPPER}]")
+_UNDERSCORE_CAPITAL = re.compile(rf"_[{CAPITALS}]")
 _RUN_WORD = re.compile(r"[^ \t]+")
 # A list's joiner: a comma needs a space after it ("Kónya, Becker"); a CSV row's cells
 # ("Fernández,Logistics") are no list of people.

@@ -282,10 +282,16 @@ def keyed_id(
     )
 
 
-def _by_shape(value: str, valid: Callable[[str], bool], *, lowered: bool) -> PatternRecognizer:
-    """`value`, a whole token, wherever it stands."""
+def by_shape(
+    value: str,
+    valid: Callable[[str], bool],
+    *,
+    lowered: bool,
+    entity: EntityType = EntityType.NATIONAL_ID,
+) -> PatternRecognizer:
+    """`value`, a whole token, wherever it stands, accepted by `valid`."""
     return PatternRecognizer(
-        entity=EntityType.NATIONAL_ID,
+        entity=entity,
         pattern=re.compile(rf"(?P<v>{value})(?![\w-])"),
         score=0.95,
         check=checked(valid),
@@ -299,12 +305,12 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
     return (
         # By shape and check character: the codice fiscale ("RSSMRA85T10A562S"), and the NIR
         # only as it is printed, in groups ("1 85 05 78 006 084 36").
-        _by_shape(
+        by_shape(
             r"[A-Z]{6}[0-9LMNP-V]{2}[ABCDEHLMPRST][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z]",
             codice_fiscale_valid,
             lowered=False,
         ),
-        _by_shape(_NIR_SPACED, nir_valid, lowered=True),
+        by_shape(_NIR_SPACED, nir_valid, lowered=True),
         keyed_id(
             r"sécu|sécurité\s+sociale|securite\s+sociale|nir|insee|carte\s+vitale",
             rf"{_NIR_SPACED}|[1-478]\d{{4}}(?:\d{{2}}|2[ab])\d{{8}}",
@@ -349,7 +355,7 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
         keyed_id(r"fødselsnummer|fodselsnummer|personnummer", r"\d{6} ?\d{5}", norwegian_fnr_valid),
         keyed_id(r"nif|contribuinte", r"\d{3} ?\d{3} ?\d{3}", portuguese_nif_valid),
         keyed_id(r"cnp|cod\s{1,3}numeric\s{1,3}personal", r"\d{13}", romanian_cnp_valid),
-        _by_shape(r"756\.\d{4}\.\d{4}\.\d{2}", swiss_ahv_valid, lowered=False),
+        by_shape(r"756\.\d{4}\.\d{4}\.\d{2}", swiss_ahv_valid, lowered=False),
         keyed_id(
             r"ahv|avs|sozialversicherungsnummer|assicurazione\s{1,3}vecchiaia",
             r"756\.?\d{4}\.?\d{4}\.?\d{2}",
@@ -358,7 +364,7 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
         keyed_id(
             r"ppsn?|personal\s{1,3}public\s{1,3}service", r"\d{7}[a-w][a-z]?", irish_pps_valid
         ),
-        _by_shape(r"\d{3}\.\d{3}\.\d{3}-\d{2}", brazilian_cpf_valid, lowered=False),
+        by_shape(r"\d{3}\.\d{3}\.\d{3}-\d{2}", brazilian_cpf_valid, lowered=False),
         keyed_id(r"cpf", r"\d{3}\.?\d{3}\.?\d{3}-?\d{2}", brazilian_cpf_valid),
         keyed_id(r"kimlik|tckn", r"\d{11}", turkish_tckn_valid),
         keyed_id(r"aadhaa?r|uidai", r"\d{4} ?\d{4} ?\d{4}", aadhaar_valid),

@@ -22,7 +22,7 @@ from hybridroute.privacy.health_ids import (
     health_record_fields,
 )
 from hybridroute.privacy.id_columns import IdColumns
-from hybridroute.privacy.matching import WORD_CHAR, lower_aligned
+from hybridroute.privacy.matching import CAPITALS, WORD_CHAR, lower_aligned
 from hybridroute.privacy.national_ids import national_id_recognizers
 from hybridroute.privacy.pattern_recognizer import PatternRecognizer, keyed_recognizer, number_runs
 from hybridroute.privacy.prefilter import FilterPattern, Prefilter
@@ -259,10 +259,10 @@ def _international_address_recognizers() -> tuple[PatternRecognizer, ...]:
                 # the name: particles, then one to three capitalised words ("de Alcalá")
                 r" (?:(?:de|del|della|dei|degli|delle|dello|di|da|do|dos|das|la|las|los|el|le"
                 r"|les|des|du|l') ?)*"
-                rf"[{_CAPITAL}][\w'.-]*(?: [{_CAPITAL}][\w'.-]*){{0,2}},? {_HOUSE_NUMBER}"
+                rf"[{CAPITALS}][\w'.-]*(?: [{CAPITALS}][\w'.-]*){{0,2}},? {_HOUSE_NUMBER}"
                 rf"|\d{{1,5}},? (?:{_STREET_TYPES_AFTER_NUMBER}) "
                 r"(?:(?:de|du|des|la|le|les|l'|d') ?)*"
-                rf"[{_CAPITAL}][\w'-]*(?: [{_CAPITAL}][\w'-]*){{0,2}}"
+                rf"[{CAPITALS}][\w'-]*(?: [{CAPITALS}][\w'-]*){{0,2}}"
             ),
             score=0.8,
             needs_digit=True,
@@ -443,7 +443,6 @@ _PASSPORT_VALUE = r"(?=[a-z0-9]{0,8}\d)[a-z0-9]{6,9}(?![\w-])"
 _DIGIT = re.compile(r"\d")
 _NUMBER_JOINER = re.compile(r"[\w.+-]")
 _DIGIT_JOINER = re.compile(r"[\d_.+-]")
-_CAPITAL = r"A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 _HOUSE_NUMBER = r"\d{1,5}[a-zA-Z]?(?!\w)"
 # Street types written before the name ("Via Roma 12") or, in French, after the number.
 _STREET_TYPES_BEFORE_NAME = (
