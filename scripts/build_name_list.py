@@ -44,8 +44,28 @@ PLACE_ATTRS = (
     "towns",
     "villages",
 )
-FIRST_ATTRS = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary")
-LAST_ATTRS = ("last_names", "last_names_male", "last_names_female", "last_names_nonbinary")
+# The romanised lists are Faker's Chinese (pinyin and Wade-Giles) and Japanese names.
+FIRST_ATTRS = (
+    "first_names",
+    "first_names_male",
+    "first_names_female",
+    "first_names_nonbinary",
+    "first_romanized_names",
+)
+LAST_ATTRS = (
+    "last_names",
+    "last_names_male",
+    "last_names_female",
+    "last_names_nonbinary",
+    "last_romanized_names",
+)
+# Faker writes Korean names in Hangul only: the common surnames in their usual romanised
+# spellings (given names such as "Sung-min" are unknown words, which may open a full name).
+KOREAN_SURNAMES = (
+    "kim lee park choi jung jeong kang cho yoon yun jang lim han seo shin kwon hwang ahn "
+    "song jeon hong yoo ko moon yang son bae baek heo nam noh roh kwak sung cha joo woo "
+    "ryu jin chae won chun bang gong hyun pyo yeo byun yeom"
+).split()
 # Well-known places missing from Faker's address lists (which mostly hold generated towns).
 WORLD_PLACES = (
     "paris london berlin madrid rome vienna prague warsaw budapest lisbon dublin amsterdam "
@@ -57,11 +77,23 @@ WORLD_PLACES = (
     "frankfurt cologne lyon marseille nice barcelona seville valencia porto victoria "
     "alexandria jordan israel chad sudan niger georgia virginia carolina dakota indiana "
     "montana nevada africa asia europe america india china japan brazil mexico canada "
-    "sahara everest amazon nile jersey york"
+    "sahara everest amazon nile jersey york hong kong hiroshima nagasaki nagoya sapporo "
+    "fukuoka kobe yokohama sendai okinawa nara chiba saitama shenzhen guangzhou hangzhou "
+    "nanjing wuhan chengdu tianjin taipei kaohsiung taichung busan incheon daegu"
 ).split()
 CALENDAR = (
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday"
+).split()
+
+
+# Words that are no names, beyond the English ones: a column label that is also a romanised
+# given name ("Min | Max"), and German possessives and kin, capitalised before a name
+# ("Unsere Tochter Lena Vogel").
+OTHER_WORDS = (
+    "min mein meine meinen meinem meiner unser unsere unseren unserem unserer dein deine "
+    "sein seine ihr ihre ihren tochter sohn mutter vater bruder schwester oma opa tante onkel "
+    "kollege kollegin nachbar nachbarin"
 ).split()
 
 
@@ -99,7 +131,7 @@ def english_words() -> set[str]:
     from faker.providers.lorem.en_US import Provider as Lorem
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    words = {*Lorem.word_list, *STOP_WORDS, *CALENDAR}
+    words = {*Lorem.word_list, *STOP_WORDS, *CALENDAR, *OTHER_WORDS}
     if CORPUS.exists():
         counts: Counter[str] = Counter()
         for line in CORPUS.open(encoding="utf-8"):
@@ -110,7 +142,7 @@ def english_words() -> set[str]:
 
 def main() -> int:
     first = provider_names("person", FIRST_ATTRS)
-    last = provider_names("person", LAST_ATTRS)
+    last = provider_names("person", LAST_ATTRS) | set(KOREAN_SURNAMES)
     places = provider_names("address", PLACE_ATTRS) | set(WORLD_PLACES)
     words = english_words()
     lines = []

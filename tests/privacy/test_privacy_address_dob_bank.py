@@ -1,8 +1,12 @@
-"""Round from held-out set 4's development half: an address's city and postcode, birth dates a
-clause after their label, sort codes, a card before its expiry, a Chinese id after its keyword."""
+"""Rounds from held-out set 4's development half. Eleventh session: an address's city and
+postcode, birth dates a clause after their label, sort codes, a card before its expiry, a
+Chinese id after its keyword. Twelfth: a bank account after a sort code or routing number, an
+e-mail login and its password, a `site: password` list, basic-auth and account logins,
+allergies, a bare "health card" and "SIN" before a checked number."""
 
 import pytest
 
+from hybridroute.privacy import Action, PrivacyScanner, PrivacySettings
 from hybridroute.privacy.entities import EntityType
 from hybridroute.privacy.recognizers import StructuredDetector
 
@@ -86,3 +90,117 @@ def test_an_iban_after_an_amount(detector: StructuredDetector) -> None:
     # there and skipped the IBAN inside its match.
     text = "een voorschot van €120 naar BE66 3104 2888 1243, maar"
     assert _found(detector, text, EntityType.IBAN) == ["BE66 3104 2888 1243"]
+
+
+@pytest.mark.parametrize(
+    ("text", "account"),
+    [
+        ("settlements: sort code 30-94-57, account 23119135, in my name", ["23119135"]),
+        ("Sort code: 20-00-00 Account: 55779911", ["55779911"]),
+        ("direct deposit: routing 111000025, account 998242996, checking", ["998242996"]),
+        # A bare "account" alone is no bank's: AWS account ids, a route table.
+        ("the AWS account 123456789012 is ours", []),
+        ("set up routing for the account 123456789012 in us-east-1", []),
+    ],
+)
+def test_an_account_after_a_sort_code_or_routing_number(
+    detector: StructuredDetector, text: str, account: list[str]
+) -> None:
+    assert _found(detector, text, EntityType.BANK_ACCOUNT) == account
+
+
+@pytest.mark.parametrize(
+    ("text", "password"),
+    [
+        ("reviewers → demo@ledgerly.io / Ledg3rly!Demo#2024", ["Ledg3rly!Demo#2024"]),
+        ("dump line: jo.smith@example.org:Summer2024!", ["Summer2024!"]),
+        ("# basic auth fallback: opsadmin:Tr0ub4dor&Kiln", ["Tr0ub4dor&Kiln"]),
+        ("the account is jira-breakglass / Oystercatcher!5521. Write", ["Oystercatcher!5521"]),
+        # An SSH remote and a weak value are none.
+        ("git clone git@github.com:octocat/Hello2World.git", []),
+        ("write to ops@example.com / the team lead", []),
+    ],
+)  # fmt: skip
+def test_logins_with_their_password(
+    detector: StructuredDetector, text: str, password: list[str]
+) -> None:
+    assert _found(detector, text, EntityType.PASSWORD) == password
+
+
+def test_a_list_of_site_passwords_after_a_line_naming_them(detector: StructuredDetector) -> None:
+    text = (
+        "I keep forgetting my passwords so I'm pasting them here:\n"
+        "bank: Marigold!Otter88\nemail: sunnyside_Delft1993\nnetflix: whatever, not important\n"
+        "- wifi = Kestrel#Moor42\n"
+    )
+    assert _found(detector, text, EntityType.PASSWORD) == [
+        "Marigold!Otter88",
+        "sunnyside_Delft1993",
+        "Kestrel#Moor42",
+    ]
+    # A policy, a login and values that are no passwords on their own give none.
+    policy = (
+        "Passwords policy\n\nmin_length: 12\nalgorithm: argon2id\nexpiry: 90days\n"
+        "username: Admin2024x\n"
+    )
+    assert _found(detector, policy, EntityType.PASSWORD) == []
+    # Without a line naming passwords, `key: value` lines are config.
+    assert _found(detector, "bank: Marigold!Otter88\n", EntityType.PASSWORD) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("Ma fille a une allergie sévère aux arachides.", "allergie sévère aux arachides"),
+        ("My son is allergic to cats so we never visit.", "allergic to cats"),
+        ("Unsere Tochter hat eine Allergie gegen Nüsse.", "Allergie gegen Nüsse"),
+        ("Babcia ma uczulenie na penicylinę.", "uczulenie na penicylinę"),
+    ],
+)
+def test_an_allergy_and_what_to(detector: StructuredDetector, text: str, fact: str) -> None:
+    assert _found(detector, text, EntityType.HEALTH_CONDITION) == [fact]
+
+
+def test_an_allergy_is_a_health_fact_only_about_someone() -> None:
+    scanner = PrivacyScanner(PrivacySettings(ner=False))
+    general = scanner.assess("Is it common to be allergic to penicillin?")
+    assert general.action == Action.ALLOW and not general.entities
+    text = "Ma fille Inès Laurent a une allergie sévère aux arachides."
+    about = scanner.assess(text)
+    assert about.action != Action.ALLOW
+    assert {text[e.start : e.end] for e in about.entities} == {
+        "Inès Laurent",
+        "allergie sévère aux arachides",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("son's health card (3325-198-632-PS) expired", EntityType.INSURANCE_ID, "3325-198-632-PS"),
+        ("the SIN on it looks wrong — it says 628 438 491", EntityType.NATIONAL_ID, "628 438 491"),
+        ("name,sin,province\nAmrit Gill,298 172 016,BC\n", EntityType.NATIONAL_ID, "298 172 016"),
+    ],
+)  # fmt: skip
+def test_a_bare_health_card_or_sin_before_a_checked_number(
+    detector: StructuredDetector, text: str, kind: EntityType, value: str
+) -> None:
+    assert _found(detector, text, kind) == [value]
+    # The check digit decides: its last digit off by one, and it is no identifier.
+    at = max(i for i, c in enumerate(value) if c.isdigit())
+    wrong = value[:at] + str((int(value[at]) + 1) % 10) + value[at + 1 :]
+    assert _found(detector, text.replace(value, wrong), kind) == []
+
+
+def test_the_bare_sin_keyword_opens_no_window_inside_words() -> None:
+    # "sin" without word boundaries matched inside "using", "single", "business": a Python
+    # search in each window cost 0.03 ms per 1,000 tokens of prose (found by privacy_ab.py).
+    detector = StructuredDetector()
+    index = next(
+        i
+        for i, r in enumerate(detector.recognizers)
+        if "social" in r.pattern.pattern and "insurance" in r.pattern.pattern
+    )
+    hits = detector.prefilter.scan("Using a single business account since 2019: 628 438 491")
+    assert hits is not None and hits.windows[index] == ()
+    assert detector.prefilter.scan("my SIN is 628 438 491").windows[index] not in (None, ())  # type: ignore[union-attr]

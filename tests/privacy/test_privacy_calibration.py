@@ -43,6 +43,11 @@ from hybridroute.privacy.names import NameDetector
         ("a message to our delivery driver", True),
         ("voor mijn huurder", True),
         ("mi casera no me devuelve la fianza", True),
+        # Grandparents, and the Polish cases of relatives.
+        ("Jestem opiekunką mojej babci, Stanisławy", True),
+        ("ma grand-mère Odile", True),
+        ("Meine Oma Hildegard", True),
+        ("prezent dla mojego syna", True),
         ("my code for the student records", False),
         # Messages, replies and meetings with someone; a record's name field.
         ("Write a recommendation for Noor", True),

@@ -46,3 +46,18 @@ def test_a_value_missing_from_its_text_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps({**ROWS[0], "values": ["999-99-9999"]}) + "\n")
     with pytest.raises(SystemExit, match="does not occur"):
         heldout.load(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "md5", "rows"),
+    [
+        ("privacy_set4.jsonl", "207e97c2b98a6d867ea95c357b1aa9b1", 589),
+        ("privacy_set5.jsonl", "22a58438abd0ca184918511372e182f1", 420),
+    ],
+)
+def test_the_shipped_sets_load_and_stay_as_frozen(name: str, md5: str, rows: int) -> None:
+    import hashlib
+
+    path = _PATH.parent / "data" / name
+    assert hashlib.md5(path.read_bytes()).hexdigest() == md5  # a frozen set is never edited
+    assert len(heldout.load(path)) == rows  # every value occurs in its text

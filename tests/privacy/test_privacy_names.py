@@ -51,6 +51,9 @@ def test_shipped_list_has_names_words_and_places(names: NameList) -> None:
         ("Write to DerekHolt today", ["DerekHolt"]),
         ("Contact BillGates or DeanMartinSmith", ["BillGates", "DeanMartinSmith"]),
         ("Ask AnnaKowalska and OlgaIvanova", ["AnnaKowalska", "OlgaIvanova"]),
+        # Romanised East Asian names (Faker's Chinese and Japanese lists, Korean surnames).
+        ("attendees: me, Sung-min Cho (finance)", ["Sung-min Cho"]),
+        ("Haruto Tanaka and Chia-hao Lin replied", ["Haruto Tanaka", "Chia-hao Lin"]),
     ],
 )
 def test_detects_names(detector: NameDetector, text: str, expected: list[str]) -> None:
@@ -80,6 +83,35 @@ def test_common_words_and_places_are_not_names(detector: NameDetector, text: str
 def test_a_saints_name_opens_a_place_not_a_full_name(detector: NameDetector, text: str) -> None:
     # Single listed names may still be found alone ("Monica"), with the lone name's score.
     assert [p for p in people(detector, text) if " " in p] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A lone first name, then a surname opening with particles.
+        ("een gesprek met Sanne de Wit van de klantenservice", ["Sanne de Wit"]),
+        ("ask Pieter van der Berg", ["Pieter van der Berg"]),
+        ("Lucía de la Cruz y su hermano", ["Lucía de la Cruz"]),
+        ("Ahmed bin Salman", ["Ahmed bin Salman"]),
+        # A second surname the list does not know, after a full name with a listed first name.
+        ("encarregado Ricardo Mendes Couto, telemóvel", ["Ricardo Mendes Couto"]),
+        # Not: a place, a German article before a noun, an acronym, a brand after a name.
+        ("a flight to Rio de Janeiro", []),
+        ("gib Anna das Buch", ["Anna", "Buch"]),
+        ("Maria de IT", ["Maria"]),
+        ("Sam Altman OpenAI", ["Sam Altman"]),
+        ("Extended Key Usage", ["Extended Key"]),  # unknown words open false names: not longer
+    ],
+)
+def test_surnames_with_particles_and_second_surnames(
+    detector: NameDetector, text: str, expected: list[str]
+) -> None:
+    assert people(detector, text) == expected
+
+
+@pytest.mark.parametrize("word", ["Hong", "Kong", "Hiroshima", "Min", "Unsere", "Tochter"])
+def test_places_and_other_words_are_no_lone_names(names: NameList, word: str) -> None:
+    assert not names.is_single_name(word)
 
 
 def test_lower_case_names_only_when_enabled(names: NameList) -> None:
@@ -170,7 +202,8 @@ def reference_people(detector: NameDetector, names: NameList, text: str) -> list
     """The run rules word by word (the specification `NameDetector.detect` implements with one
     regex): a capitalised word not inside another word (an apostrophe or hyphen joins only
     after a letter or digit: " 'Anna" opens a quotation) joins the current run when only
-    spaces or tabs separate them and the run has fewer than four words; "'s" ends a run."""
+    spaces or tabs separate them and the run has fewer than four words; "'s" ends a run.
+    (The texts hold no particle: surnames after "van", "de"… are tested on their own.)"""
     word_re = re.compile(
         r"[A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f][^\W\d_]*(?:['\u2019-][^\W\d_]+)*"
     )

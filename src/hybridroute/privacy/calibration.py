@@ -320,9 +320,16 @@ _NEXT_TO_NAME_BODY = (
     r"|handed\s{1,3}in\s{1,3}(?:his|her|their)\s{1,3}notice|to\s{1,3}own\s{1,3}the)"
     # A possessive, then a relative, friend or role, in seven more languages (as "my
     # daughter": the whole request is about private people).
-    r"|(?:mi|mis|mon|ma|mes|mein(?:e[mnr]?)?|minha|meu|mio|mia|mijn|mitt|min|moja|mój|moim)"
+    r"|(?:mi|mis|mon|ma|mes|mein(?:e[mnr]?)?|minha|meu|mio|mia|mijn|mitt|min|moja|mój|moim"
+    r"|mojej|mojego|mojemu|moją)"
     r"\s{1,3}"
-    r"(?:hij[oa]|madre|padre|herman[oa]|espos[oa]|marido|amig[oa]|vecin[oa]|jef[ea]|alumn[oa]"
+    # Grandparents, then the Polish cases a relative takes after a preposition or verb
+    # ("opiekunką mojej babci", "dla mojego syna").
+    r"(?:abuel[oa]|grand-(?:mère|père)|oma|opa|gro(?:ß|ss)(?:mutter|vater)|avó|avô|nonn[oa]"
+    r"|mormor|farmor|morfar|farfar|babci[aąę]?|dziad(?:ek|ka|kiem|kowi)|mam[aąy]|mamie"
+    r"|tat[aąy]|tacie|córk[iąę]|córce|syn(?:a|em|owi)|żon[yąę]|żonie|męż(?:a|em|owi)"
+    r"|bra(?:ta|tem|tu)|siostr[yąę]|siostrze"
+    r"|hij[oa]|madre|padre|herman[oa]|espos[oa]|marido|amig[oa]|vecin[oa]|jef[ea]|alumn[oa]"
     r"|estudiante|fils|fille|mère|père|frère|sœur|femme|mari|ami|amie|voisine?|patron(?:ne)?"
     r"|élève|étudiante?|sohn|tochter|mutter|vater|bruder|schwester|freund(?:in)?|nachbar(?:in)?"
     r"|chef(?:in)?|schüler(?:in)?|filh[oa]|mãe|pai|irmã|irmão|aluna|aluno|chefe|figli[oa]"

@@ -1,6 +1,8 @@
 """Passwords in a table's password column: a Markdown table, a CSV, TSV or semicolon export
 whose header has a cell "password" ("Passwort", "senha", "pw"...). An office wiki's device
 list or a pasted credentials export holds one per row, with no keyword next to the value.
+Also a list of `site: password` lines right after a line that names passwords in the plural
+("I'm pasting my passwords here:\nbank: Marigold!Otter88\nemail: …").
 
 Only values that look like passwords on their own count (`checks.looks_like_password`:
 letters and a digit, no placeholder, no technical token), so a column documenting a policy
@@ -44,6 +46,61 @@ def passwords_in_tables(
     return found
 
 
+def passwords_in_lists(
+    text: str, lowered: str, windows: Sequence[tuple[int, int]] | None = None
+) -> list[Entity]:
+    """PASSWORD entities for the one-word values of the `label: value` lines that follow a
+    line naming passwords (`PASSWORD_LIST`; `windows` from its prefilter, else anywhere).
+    The values must look like passwords alone, and be mixed-case or hold a symbol; labels
+    that name a login, a host or a port are skipped ("username: admin2024")."""
+    if "\n" not in text:
+        return []
+    found: list[Entity] = []
+    done = 0
+    for low, high in windows if windows is not None else ((0, len(lowered)),):
+        for keyword in PASSWORD_LIST.finditer(lowered, max(low, done), high):
+            line_end = text.find("\n", keyword.end())
+            if line_end < 0:
+                break
+            pos = _BLANK_LINES.match(text, line_end + 1).end()  # type: ignore[union-attr]
+            while (line := _LIST_LINE.match(text, pos)) is not None and line.end() > pos:
+                pos = line.end()
+                value = line["value"]
+                if value is None or len(value) < 8:
+                    continue
+                if line["label"].strip().lower() in _NOT_PASSWORD_LABELS:
+                    continue
+                if checks.looks_like_password(value) and (
+                    value.lower() != value or not value.isalnum()
+                ):
+                    found.append(
+                        Entity(
+                            type=EntityType.PASSWORD,
+                            start=line.start("value"),
+                            end=line.end("value"),
+                            score=0.9,
+                        )
+                    )
+            done = pos
+    return found
+
+
+# A line naming passwords in the plural, in the languages of the password keywords.
+PASSWORD_LIST = re.compile(
+    r"passwords|passwörter|kennwörter|mots de passe|contraseñas|senhas|wachtwoorden"
+    r"|lösenorden|hasła|passordene|salasanat"
+)
+_BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")
+# One list line: an optional bullet, a short label, ":" or "=", then one word (the rest of
+# the line; a line holding more words is read, not taken: "netflix: whatever, not important").
+_LIST_LINE = re.compile(
+    r"[ \t]*(?:[-*\u2022][ \t]*)?(?P<label>[^\s:=][^\n:=]{0,30}?)[ \t]*[:=][ \t]*"
+    r"(?:(?P<value>[^\s]{1,64})[ \t]*|[^\n]*)(?:\n|$)"
+)
+_NOT_PASSWORD_LABELS = frozenset(
+    "user|username|user name|login|user id|userid|host|hostname|server|url|port|id|name"
+    "|region|database|db|account|account id|e-mail address|email address".split("|")
+)
 # Header cells of password columns, in the languages of the password keywords.
 _PASSWORD_HEADERS = frozenset(
     {

@@ -130,6 +130,10 @@ _DIAGNOSED = (
     r"|diagnosticat[oa]\s{1,3}(?:con|di)|diagnosi\s{0,2}(?:di|:)|gediagnosticeerd\s{1,3}met"
     r"|zdiagnozowano(?:\s{1,3}u\s{1,3}\w{1,20})?|diagnoza\s{0,2}:|diagnosticerad\s{1,3}med"
 )
+_ALLERGY = (
+    r"allergic|allerg(?:y|ies)|allergie|allergies|allergisch|allergique|al[ée]rgic[oa]"
+    r"|alergia|allergia|allergisk|uczulenie|uczulon[aey]"
+)
 # Up to three words, not across a conjunction ("epilepsy and takes ...").
 _DIAGNOSIS_WORDS = (
     r"[^\W\d_][\w'-]*(?:[ \t]+(?!(?:and|or|but|y|e|o|et|ou|und|oder|en|och|i|oraz|ma|has)\b)"
@@ -150,6 +154,21 @@ def health_fact_recognizers() -> tuple[PatternRecognizer, ...]:
             lowered=True,
             not_after=WORD_CHAR,
             opener=re.compile(_DIAGNOSED),
+        ),
+        # An allergy and what to ("allergic to penicillin", "allergie sévère aux arachides",
+        # "Allergie gegen Nüsse", "uczulenie na orzechy"): the whole phrase is the fact.
+        PatternRecognizer(
+            entity=EntityType.HEALTH_CONDITION,
+            pattern=re.compile(
+                rf"(?P<v>(?:{_ALLERGY})(?:\s{{1,3}}(?:severe|s[ée]v[èe]re|grave|schwere|ernstige"
+                r"|ci[ęe][żz]kie))?\s{1,3}(?:to|aux?|[àa]\s{1,3}la|[àa]|contre|gegen|auf|al|ao"
+                r"|voor|na|mot|p[åa])\s{1,3}[^\W\d_][\w'-]*(?:[ \t]+(?!(?:and|or|but|so|et|ou|und"
+                r"|oder|y|e|en|och|i|oraz)\b)[^\W\d_][\w'-]*)?)"
+            ),
+            score=FACT_STATED,
+            lowered=True,
+            not_after=WORD_CHAR,
+            opener=re.compile(_ALLERGY),
         ),
         # A diagnosis code after its keyword ("ICD-10: E11.9", "Diagnoseschlüssel F32.1"):
         # ICD-10 (and -CM: a letter, a digit, a digit or letter, a subcode) or an ICD-11

@@ -96,7 +96,7 @@ def health_id_recognizers() -> tuple[PatternRecognizer, ...]:
             EntityType.INSURANCE_ID,
         ),
         _keyed(
-            r"ohip|health\s+card\s*(?:no\.?|number|#)|health\s+number|carte\s+santé",
+            r"ohip|health\s+card|health\s+number|carte\s+santé",  # Luhn-checked: bare "card" too
             r"\d{4}[ -]{0,3}\d{3}[ -]{0,3}\d{3}(?:[ -]{0,3}[a-z]{2})?",  # and a version code
             ohip_valid,
             EntityType.INSURANCE_ID,

@@ -234,7 +234,12 @@ class NameDetector:
                 if word.endswith(_POSSESSIVE):  # "Smith's" -> "Smith"
                     word = word[:-2]
                 if names.is_single_name(word):
-                    found.append(self._entity(start, start + len(word), self.lone_score))
+                    end = start + len(word)
+                    if end == pos and (tail := _particle_tail(names, word, text, end)):
+                        found.append(self._entity(start, tail, self.score))
+                        pos = tail
+                        continue
+                    found.append(self._entity(start, end, self.lone_score))
                 elif not word.istitle() and names.is_run_together(word):
                     # ("Derek", "DerekHolt"; the guard skips the call for most words)
                     found.append(self._entity(start, start + len(word), self.score))
@@ -367,12 +372,37 @@ def _ends_with_join(before: str) -> bool:
 
 
 def _best_name(names: NameList, tokens: list[tuple[int, int, str]]) -> tuple[int, int] | None:
-    """The first, longest full name inside a run of capitalised words, if any."""
+    """The first, longest full name inside a run of capitalised words, if any, with a
+    second surname the list does not know ("Ricardo Mendes Couto", "María Pérez Ojeda")."""
     for i, (start, _, _) in enumerate(tokens):
         for j in range(len(tokens) - 1, i, -1):
             if names.is_full_name([t[2] for t in tokens[i : j + 1]]):
+                if j + 1 < len(tokens) and _second_surname(names, tokens[i][2], tokens[j + 1][2]):
+                    j += 1
                 return start, tokens[j][1]
     return None
+
+
+def _second_surname(names: NameList, first: str, word: str) -> bool:
+    """`word` after a full name opening with the listed first name `first` is its second
+    surname (not after "Extended Key": unknown words open many such false names)."""
+    if word in ORG_WORDS or not word.istitle() or not names.is_lone_name(first):
+        return False  # "Sam Altman OpenAI"
+    return names.is_unknown(word) or names.is_surname(word)
+
+
+def _particle_tail(names: NameList, first: str, text: str, end: int) -> int | None:
+    """Where a surname with particles ends after the lone first name `first` ending at
+    `end` ("Sanne| de Wit", "Pieter| van der Berg", "Lucía| de la Cruz"), if one does."""
+    if "F" not in names.flags(first):
+        return None
+    tail = _PARTICLE_TAIL.match(text, end)
+    if tail is None:
+        return None
+    surname = tail.group("surname")
+    if surname in ORG_WORDS or surname.lower() in SAINTS or "W" in names.flags(surname):
+        return None
+    return tail.end()
 
 
 def _bare(word: str) -> str:
@@ -450,6 +480,14 @@ _UNDERSCORED = re.compile(rf"{_WORD}(?:_{_WORD}){{1,3}}(?![^\W_]|['\u2019-])")
 _PART = re.compile(r"[^_]+")
 _UNDERSCORE_CAPITAL = re.compile(rf"_[{CAPITALS}]")
 _RUN_WORD = re.compile(r"[^ \t]+")
+# Particles a surname may open with, then ones that may follow ("van der", "de la"). German
+# "das", "der", "den" and Romance articles do not open one: "gib Anna das Buch".
+_PARTICLE_TAIL = re.compile(
+    r"[ \t](?:van|von|de|del|della|di|da|dos|du|ten|ter|bin|ibn|n[ií]|nic)"
+    r"(?:[ \t](?:der|den|de|la|las|los|le|da|do))?"
+    rf"[ \t](?P<surname>[{CAPITALS}][^\W\d_]*[^\W\d_A-Z](?:['\u2019-][^\W\d_]+)*)"
+    r"(?![\w'\u2019-])"
+)
 # A list's joiner: a comma needs a space after it ("Kónya, Becker"); a CSV row's cells
 # ("Fernández,Logistics") are no list of people.
 _JOIN = r"(?:,[ \t]+(?:and[ \t]+|or[ \t]+|&[ \t]*)?|,(?:and|or|&)[ \t]+|[ \t]+(?:and|or|&)[ \t]+)"

@@ -369,9 +369,10 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
         keyed_id(r"kimlik|tckn", r"\d{11}", turkish_tckn_valid),
         keyed_id(r"aadhaa?r|uidai", r"\d{4} ?\d{4} ?\d{4}", aadhaar_valid),
         keyed_id(
-            r"social\s{1,3}insurance|assurance\s{1,3}sociale|sin\s{1,3}(?:number|no\.?|#)",
+            r"social\s{1,3}insurance|assurance\s{1,3}sociale|\bsin\b",  # Luhn-checked: bare "SIN"
             r"\d{3}[ -]?\d{3}[ -]?\d{3}",
             canadian_sin_valid,
+            reach=32,  # "the SIN on it looks wrong — it says 628 438 491"
         ),
         # (The number may follow the Chinese keyword with no space: "身份证号330106…".)
         keyed_id(

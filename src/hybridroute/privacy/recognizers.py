@@ -13,7 +13,12 @@ from collections.abc import Sequence
 
 from hybridroute.privacy import identifier_checks as checks
 from hybridroute.privacy.address_tail import with_address_tails
-from hybridroute.privacy.credential_tables import HEADER_CELL, passwords_in_tables
+from hybridroute.privacy.credential_tables import (
+    HEADER_CELL,
+    PASSWORD_LIST,
+    passwords_in_lists,
+    passwords_in_tables,
+)
 from hybridroute.privacy.entities import Entity, EntityType
 from hybridroute.privacy.health_facts import HEALTH_TERMS, health_fact_recognizers, listed_facts
 from hybridroute.privacy.health_ids import (
@@ -41,7 +46,7 @@ class StructuredDetector:
         self.id_columns = IdColumns(self.recognizers)
         # After the recognizers' patterns: where a table's header cell naming a keyed
         # identifier or a password may be, whether a pasted HL7 message or FHIR resource may
-        # be there, and where a listed health term may be.
+        # be there, where a listed health term may be, and a line naming passwords.
         self.prefilter = Prefilter(
             [
                 *(_filter_pattern(r) for r in self.recognizers),
@@ -49,6 +54,7 @@ class StructuredDetector:
                 FilterPattern(HEADER_CELL, caseless=True, windowed=True),
                 FilterPattern(HEALTH_RECORD),
                 FilterPattern(HEALTH_TERMS, caseless=True, windowed=True),
+                FilterPattern(PASSWORD_LIST, caseless=True, windowed=True),
             ],
             enabled=prefilter,
         )
@@ -67,8 +73,8 @@ class StructuredDetector:
         found: list[Entity] = []
         for recognizer, windows in live:
             found.extend(recognizer.find(text, lowered, has_digit, numbers, windows))
-        id_tables, tables, records, terms = (
-            (None, None, None, None) if hits is None else hits.windows[-4:]
+        id_tables, tables, records, terms, lists = (
+            (None, None, None, None, None) if hits is None else hits.windows[-5:]
         )
         # Values in a table column under their header: no keyword next to them.
         if has_digit and id_tables != ():
@@ -79,6 +85,8 @@ class StructuredDetector:
             found.extend(health_record_fields(text))
         if terms != ():
             found.extend(listed_facts(lowered, terms))
+        if lists != ():
+            found.extend(passwords_in_lists(text, lowered, lists))
         return with_address_tails(text, found)  # a street line's city and postcode too
 
 
@@ -222,7 +230,7 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
                 r"\d{1,6}+[A-Za-z]?,?\s+(?:[A-Z][\w'.-]*\s+){1,4}?"
                 r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way"
                 r"|Place|Pl|Square|Sq|Terrace|Parkway|Pkwy|Highway|Hwy|Circle|Trail|Crescent"
-                r"|Close|Row|Alley|Plaza|Gardens|Mews|Walk|Hill|Park)s?\b\.?"
+                r"|Close|Row|Alley|Plaza|Gardens|Mews|Walk|Hill|Park|Grove|Parade|Esplanade)s?\b\.?"
                 r"(?:,?\s+(?:Apt|Apartment|Suite|Unit|Flat)\.?\s*#?\d+\w?)?"
             ),
             score=0.85,
@@ -390,6 +398,20 @@ def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
             r"|naci[óo]\b|nasceu\b|urodzi(?:ł|łam|łem|ła)\s+się",
             _DATE,
             score=0.95,
+        ),
+        # A bare "account" after a sort code or routing number and its value ("sort code
+        # 30-94-57, account 23119135"); alone, "account 123456789012" is AWS's.
+        PatternRecognizer(
+            entity=EntityType.BANK_ACCOUNT,
+            pattern=re.compile(
+                r"(?:sort[\s-]{0,2}code|routing(?:\s{0,2}(?:number|no\.?|#))?)[\s:]{1,3}"
+                r"\d\d(?:[ -]?\d){4,7}(?!\d)[^\n\d]{1,30}?\baccount(?:\s{0,2}(?:number|no\.?|#))?"
+                r"[\s:]{1,3}(?P<v>\d{6,17})(?!\d)"
+            ),
+            score=0.9,
+            needs_digit=True,
+            lowered=True,
+            not_after=WORD_CHAR,
         ),
         # A UK sort code (the bank branch, like an ABA routing number) after its keyword.
         keyed_recognizer(

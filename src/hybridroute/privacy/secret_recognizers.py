@@ -230,6 +230,12 @@ def secret_recognizers() -> tuple[PatternRecognizer, ...]:
             rf"(?:{_LOGIN_WORDS})(?:\s+(?:is|are))?(?:\s*[:=][ \t]*|[ \t]+)"
             rf"[\w.@-]{{1,40}}(?:[ \t]*/[ \t]*|:)(?P<v>{_LOGIN_VALUE})"
         ),
+        # An e-mail address as the login: "demo@ledgerly.io / Ledg3rly!Demo#2024",
+        # "jo@example.org:Summer2024!" (a credential dump's line).
+        _strong_password(
+            r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}(?:[ \t]*/[ \t]*|:)"
+            rf"(?P<v>{_LOGIN_VALUE})"
+        ),
         # "user bob pass Bob2024!", "ftp user bob password S3cret99".
         _strong_password(
             rf"(?:{_LOGIN_WORDS}|user)[ \t]+[\w.@-]{{1,40}}[ \t]+(?:{_PASSWORD_WORDS})[ \t]+"
@@ -352,7 +358,7 @@ _COMMAND_PASSWORDS = (
 )
 _LOGIN_WORDS = (
     r"login|creds|credentials|username|zugangsdaten|identifiants|credenciales|credenziali"
-    r"|credenciais"
+    r"|credenciais|account|basic[ -]auth(?:[ \t]+[a-z]{3,12})?"  # "basic auth fallback:"
 )
 # "is" and "for" in the languages of `_PASSWORD_WORDS` ("Passwort für den Router ist …",
 # "la contraseña del wifi es …", "minha senha é …"); other than "is"/"was", only with a digit.
