@@ -13,6 +13,7 @@ from llama_cpp import Llama
 
 from hybridroute.tiers.base import LatencyProfile, TierInfo
 from hybridroute.tiers.llamacpp import LlamaCppTier, ModelSpec, default_model_path
+from hybridroute.tiers.openai_compatible import OpenAICompatibleTier
 from hybridroute.types import Location
 from tests.upstreams import FaultyUpstream, llama_server
 
@@ -43,6 +44,22 @@ def device_info(name: str = "device", context_window: int = 2048) -> TierInfo:
         context_window=context_window,
         latency=LatencyProfile(prefill_tps=250.0, decode_tps=80.0),
     )
+
+
+def cloud_tier(base_url: str, model: str = "echo") -> OpenAICompatibleTier:
+    """An untrusted public-cloud tier at `base_url` (a loopback upstream); `model` picks the
+    `FaultyUpstream`'s behaviour ("echo" repeats the input, "ok" answers "ok")."""
+    info = TierInfo(
+        name="cloud",
+        location=Location.PUBLIC_CLOUD,
+        trusted=False,
+        model=model,
+        price_in_per_m=0.15,
+        price_out_per_m=0.6,
+        context_window=128000,
+        latency=LatencyProfile(prefill_tps=5000, decode_tps=100, rtt_ms=5),
+    )
+    return OpenAICompatibleTier(info=info, base_url=base_url)
 
 
 @pytest.fixture(scope="session")

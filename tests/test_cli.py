@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.upstreams import FaultyUpstream
+
 BIN = Path(sys.executable).with_name("hybridroute")
 
 
@@ -165,3 +167,20 @@ def test_an_unusable_base_url_is_one_clear_line_not_a_traceback(tmp_path: Path) 
     assert result.returncode == 2
     assert "tiers.0.openai.base_url: invalid IPv6 address" in result.stderr
     assert "Traceback" not in result.stderr and "TOPSECRET" not in result.stderr
+
+
+def test_chat_prints_the_answer_as_text_not_markup(tmp_path: Path) -> None:
+    # Review 12, L7: an answer holding "[/INST]" crashed the printer (Rich markup), "a[i]"
+    # lost its "[i]" and a Markdown link its text.
+    prompt = "a[i] [/INST] [the docs](https://example.org) [bold]x[/bold]"
+    with FaultyUpstream() as upstream:
+        config = tmp_path / "c.yaml"
+        config.write_text(
+            "tiers:\n"
+            "  - {name: device, kind: llama_cpp}\n"
+            f"  - {{name: far, kind: openai, base_url: '{upstream.base_url}', model: echo,\n"
+            "     location: private_cloud, trusted: true}\n"
+        )
+        result = run("chat", prompt, "--config", str(config), "--tier", "far")
+    assert result.returncode == 0, result.stderr
+    assert f"echo: {prompt}" in result.stdout.replace("\n", " ")

@@ -26,28 +26,14 @@ from hybridroute.privacy import MaskSession, PrivacyScanner, PrivacySettings
 from hybridroute.privacy.entities import Entity
 from hybridroute.signals.tokens import Vocabulary, approx_tokens
 from hybridroute.telemetry import DecisionRecord
-from hybridroute.tiers.base import LatencyProfile, TierInfo
 from hybridroute.tiers.llamacpp import LlamaCppTier
 from hybridroute.tiers.openai_compatible import OpenAICompatibleTier
-from hybridroute.types import Location, Request
+from hybridroute.types import Request
+from tests.conftest import cloud_tier
 from tests.upstreams import FaultyUpstream, free_port
 
 EMAIL = "jane.roe@example.org"
 SSN = "536-22-1234"
-
-
-def cloud_tier(base_url: str, model: str = "echo") -> OpenAICompatibleTier:
-    info = TierInfo(
-        name="cloud",
-        location=Location.PUBLIC_CLOUD,
-        trusted=False,
-        model=model,
-        price_in_per_m=0.15,
-        price_out_per_m=0.6,
-        context_window=128000,
-        latency=LatencyProfile(prefill_tps=5000, decode_tps=100, rtt_ms=5),
-    )
-    return OpenAICompatibleTier(info=info, base_url=base_url)
 
 
 @pytest.fixture
@@ -421,7 +407,9 @@ async def test_masking_covers_object_keys_numbers_and_the_named_tool_choice(
             "parameters": {"properties": {"card": {"type": "integer", "const": 4111111111111111}}},
         },
     }
-    for tools in ((keyed,), (numbered,)):
+    # Review 12, L8: the same number written with a point was not scanned.
+    floated = json.loads(json.dumps(numbered).replace("4111111111111111", "4111111111111111.0"))
+    for tools in ((keyed,), (numbered,), (floated,)):
         decision = router.route(conversation(("user", "Fill the form.", {}), tools=tools))
         assert decision.privacy_action == "local_only" and decision.tier == "device"
 

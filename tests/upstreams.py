@@ -256,6 +256,10 @@ async def _chat(request: Request) -> Response:
         return JSONResponse({"error": {"type": "rate_limit"}}, 429, headers={"retry-after": "7"})
     if fault == "status-401":
         return JSONResponse({"error": {"type": "invalid_api_key"}}, 401)
+    if fault == "status-404":  # a wrong model name or base URL: the tier's, not the caller's
+        return JSONResponse(
+            {"error": {"type": "invalid_request_error", "code": "model_not_found"}}, 404
+        )
     if fault == "not-json":
         return Response("<html>gateway exploded</html>", 200, media_type="text/html")
     if fault == "empty":

@@ -26,6 +26,7 @@ from hybridroute.errors import (
     TierError,
     TierTimeout,
     TierUnavailable,
+    Unsupported,
 )
 from hybridroute.plans import Decision, Direct, Masked, Reason, Refuse
 from hybridroute.router import Routed, RoutedStream, Router
@@ -89,6 +90,7 @@ __all__ = [
     "TierUnavailable",
     "Timings",
     "TokenStat",
+    "Unsupported",
     "Usage",
     "load_config",
 ]

@@ -8,7 +8,8 @@
     │   ├── RateLimited (.retry_after)
     │   ├── AuthFailed
     │   ├── BadRequest         the tier refused the request itself (4xx other than auth/limits)
-    │   │   └── ContextOverflow    the prompt does not fit the tier's context window
+    │   │   ├── ContextOverflow    the prompt does not fit the tier's context window
+    │   │   └── Unsupported        the tier cannot do what the request asks of it
     │   └── BadResponse        non-JSON, empty, SSE cut before [DONE]
     ├── NoEligibleTier (.reasons)
     └── SensitiveDataBlocked              fail closed
@@ -88,6 +89,14 @@ class BadRequest(TierError):
 class ContextOverflow(BadRequest):
     """The prompt does not fit the tier's context window. Under routing, another tier of the
     plan may still take it; a tier the caller chose answers it as a `BadRequest`."""
+
+
+class Unsupported(BadRequest):
+    """A valid request that asks for something this tier cannot do: a required tool call, a
+    JSON schema beyond its grammar limits, messages its chat template refuses (no system role,
+    roles that do not alternate). Like `ContextOverflow`, under routing another tier of the
+    plan may still take it; a tier the caller chose answers it as a `BadRequest`. A malformed
+    request is a plain `BadRequest`: no tier would take it."""
 
 
 class BadResponse(TierError):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +24,19 @@ from hybridroute.telemetry import DecisionRecord, Sink
 from hybridroute.tiers import build_tier
 from hybridroute.tiers.base import Health, HealthStatus, Tier
 from hybridroute.types import Completion, Delta, Request
+
+log = logging.getLogger("hybridroute.router")
+
+# Seconds a failed health check keeps a tier out of routing; after that the next request
+# probes it again. The status is otherwise set only at warm-up and by /readyz, and the policy
+# drops a DOWN tier before its breaker's half-open probe could reach it: a tier down when the
+# gateway started stayed out for good. Shorter than the breaker's 30 s: a health probe is a
+# GET /models (bounded by the tier's probe deadline), not a caller's request.
+HEALTH_RECHECK_S = 10.0
+# Seconds the request that starts such a probe waits for it at most, to be served by a tier
+# that is back (a refused connection or a healthy server answers well within this). A slower
+# probe (an unanswered connect, a model reloading) finishes in the background.
+HEALTH_RECHECK_WAIT_S = 2.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,11 +128,17 @@ class Router:
         quality: Mapping[str, float] | None = None,
         sinks: Sequence[Sink] = (),
         clock: Callable[[], float] = time.monotonic,
+        health_recheck_s: float = HEALTH_RECHECK_S,
     ) -> None:
+        if not health_recheck_s > 0:
+            raise ValueError("health_recheck_s must be positive")
         self.tiers = dict(tiers)
         self.routing = routing or RoutingSettings()
         self._sinks = tuple(sinks)
         self._clock = clock
+        self._recheck_s = health_recheck_s
+        self._checked_at: dict[str, float] = {}  # when each tier's health status was set
+        self._rechecks: dict[str, asyncio.Task[None]] = {}  # at most one probe per tier
         breakers = {
             name: Breaker(
                 clock=clock,
@@ -160,6 +181,7 @@ class Router:
 
     async def complete(self, request: Request, context: RequestContext | None = None) -> Routed:
         ctx = context or RequestContext()
+        await self._recheck_down_tiers()
         decision, signals = await asyncio.to_thread(self._decide, request, ctx)
         started = self._clock()
         try:
@@ -185,6 +207,7 @@ class Router:
     async def stream(self, request: Request, context: RequestContext | None = None) -> RoutedStream:
         """Choose a tier and start streaming from it; iterate the result for deltas."""
         ctx = context or RequestContext()
+        await self._recheck_down_tiers()
         decision, signals = await asyncio.to_thread(self._decide, request, ctx)
         started = self._clock()
         try:
@@ -231,14 +254,14 @@ class Router:
         names = list(self.tiers)
         results = await asyncio.gather(*(self.tiers[n].health() for n in names))
         for name, health in zip(names, results, strict=True):
-            self.signals.health[name] = health.status
-            if health.latency_ms is not None and health.status is HealthStatus.UP:
-                self.signals.latency.observe_rtt(
-                    name, self.tiers[name].info.latency, health.latency_ms
-                )
+            self._set_health(name, health)
         return dict(zip(names, results, strict=True))
 
     async def aclose(self) -> None:
+        probes = list(self._rechecks.values())
+        for task in probes:
+            task.cancel()
+        await asyncio.gather(*probes, return_exceptions=True)
         await asyncio.gather(*(tier.aclose() for tier in self.tiers.values()))
 
     async def __aenter__(self) -> Router:
@@ -246,6 +269,46 @@ class Router:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    def _set_health(self, name: str, health: Health) -> None:
+        self.signals.health[name] = health.status
+        self._checked_at[name] = self._clock()
+        if health.latency_ms is not None and health.status is HealthStatus.UP:
+            self.signals.latency.observe_rtt(name, self.tiers[name].info.latency, health.latency_ms)
+
+    async def _recheck_down_tiers(self) -> None:
+        """Probe again each tier whose DOWN status is older than `health_recheck_s`.
+
+        One probe per tier at a time, and the next one `health_recheck_s` after its answer, so
+        a tier that stays down is not hammered. The request that starts a probe waits for it
+        (at most `HEALTH_RECHECK_WAIT_S`) so it can already be served by a tier that is back;
+        requests arriving meanwhile route on the status as it is, without waiting."""
+        now = self._clock()
+        started = [
+            self._start_recheck(name)
+            for name, status in list(self.signals.health.items())
+            if status is HealthStatus.DOWN
+            and name not in self._rechecks
+            and now - self._checked_at.get(name, -math.inf) >= self._recheck_s
+        ]
+        if started:
+            # Not cancelled with this request (its caller may hang up): the status still lands.
+            await asyncio.wait(started, timeout=HEALTH_RECHECK_WAIT_S)
+
+    def _start_recheck(self, name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._recheck(name), name=f"health recheck {name}")
+        self._rechecks[name] = task
+        return task
+
+    async def _recheck(self, name: str) -> None:
+        try:
+            health = await self.tiers[name].health()
+        except Exception as exc:  # a tier's probe reports, it should not raise: still down
+            log.warning("health check of tier %s raised %s", name, type(exc).__name__)
+            health = Health(status=HealthStatus.DOWN, detail=type(exc).__name__)
+        finally:
+            self._rechecks.pop(name, None)
+        self._set_health(name, health)
 
     def _decide(self, request: Request, context: RequestContext) -> tuple[Decision, Signals]:
         facts, signals = self.signals.gather(request, context)

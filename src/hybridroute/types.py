@@ -72,8 +72,9 @@ class Request:
         """A copy with `change` applied to every string sent upstream, in a fixed order.
 
         Besides string leaves that is object keys (a tool's property may be named after a
-        value), integers (a schema's `const`/`enum` can hold a card number; a masked one
-        becomes its placeholder string), a named `tool_choice` and `seed`. Keys of the JSON
+        value), integers, also written as floats (a schema's `const`/`enum` can hold a card
+        number; a masked one becomes its placeholder string), a named `tool_choice` and
+        `seed`. Keys of the JSON
         Schema and OpenAI vocabulary are left alone so that masking never breaks a schema's
         structure. A `seed` that `change` alters is dropped, not replaced: the wire field takes
         only an integer, so it cannot carry a placeholder, and a seed only asks for repeatable
@@ -105,11 +106,17 @@ class Request:
 
 
 def _map_leaves(node: Any, change: Callable[[str], str]) -> Any:
-    """Apply `change` to every string, integer and non-vocabulary key in nested JSON."""
+    """Apply `change` to every string, integer (also one written as a float) and
+    non-vocabulary key in nested JSON."""
     if isinstance(node, str):
         return change(node)
     if isinstance(node, int) and not isinstance(node, bool):
         text = str(node)
+        changed = change(text)
+        return node if changed == text else changed
+    if isinstance(node, float) and node.is_integer() and abs(node) < 1e16:
+        # A number written with a point ("const": 4111111111111111.0) is sent as such.
+        text = str(int(node))
         changed = change(text)
         return node if changed == text else changed
     if isinstance(node, Mapping):
@@ -126,9 +133,9 @@ def _map_leaves(node: Any, change: Callable[[str], str]) -> Any:
 # Object keys that are structure, not data: the OpenAI wire format and JSON Schema keywords.
 VOCABULARY = frozenset(
     """
-    role content name tool_calls tool_call_id refusal id type function arguments description
-    parameters strict json_schema schema properties items prefixItems required enum const
-    default examples title format pattern minimum maximum exclusiveMinimum exclusiveMaximum
+    role content name tool_calls tool_call_id function_call refusal id type function arguments
+    description parameters strict json_schema schema properties items prefixItems required enum
+    const default examples title format pattern minimum maximum exclusiveMinimum exclusiveMaximum
     multipleOf minLength maxLength minItems maxItems uniqueItems minProperties maxProperties
     additionalProperties patternProperties propertyNames anyOf oneOf allOf not if then else
     $ref $defs definitions $schema $id $comment contains dependentRequired dependentSchemas

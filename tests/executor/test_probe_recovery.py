@@ -87,10 +87,19 @@ async def tripped(faulty_upstream: FaultyUpstream) -> AsyncIterator[Tripped]:
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_probe_refused_as_bad_request_does_not_stick(tripped: Tripped, mode: str) -> None:
-    tripped.use("ok", path="/missing")  # the upstream answers 404: the caller's problem
+    tripped.use("label-secret")  # the upstream answers 400: the caller's problem
     with pytest.raises(errors.BadRequest):
         await tripped.call(mode)
     await tripped.recovers(mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_probe_answered_404_reopens_the_circuit(tripped: Tripped, mode: str) -> None:
+    # A 404 means the tier's base URL or model is wrong (review 12): the tier's failure.
+    tripped.use("ok", path="/missing")
+    with pytest.raises(errors.TierUnavailable, match="HTTP 404"):
+        await tripped.call(mode)
+    assert tripped.breaker.state is BreakerState.OPEN
 
 
 @pytest.mark.parametrize("mode", MODES)

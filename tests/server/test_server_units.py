@@ -283,6 +283,27 @@ def test_wire_request_takes_replayed_refusals() -> None:
             to_request(body(messages=[message]))
 
 
+def test_wire_request_takes_a_history_as_openai_returns_it() -> None:
+    # Review 12, L9: assistant turns replayed with `function_call`, `audio` or `annotations`
+    # (even null or empty) were 400. The legacy call is forwarded like `tool_calls` (so it is
+    # scanned and masked); the audio reference and citations are outputs, dropped.
+    call = {"name": "lookup", "arguments": '{"ssn": "536-22-1234"}'}
+    request = to_request(
+        body(
+            messages=[
+                {"role": "user", "content": "q1"},
+                {"role": "assistant", "content": None, "function_call": call, "audio": None},
+                {"role": "function", "name": "lookup", "content": "found"},
+                {"role": "assistant", "content": "a", "annotations": [], "function_call": None},
+                {"role": "assistant", "content": "b", "audio": {"id": "audio_1"}},
+            ]
+        )
+    )
+    assert request.messages[1].extra == {"function_call": call}
+    assert request.messages[3].extra == {} and request.messages[4].extra == {}
+    assert any("536-22-1234" in s for s in request.strings())  # the decision sees them
+
+
 def events(raw: bytes) -> list[dict[str, object]]:
     return [
         json.loads(line[6:]) for line in raw.decode().split("\n\n") if line.startswith("data: {")

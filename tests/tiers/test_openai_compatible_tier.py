@@ -68,6 +68,7 @@ async def test_server_not_listening_is_connect_failed() -> None:
         ("status-500", errors.TierUnavailable, "HTTP 500"),
         ("status-429", errors.RateLimited, "HTTP 429"),
         ("status-401", errors.AuthFailed, "HTTP 401"),
+        ("status-404", errors.TierUnavailable, "HTTP 404"),  # review 12: was BadRequest
         ("not-json", errors.BadResponse, "not JSON"),
         ("empty", errors.BadResponse, "empty response"),
         ("no-choices", errors.BadResponse, "no choices"),

@@ -2,8 +2,10 @@
 
 Fallback follows the decision's ordered fallbacks (all of which passed the hard constraints,
 privacy included; a forced tier has none). Errors that are the caller's fault (`BadRequest`)
-are not retried elsewhere, except a prompt longer than one tier's context window
-(`ContextOverflow`): the router sized it by an estimate, and the next tier's window may hold it.
+are not retried elsewhere, except those about one tier only: a prompt longer than its context
+window (`ContextOverflow`: the router sized it by an estimate, and the next tier's window may
+hold it) and a feature it lacks (`Unsupported`: a required tool call, a schema beyond its
+grammar limits, messages its chat template refuses), which the next tier may have.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ FALLBACK_ON = (
     errors.AuthFailed,
     errors.BadResponse,
 )
-# ...and the request error the next tier may not share. It says nothing about this tier's
-# health, so unlike the failures above it never counts against its breaker.
-NEXT_TIER_ON = (*FALLBACK_ON, errors.ContextOverflow)
+# ...and the request errors the next tier may not share. They say nothing about this tier's
+# health, so unlike the failures above they never count against its breaker.
+THIS_TIER_ONLY = (errors.ContextOverflow, errors.Unsupported)
+NEXT_TIER_ON = (*FALLBACK_ON, *THIS_TIER_ONLY)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -168,10 +171,11 @@ class Executor:
     def _exhausted(
         self, decision: Decision, attempts: list[Attempt], failures: list[Exception]
     ) -> Exception:
-        """With one tier tried, its own error (a 429 stays a 429); when the prompt was too long
-        for every tier tried, the last one's (a 400: retrying will not help); else a summary."""
-        overflows = all(isinstance(f, errors.ContextOverflow) for f in failures)
-        if failures and (len(failures) == 1 or overflows):
+        """With one tier tried, its own error (a 429 stays a 429); when every tier tried refused
+        the request itself (too long, or asking for what it cannot do), the last one's (a 400:
+        retrying will not help); else a summary."""
+        refused = all(isinstance(f, THIS_TIER_ONLY) for f in failures)
+        if failures and (len(failures) == 1 or refused):
             return failures[-1]
         tried = ", ".join(f"{a.tier} ({a.error})" for a in attempts) or "none"
         return errors.TierUnavailable(

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -28,7 +28,7 @@ from hybridroute.errors import BadResponse, HybridRouteError
 from hybridroute.executor.breaker import BreakerState
 from hybridroute.router import RoutedStream, Router
 from hybridroute.server import errors
-from hybridroute.server.auth import BudgetLedger, Caller, KeyTable
+from hybridroute.server.auth import BudgetLedger, Caller, KeyTable, Reservation
 from hybridroute.server.intake import AUTO, Intake, admit
 from hybridroute.server.metrics import GatewayMetrics
 from hybridroute.server.middleware import BodyLimit, RequireKey, ShutdownReply
@@ -136,35 +136,26 @@ async def chat_completions(body: ChatCompletionRequest, request: HTTPRequest) ->
     state = request.app.state
     caller = _caller(request)
     intake = _admit(body, request, caller)
-    held = state.ledger.admit(caller, reserve=body.max_completion_tokens or body.max_tokens or 0)
+    # Held from here until settled with what the request used: on every way out, once.
+    hold = state.ledger.reserve(caller, body.max_completion_tokens or body.max_tokens)
+    try:
+        if body.stream:
+            return await _stream(body, request, intake, hold)
+        return await _complete(request, intake, hold)
+    except BaseException:  # failed (an upstream error, 403, 422...) or cancelled: nothing used
+        hold.settle(0)  # does nothing once the answer has been charged
+        raise
+
+
+async def _complete(request: HTTPRequest, intake: Intake, hold: Reservation) -> Response:
+    state = request.app.state
     router: Router = state.router
     created = int(state.clock())
-    if body.stream:
-        stream = await _unless_client_leaves(request, router.stream(intake.request, intake.context))
-        if stream is None:
-            state.ledger.charge(caller, 0, held=held)
-            return Response(status_code=CLIENT_CLOSED)
-        include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        return _ClosingStream(
-            stream,
-            _events(stream, state, caller, held=held, created=created, include_usage=include_usage),
-            media_type="text/event-stream",
-            headers={
-                **routing_headers(
-                    decision=stream.decision,
-                    tier=stream.tier,
-                    degraded=stream.served.degraded,
-                    request_id=stream.request_id,
-                    cost=None,
-                ),
-                "cache-control": "no-cache",
-            },
-        )
     routed = await _unless_client_leaves(request, router.complete(intake.request, intake.context))
     if routed is None:
-        state.ledger.charge(caller, 0, held=held)
+        hold.settle(0)
         return Response(status_code=CLIENT_CLOSED)
-    state.ledger.charge(caller, routed.completion.usage.total_tokens, held=held)
+    hold.settle(routed.completion.usage.total_tokens)
     model = routed.completion.model or router.tiers[routed.tier].info.model
     payload = completion_body(routed, model=model, created=created)
     return Response(
@@ -178,6 +169,41 @@ async def chat_completions(body: ChatCompletionRequest, request: HTTPRequest) ->
             cost=routed.cost_usd,
         ),
     )
+
+
+async def _stream(
+    body: ChatCompletionRequest, request: HTTPRequest, intake: Intake, hold: Reservation
+) -> Response:
+    """The event stream; once returned, the response settles `hold` (see `_ClosingStream`)."""
+    state = request.app.state
+    router: Router = state.router
+    created = int(state.clock())
+    stream = await _unless_client_leaves(request, router.stream(intake.request, intake.context))
+    if stream is None:
+        hold.settle(0)
+        return Response(status_code=CLIENT_CLOSED)
+    try:
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+        events = _events(stream, state, hold, created=created, include_usage=include_usage)
+        return _ClosingStream(
+            stream,
+            hold,
+            events,
+            media_type="text/event-stream",
+            headers={
+                **routing_headers(
+                    decision=stream.decision,
+                    tier=stream.tier,
+                    degraded=stream.served.degraded,
+                    request_id=stream.request_id,
+                    cost=None,
+                ),
+                "cache-control": "no-cache",
+            },
+        )
+    except BaseException:
+        await stream.aclose()
+        raise
 
 
 async def _unless_client_leaves(request: HTTPRequest, work: Awaitable[T]) -> T | None:
@@ -220,29 +246,42 @@ CLIENT_CLOSED = 499
 
 
 class _ClosingStream(StreamingResponse):
-    """Server-sent events that always release the routed stream once the response is over,
-    even when the client left before the body was iterated (then nothing else would)."""
+    """Server-sent events that always release the routed stream and settle the token hold
+    once the response is over, even when the client left before the body was iterated (then
+    nothing else would: the events generator never started, so none of its handlers ran)."""
 
-    def __init__(self, routed: RoutedStream, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        routed: RoutedStream,
+        hold: Reservation,
+        events: AsyncGenerator[bytes, None],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(events, **kwargs)
         self._routed = routed
+        self._hold = hold
+        self._events = events
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
-            await self._routed.aclose()
+            try:
+                # Left suspended at a `yield` (the send was cancelled): it charges what it sent.
+                await self._events.aclose()
+            finally:
+                self._hold.settle(0)  # never started: nothing sent, the whole hold goes back
+                await self._routed.aclose()
 
 
 async def _events(
     stream: RoutedStream,
     state: Any,
-    caller: Caller,
+    hold: Reservation,
     *,
-    held: int,
     created: int,
     include_usage: bool,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     router: Router = state.router
     writer = ChunkWriter(
         request_id=stream.request_id, model=router.tiers[stream.tier].info.model, created=created
@@ -257,18 +296,18 @@ async def _events(
             sent += 1
             yield writer.delta(delta)
     except Exception as exc:  # the status line is gone: report in-band, as OpenAI does
-        state.ledger.charge(caller, sent, held=held)
+        hold.settle(sent)
         yield _error_event(state, exc)
         return
     except BaseException:  # the client left (GeneratorExit) or the server stops
-        state.ledger.charge(caller, sent, held=held)
+        hold.settle(sent)
         raise
     if final is None:
-        state.ledger.charge(caller, sent, held=held)
+        hold.settle(sent)
         yield _error_event(state, BadResponse(stream.tier, "stream ended early"))
         return
     usage = final.usage
-    state.ledger.charge(caller, usage.total_tokens if usage else sent, held=held)
+    hold.settle(usage.total_tokens if usage else sent)
     info = routing_info(
         decision=stream.decision,
         tier=stream.tier,

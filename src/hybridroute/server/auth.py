@@ -71,11 +71,18 @@ class KeyTable:
         return caller
 
 
+# Tokens held for a request that sets neither `max_tokens` nor `max_completion_tokens` (the
+# embedded tier's own default answer length): without a hold, any number of such requests in
+# flight could pass a budget that is nearly spent. Its real usage replaces the hold at the end.
+DEFAULT_RESERVE_TOKENS = 512
+
+
 @dataclass(slots=True)
 class _Window:
     started: float
     requests: int = 0
-    tokens: int = 0
+    tokens: int = 0  # used by requests that ended in this window
+    held: int = 0  # held by requests still in flight (whichever window admitted them)
 
 
 @dataclass(slots=True)
@@ -84,6 +91,12 @@ class BudgetLedger:
 
     clock: Callable[[], float] = time.monotonic
     _windows: dict[str, _Window] = field(default_factory=dict)
+
+    def reserve(self, caller: Caller, max_tokens: int | None) -> Reservation:
+        """`admit` a request that may produce `max_tokens` (None: `DEFAULT_RESERVE_TOKENS`);
+        settle the returned reservation exactly once, whatever the request's outcome."""
+        reserve = DEFAULT_RESERVE_TOKENS if max_tokens is None else max_tokens
+        return Reservation(self, caller, self.admit(caller, reserve=reserve))
 
     def admit(self, caller: Caller, *, reserve: int = 0) -> int:
         """Count one request and hold `reserve` tokens for it (its `max_tokens`), or raise
@@ -100,22 +113,32 @@ class BudgetLedger:
                 f"request budget of {budget.requests} per {budget.period_s:g}s used up",
                 retry_after=retry_after,
             )
-        if budget.tokens is not None and window.tokens >= budget.tokens:
+        if budget.tokens is not None and window.tokens + window.held >= budget.tokens:
+            in_flight = " (counting tokens held by requests in flight)" if window.held else ""
             raise BudgetExceeded(
-                f"token budget of {budget.tokens} per {budget.period_s:g}s used up",
+                f"token budget of {budget.tokens} per {budget.period_s:g}s used up{in_flight}",
                 retry_after=retry_after,
             )
         window.requests += 1
-        held = reserve if budget.tokens is not None else 0
-        window.tokens += held
+        held = max(reserve, 0) if budget.tokens is not None else 0
+        window.held += held
         return held
 
     def charge(self, caller: Caller, tokens: int, *, held: int = 0) -> None:
         """Add the tokens a request used, in place of the `held` ones `admit` counted."""
         if caller.budget is not None:
             window = self._window(caller.principal.name, caller.budget)
-            # A window may have turned over since `admit`: never below zero.
-            window.tokens = max(window.tokens + tokens - held, 0)
+            window.held = max(window.held - held, 0)
+            window.tokens += max(tokens, 0)
+
+    def usage(self, caller: Caller) -> tuple[int, int]:
+        """`caller`'s tokens used in the current window and tokens held by its requests in
+        flight (read-only: no window is opened or turned over)."""
+        window = self._windows.get(caller.principal.name)
+        if window is None or caller.budget is None:
+            return 0, 0
+        expired = self.clock() - window.started >= caller.budget.period_s
+        return (0 if expired else window.tokens), window.held
 
     def _window(self, name: str, budget: BudgetSettings) -> _Window:
         now = self.clock()
@@ -125,8 +148,32 @@ class BudgetLedger:
             start = window.started if window else now
             if window is not None:
                 start += math.floor((now - start) / budget.period_s) * budget.period_s
-            window = self._windows[name] = _Window(started=start)
+            # Requests still in flight keep their holds: they are charged in the new window.
+            held = window.held if window else 0
+            window = self._windows[name] = _Window(started=start, held=held)
         return window
+
+
+class Reservation:
+    """The tokens `BudgetLedger.reserve` held for one request. `settle` gives them back in
+    exchange for the tokens the request used; only its first call counts, so every way out of
+    a request (answer, error, client gone, server stopping) may settle without double charges.
+    """
+
+    __slots__ = ("_caller", "_ledger", "held", "settled")
+
+    def __init__(self, ledger: BudgetLedger, caller: Caller, held: int) -> None:
+        self._ledger = ledger
+        self._caller = caller
+        self.held = held
+        self.settled = False
+
+    def settle(self, used: int = 0) -> None:
+        """Charge `used` tokens in place of the hold (0: the request used none, e.g. it
+        failed before any answer); later calls do nothing."""
+        if not self.settled:
+            self.settled = True
+            self._ledger.charge(self._caller, used, held=self.held)
 
 
 def _principal(key: ApiKeySettings) -> Principal:

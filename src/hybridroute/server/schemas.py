@@ -55,6 +55,12 @@ class ChatMessage(_Wire):
     tool_calls: list[ToolCall] | None = None
     tool_call_id: str | None = Field(default=None, max_length=256)
     refusal: str | None = None
+    # As OpenAI returns them, so a replayed history is accepted: the legacy `function_call`
+    # is forwarded (and scanned) like `tool_calls`; an answer's `audio` reference and its
+    # `annotations` (web-search citations) are outputs no other tier can use, and dropped.
+    function_call: FunctionCall | None = None
+    audio: dict[str, Any] | None = None
+    annotations: list[dict[str, Any]] | None = None
 
 
 class FunctionDefinition(_Wire):

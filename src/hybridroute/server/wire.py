@@ -150,6 +150,8 @@ def _message(index: int, message: ChatMessage) -> Message:
         extra["name"] = message.name
     if message.tool_calls:
         extra["tool_calls"] = [c.model_dump() for c in message.tool_calls]
+    if message.function_call is not None:
+        extra["function_call"] = message.function_call.model_dump()
     if message.tool_call_id is not None:
         extra["tool_call_id"] = message.tool_call_id
     content = _text(index, message.content, assistant=message.role == "assistant")

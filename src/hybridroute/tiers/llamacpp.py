@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -95,7 +95,11 @@ class LlamaCppTier(Tier):
 
     async def load(self) -> None:
         """Load the model (once) and calibrate its speed; later calls return at once."""
-        await self._run(self._load_sync)
+        self._pending += 1  # it holds the worker as a request would
+        try:
+            await self._run(self._load_sync)
+        finally:
+            self._pending -= 1
 
     async def complete(self, request: Request) -> Completion:
         text: list[str] = []
@@ -120,28 +124,57 @@ class LlamaCppTier(Tier):
             raise errors.TierUnavailable(
                 self.name, f"queue full: {self._pending} requests waiting for the model"
             )
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Delta | BaseException] = asyncio.Queue()
-        cancelled = threading.Event()
-
-        def emit(item: Delta | BaseException) -> None:
-            try:
-                loop.call_soon_threadsafe(queue.put_nowait, item)
-            except RuntimeError:  # the loop is gone: nobody is listening any more
-                cancelled.set()
-
-        job = asyncio.ensure_future(self._run(self._generate_sync, request, emit, cancelled))
+        # Counted before the first await: requests of one burst all run up to this point in
+        # the same pass of the event loop, and each must see the ones admitted before it.
+        self._pending += 1
         try:
-            while True:
-                item = await queue.get()
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-                if item.finish_reason is not None:
-                    break
+            loop = asyncio.get_running_loop()
+            queue: asyncio.Queue[Delta | BaseException] = asyncio.Queue()
+            cancelled = threading.Event()
+            started = threading.Event()
+
+            def emit(item: Delta | BaseException) -> None:
+                try:
+                    loop.call_soon_threadsafe(queue.put_nowait, item)
+                except RuntimeError:  # the loop is gone: nobody is listening any more
+                    cancelled.set()
+
+            job = asyncio.ensure_future(
+                self._run(self._generate_sync, request, emit, cancelled, started)
+            )
+
+            def on_done(finished: asyncio.Future[Any]) -> None:
+                # A job that fails outside the worker's own error handling (the tier was
+                # closed: the worker takes no new work) emits nothing; without this the
+                # stream would wait forever.
+                if finished.cancelled() or (exc := finished.exception()) is None:
+                    return
+                queue.put_nowait(
+                    exc
+                    if isinstance(exc, errors.HybridRouteError)
+                    else errors.TierUnavailable(self.name, f"{type(exc).__name__} on the worker")
+                )
+
+            job.add_done_callback(on_done)
+            try:
+                while True:
+                    item = await queue.get()
+                    if isinstance(item, BaseException):
+                        raise item
+                    yield item
+                    if item.finish_reason is not None:
+                        break
+            finally:
+                cancelled.set()
+                if started.is_set():
+                    await job  # the worker stops at its next look at `cancelled`
+                else:
+                    # Still queued behind another generation: dropped now, and its place in
+                    # the queue with it. Should the worker take it up meanwhile, it finds
+                    # `cancelled` set (set before `started` was read) and returns at once.
+                    job.cancel()
         finally:
-            cancelled.set()
-            await job
+            self._pending -= 1
 
     async def health(self) -> Health:
         if self._load_error is not None and self._clock() - self._failed_at >= RELOAD_AFTER_S:
@@ -162,11 +195,8 @@ class LlamaCppTier(Tier):
         self._llm = None
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        self._pending += 1
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
-        finally:
-            self._pending -= 1
+        """`fn(*args)` on the worker; the caller counts it in `_pending`."""
+        return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
 
     # --- worker thread only below this line -------------------------------------------
 
@@ -208,7 +238,9 @@ class LlamaCppTier(Tier):
         request: Request,
         emit: Callable[[Delta | BaseException], None],
         cancelled: threading.Event,
+        started: threading.Event,
     ) -> None:
+        started.set()  # before the look at `cancelled`: `stream` reads them the other way round
         if cancelled.is_set():  # its caller left while it waited in the queue
             return
         try:
@@ -217,10 +249,25 @@ class LlamaCppTier(Tier):
             self._generate_into(self._llm, request, emit, cancelled)
         except errors.HybridRouteError as exc:
             emit(exc)
-        except ValueError as exc:
-            emit(_overflow(self.name, exc, self._spec.n_ctx) or _failure(self.name, exc))
         except Exception as exc:  # llama.cpp raises bare ValueError/RuntimeError
-            emit(_failure(self.name, exc))
+            emit(self._caught(exc))
+
+    def _caught(self, exc: Exception) -> errors.TierError:
+        """What an exception out of llama-cpp-python is to the caller."""
+        if _raised_in_template(exc):
+            return _template_refusal(self.name, exc, self._template_sources())
+        if isinstance(exc, ValueError):
+            overflow = _overflow(self.name, exc, self._spec.n_ctx)
+            if overflow is not None:
+                return overflow
+        return _failure(self.name, exc)
+
+    def _template_sources(self) -> list[str]:
+        """The text of every chat template the prompt may have been built with."""
+        metadata = self._llm.metadata if self._llm is not None else {}
+        sources = [v for k, v in metadata.items() if k.startswith("tokenizer.chat_template")]
+        own = getattr(self._template, "template", None)
+        return [*sources, own] if isinstance(own, str) else sources
 
     def _generate_into(
         self,
@@ -303,9 +350,9 @@ class LlamaCppTier(Tier):
         try:
             text = grammar_for(schema)
         except ValueError as exc:  # the grammar llama.cpp would refuse (and crash on)
-            raise errors.BadRequest(self.name, _beyond(f"grammar has {exc}")) from None
+            raise _schema_refusal(self.name, f"grammar has {exc}") from None
         if not _llama_cpp_accepts(llm, text):  # a miss of `gbnf.problem`: not expected
-            raise errors.BadRequest(self.name, _beyond("grammar is refused by llama.cpp"))
+            raise _schema_refusal(self.name, "grammar is refused by llama.cpp")
         # Not cached: it only holds the text (about 0.3 us); each generation parses it anew.
         return LlamaGrammar.from_string(text)
 
@@ -426,17 +473,54 @@ def _one_line(exc: BaseException, limit: int = 200) -> str:
 
 def _check_supported(tier: str, request: Request) -> None:
     """Refuse, before the request queues for the model, what it cannot do: a required tool
-    call (it has no tool calling), a JSON schema beyond llama.cpp's grammar limits."""
+    call (it has no tool calling), a JSON schema beyond llama.cpp's grammar limits. Both are
+    `Unsupported`: under routing, the next tier of the plan may do it."""
     choice = request.tool_choice
     if request.tools and choice not in (None, "none", "auto"):
-        raise errors.BadRequest(tier, "this tier cannot honour a required tool call")
+        raise errors.Unsupported(tier, "this tier cannot honour a required tool call")
     problem = schema_problem(_schema(request.response_format))
     if problem is not None:
-        raise errors.BadRequest(tier, _beyond(problem))
+        raise _schema_refusal(tier, problem)
 
 
-def _beyond(problem: str) -> str:
-    return f"response_format: more than this tier can follow (the schema's {problem})"
+def _schema_refusal(tier: str, problem: str) -> errors.BadRequest:
+    """A schema this tier cannot follow is `Unsupported`; one no tier would take (a negative
+    bound: JSON Schema wants non-negative counts) is the caller's `BadRequest`."""
+    if problem.endswith(" below 0"):
+        return errors.BadRequest(tier, f"response_format: the schema has {problem}")
+    return errors.Unsupported(
+        tier, f"response_format: more than this tier can follow (the schema's {problem})"
+    )
+
+
+def _template_refusal(tier: str, exc: Exception, sources: Sequence[str]) -> errors.Unsupported:
+    """The chat template's refusal of the request's messages, raised while it rendered.
+
+    Jinja chat templates refuse message shapes their model was not trained on with
+    `raise_exception` (Gemma: "System role not supported"; Mistral: roles must alternate),
+    a ValueError in llama-cpp-python, and fail on others with a `jinja2.TemplateError` or the
+    like. The request is valid and another tier may take it: `Unsupported`, never a failure of
+    this tier (its breaker). The template's own words are kept only when they stand in its
+    text as they are, so none of the request's can be among them; else the error's type.
+    """
+    said = " ".join(str(exc).split())
+    if not (
+        isinstance(exc, ValueError)
+        and 0 < len(said) <= TEMPLATE_REASON_CHARS
+        and any(said in source for source in sources)
+    ):
+        said = type(exc).__name__
+    return errors.Unsupported(tier, f"the model's chat template refuses these messages ({said})")
+
+
+def _raised_in_template(exc: BaseException) -> bool:
+    """Whether `exc` came out of a Jinja template's code (compiled as "<template>")."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _response_format(fmt: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -539,6 +623,7 @@ _VERDICTS_LOCK = threading.Lock()  # the tiers' worker threads share it
 GRAMMAR_VERDICTS = 256
 PREFILL_CHUNK = 128  # prompt tokens read between two looks at `cancelled` (see `_prefill`)
 RELOAD_AFTER_S = 30.0  # a failed model load is retried by health checks this long after
+TEMPLATE_REASON_CHARS = 120  # of a chat template's own words for a refusal, kept in the error
 CALIBRATION_PREFILL = 128
 CALIBRATION_DECODE = 16
 CALIBRATION_ROUNDS = 2

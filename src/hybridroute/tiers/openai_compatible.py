@@ -40,6 +40,11 @@ _MAX_TOKENS = 10**9
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 # Bytes of an error answer (4xx/5xx) read at most; only a type or code label is taken from it.
 _MAX_ERROR_BYTES = 64 * 1024
+# Answers to the health check's GET /models from a server that is up but will not list its
+# models: no such endpoint (404, 405: a chat-only server or proxy), or a key allowed to chat
+# but not to list (401, 403: OpenAI project keys can be restricted so). Treated as up: if
+# the key cannot chat either, the chat answers fail over and open the tier's breaker.
+_LISTING_REFUSED = frozenset({401, 403, 404, 405})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,19 +125,28 @@ class OpenAICompatibleTier(Tier):
             yield state.final(started)
 
     async def health(self) -> Health:
+        """GET /models: whether the server answers (its model list is not used).
+
+        A refusal to list (`_LISTING_REFUSED`) still proves the server up: it is UP with the
+        status in `detail`. Timeouts, 429, 5xx, other 4xx and broken connections are DOWN."""
         started = time.perf_counter()
         deadline = _Deadline.start(self._timeouts.connect + 2)
         outgoing = self._client.build_request("GET", "/models", timeout=deadline.budget_s)
+        detail = ""
         try:
             with self._map_errors():
                 response = await self._send(outgoing, deadline)
                 try:
-                    await self._read(response, deadline)  # the body is not used, but bounded
+                    if response.status_code in _LISTING_REFUSED:
+                        detail = f"HTTP {response.status_code} on GET /models"  # body unread
+                    else:
+                        await self._read(response, deadline)  # not used, but bounded
                 finally:
                     await response.aclose()
         except errors.TierError as exc:
             return Health(status=HealthStatus.DOWN, detail=type(exc).__name__)
-        return Health(status=HealthStatus.UP, latency_ms=(time.perf_counter() - started) * 1000)
+        latency_ms = (time.perf_counter() - started) * 1000
+        return Health(status=HealthStatus.UP, detail=detail, latency_ms=latency_ms)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -294,6 +308,10 @@ class OpenAICompatibleTier(Tier):
             raise errors.ReadTimeout(self.name, f"HTTP {status} from upstream{detail}")
         if status < 500 and overflow is not None:
             raise errors.ContextOverflow(self.name, f"HTTP {status} from upstream{detail}")
+        if status in (404, 405):
+            # The tier's base URL or model is wrong (the gateway picks both, not the caller):
+            # the tier is broken for every request, so others are tried and its breaker counts.
+            raise errors.TierUnavailable(self.name, f"HTTP {status} from upstream{detail}")
         if status < 500:
             raise errors.BadRequest(self.name, f"HTTP {status} from upstream{detail}")
         raise errors.TierUnavailable(self.name, f"HTTP {status} from upstream{detail}")
