@@ -30,7 +30,7 @@ from hybridroute.types import Location, Request
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "task_type"
 SIZES = (100, 1_000, 8_000)
-PII = " Contact Maria Lopez at maria.lopez@example.com or 415-555-0132 about the invoice."
+PII = " Contact Maria Lopez at maria.lopez@mailhost.net or 415-555-2132 about the invoice."
 
 
 def corpus() -> list[str]:

@@ -32,7 +32,7 @@ from hybridroute.types import Request
 from tests.conftest import cloud_tier
 from tests.upstreams import FaultyUpstream, free_port
 
-EMAIL = "jane.roe@example.org"
+EMAIL = "jane.roe@mailhost.net"
 SSN = "536-22-1234"
 
 
@@ -519,7 +519,7 @@ async def test_values_in_escaped_json_stay_on_the_device_or_are_masked_whole(
     assert routed.tier == "device" and routed.decision.privacy_action == "local_only"
     assert len(faulty_upstream.received) == before
     # json.dumps' ASCII escapes in tool-call arguments: masked whole, still valid JSON.
-    arguments = json.dumps({"to": "jürgen.müller@example.com"})
+    arguments = json.dumps({"to": "jürgen.müller@mailhost.net"})
     call = {
         "tool_calls": [
             {"id": "c1", "type": "function", "function": {"name": "mail", "arguments": arguments}}

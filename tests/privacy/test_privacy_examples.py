@@ -20,6 +20,11 @@ def fast() -> PrivacyScanner:
         "The AWS docs use AKIAIOSFODNN7EXAMPLE as a sample access key id, right?",
         "A regex for US numbers like (206) 555-0142 or 555-0100, please.",
         "Is 07700 900123 one of Ofcom's numbers for TV drama?",
+        # Set 5's development half (twelfth session): a reserved domain, a counting number,
+        # Stripe's documented secret test key.
+        "The tutorial uses jane@example.com and ops@staging.example as users, is that fine?",
+        "How would +49 30 1234567 be written domestically in Germany?",
+        "Our README shows `sk_test_4eC39HqLyjWDarjtT1zdp7dc`, the sample key from Stripe's docs.",
     ],
 )
 def test_examples_are_allowed(fast: PrivacyScanner, text: str) -> None:
@@ -34,8 +39,10 @@ def test_examples_are_allowed(fast: PrivacyScanner, text: str) -> None:
         # A listed sample value pasted as if it were real: no word says it is an example.
         "Charge my card 4242 4242 4242 4242, expiry 12/27, for the order.",
         "Patient NHS number 943 476 5919, please draft the referral.",
-        # Not in a fictional range.
+        # Not in a fictional range; a real domain; not a counting run.
         "Call me on 0161 496 1234 or (206) 555-2142 tomorrow.",
+        "Write to jane@examples.com or jane@example.co.uk about the invoice.",
+        "Ring +49 30 1234568 after six.",
     ],
 )
 def test_real_looking_values_stay_protected(fast: PrivacyScanner, text: str) -> None:
@@ -56,3 +63,13 @@ def test_real_looking_values_stay_protected(fast: PrivacyScanner, text: str) -> 
 )
 def test_fictional_ranges(number: str, fictional: bool) -> None:
     assert is_fictional_phone(number) is fictional
+
+
+def test_a_card_number_needs_a_length_its_network_issues(fast: PrivacyScanner) -> None:
+    # A French NIR passed Luhn as a 15-digit "Mastercard" (Mastercard issues 16 digits only).
+    text = "Prends un numéro comme 2 55 08 14 168 025 38 pour calculer la clé."
+    assert all(e.type.value != "CREDIT_CARD" for e in fast.assess(text).entities)
+    for card in ("5555 5555 5555 4444", "3782 822463 10005", "4222 2222 2222 2"):
+        assert [e.type.value for e in fast.assess(f"card {card} please").entities] == [
+            "CREDIT_CARD"
+        ]

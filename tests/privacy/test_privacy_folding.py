@@ -93,8 +93,8 @@ def test_every_folded_character_comes_from_its_original(pieces: list[str]) -> No
         (f"My SSN is {FULL_WIDTH_SSN}", FULL_WIDTH_SSN),
         ("My SSN is 536\u200b-22-1234", "536\u200b-22-1234"),
         ("card 4111\u20091111\u20091111\u20091111", "4111\u20091111\u20091111\u20091111"),
-        ("mail john\u200b.smith@example.com", "john\u200b.smith@example.com"),
-        ("mail john.smith@ex\u0430mple.com", "john.smith@ex\u0430mple.com"),
+        ("mail john\u200b.smith@mailhost.net", "john\u200b.smith@mailhost.net"),
+        ("mail john.smith@m\u0430ilhost.net", "john.smith@m\u0430ilhost.net"),
         ("Forward it to Derek\u200bHolt today", "Derek\u200bHolt"),
     ],
 )
@@ -174,7 +174,7 @@ def test_every_view_character_maps_to_whole_escapes(pieces: list[str]) -> None:
 
 def test_masking_escaped_json_keeps_it_valid_and_leaves_no_value() -> None:
     arguments = json.dumps(
-        {"name": "Jürgen Müller", "email": "jürgen.müller@example.com", "ssn": "536-22-1234"}
+        {"name": "Jürgen Müller", "email": "jürgen.müller@mailhost.net", "ssn": "536-22-1234"}
     ).replace("-", "\\u002d")
     scanner = PrivacyScanner(PrivacySettings(ner=False))
     assessment = scanner.assess(arguments)

@@ -25,7 +25,7 @@ def test_scan_jsonl_and_plain_lines() -> None:
 
 def test_scan_file_with_config(tmp_path) -> None:  # type: ignore[no-untyped-def]
     source = tmp_path / "rows.jsonl"
-    source.write_text('{"text": "mail jane@example.com"}\n')
+    source.write_text('{"text": "mail jane@mailhost.net"}\n')
     config = tmp_path / "cfg.yaml"
     config.write_text("privacy:\n  ner: false\n  sensitivity:\n    EMAIL: 0.95\n")
     result = CliRunner().invoke(app(), ["scan", str(source), "--config", str(config)])

@@ -31,7 +31,7 @@ def fast() -> PrivacyScanner:
     [
         ("My SSN is 460-89-9847", Action.LOCAL_ONLY),
         ("charge card 4111 1111 1111 1111", Action.LOCAL_ONLY),
-        ("reach me at jane@example.com", Action.MASK),
+        ("reach me at jane@mailhost.net", Action.MASK),
         ("Explain the CAP theorem.", Action.ALLOW),
         ("Keep this local, do not send it to the cloud: summarise my week", Action.LOCAL_ONLY),
         ("Review this function from our proprietary pricing service", Action.LOCAL_ONLY),
@@ -67,7 +67,7 @@ def test_oversized_text_fails_closed() -> None:
 
 
 def test_scan_row_format_and_no_values_in_repr(fast: PrivacyScanner) -> None:
-    text = "SSN 460-89-9847 for jane@example.com"
+    text = "SSN 460-89-9847 for jane@mailhost.net"
     assessment = fast.assess(text)
     row = json.loads(assessment.to_json())
     assert set(row) == {"entities", "sensitivity", "action", "categories"}
@@ -78,8 +78,8 @@ def test_scan_row_format_and_no_values_in_repr(fast: PrivacyScanner) -> None:
 
 
 def test_prism_score_counts_entities(fast: PrivacyScanner) -> None:
-    one = fast.assess("mail jane@example.com")
-    two = fast.assess("mail jane@example.com or bob@example.org")
+    one = fast.assess("mail jane@mailhost.net")
+    two = fast.assess("mail jane@mailhost.net or bob@post.acme-mail.org")
     assert two.sensitivity == pytest.approx(one.sensitivity + 0.03)
 
 
@@ -88,7 +88,7 @@ def test_settings_merge_and_validate() -> None:
     assert settings.sensitivity["EMAIL"] == 0.95
     assert settings.sensitivity["US_SSN"] == 1.0
     scanner = PrivacyScanner(settings.model_copy(update={"ner": False}))
-    assert scanner.assess("mail jane@example.com").action is Action.LOCAL_ONLY
+    assert scanner.assess("mail jane@mailhost.net").action is Action.LOCAL_ONLY
     with pytest.raises(ValidationError):
         PrivacySettings(mask_threshold=0.9, local_only_threshold=0.5)
     with pytest.raises(ValidationError):

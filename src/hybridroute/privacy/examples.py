@@ -7,7 +7,10 @@ like 555-0123" went to the device only, as if they held someone's data: the dete
 rightly find valid numbers, but these ones are printed in every manual.
 
 * **Fictional phone ranges** are never assigned (NANP 555-0100 to 555-0199; Ofcom's drama
-  ranges such as 07700 900xxx and 020 7946 0xxx), so they are dropped wherever they stand.
+  ranges such as 07700 900xxx and 020 7946 0xxx), so they are dropped wherever they stand;
+  so are numbers whose last seven digits count up or down ("+49 30 1234567"), and e-mail
+  addresses at the domains reserved for documentation and testing (RFC 2606 and 6761:
+  example.com/.net/.org, *.example, *.test, *.invalid, *.localhost).
 * **Documented sample values** (NHS Digital's 943 476 5919, the SSA's 078-05-1120, payment
   processors' test cards, the ISO 13616 and banks' example IBANs, AWS's example access key,
   jwt.io's sample token) are dropped only when the text also says it is about examples
@@ -33,7 +36,11 @@ def without_examples(text: str, entities: Sequence[Entity]) -> list[Entity]:
     kept = []
     for entity in entities:
         value = text[entity.start : entity.end]
-        if entity.type == EntityType.PHONE and is_fictional_phone(value):
+        if entity.type == EntityType.PHONE and (
+            is_fictional_phone(value) or is_placeholder_phone(value)
+        ):
+            continue
+        if entity.type == EntityType.EMAIL and is_reserved_email(value):
             continue
         if _normalised(value) in _DOCUMENTED or _is_sample_token(value):
             if about_examples is None:
@@ -55,6 +62,28 @@ def is_fictional_phone(value: str) -> bool:
     if len(digits) in (7, 10) and digits[-7:-2] == "55501":
         return True
     return len(digits) == 11 and digits.startswith(_OFCOM_DRAMA)
+
+
+def is_placeholder_phone(value: str) -> bool:
+    """A number whose last seven digits count up or down ("+49 30 1234567", "(555)
+    123-4567"): what documentation writes for "some number", not anyone's line."""
+    digits = "".join(c for c in value if c.isdigit())
+    return digits.endswith(_RUNS)
+
+
+_RUNS = ("1234567", "7654321", "2345678", "8765432", "3456789", "9876543")
+
+
+def is_reserved_email(value: str) -> bool:
+    """An address at a domain reserved for documentation or testing, which no one can own."""
+    domain = value.rpartition("@")[2].lower().rstrip(".")
+    return domain in _RESERVED_DOMAINS or domain.endswith(_RESERVED_SUFFIXES)
+
+
+_RESERVED_DOMAINS = frozenset({"example.com", "example.net", "example.org", "localhost"})
+_RESERVED_SUFFIXES = (
+    ".example.com", ".example.net", ".example.org", ".example", ".test", ".invalid", ".localhost",
+)  # fmt: skip
 
 
 def _normalised(value: str) -> str:
@@ -95,8 +124,9 @@ _DOCUMENTED = frozenset(
         "ES91 2100 0418 4502 0005 1332", "NL91 ABNA 0417 1643 00",
         "BE68 5390 0754 7034", "IT60 X054 2811 1010 0000 0123 456",
         "CH93 0076 2011 6238 5295 7", "AT61 1904 3002 3457 3201",
-        # AWS's documentation key pair.
+        # AWS's documentation key pair; Stripe's documented secret test key.
         "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
     )
 )  # fmt: skip
 # jwt.io's sample token (HS256, sub 1234567890, "John Doe"): its header and payload.
