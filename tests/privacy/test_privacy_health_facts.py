@@ -145,3 +145,30 @@ def test_a_word_before_a_dose_is_read_back_from_the_dose(scanner: PrivacyScanner
     )
     assert "zuclopenthixol 10 mg" in found  # the dose is part of the fact
     assert not any(fact.startswith(("take", "more")) for fact in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        # A condition's stem, whatever its inflection, compound or language (twelfth session).
+        ("Herr Grzegorz Nowakowski ist seit gestern insulinpflichtig.", "insulinpflichtig"),
+        ("Mon frère Yannick Le Goff est schizophrène depuis 2019.", "schizophrène"),
+        ("Mio figlio Leonardo Capobianco è celiaco, mi scrivi una lettera?", "celiaco"),
+        ("Meine Mutter Ingrid Hauser hat Demenz im Frühstadium.", "Demenz"),
+        ("my colleague Tomasz Wrona is epileptic, what should first aid do?", "epileptic"),
+    ],
+)
+def test_a_condition_is_known_by_its_stem(scanner: PrivacyScanner, text: str, fact: str) -> None:
+    action, facts = _facts(scanner, text)
+    assert action != "allow" and fact in facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My colleague Anna Berg plays the trombone and found the review depressing.",
+        "My colleague Anna Berg studies psychosocial care.",
+    ],
+)
+def test_a_stem_is_specific_at_a_words_start(scanner: PrivacyScanner, text: str) -> None:
+    assert _facts(scanner, text)[1] == set()

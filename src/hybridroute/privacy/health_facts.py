@@ -208,6 +208,17 @@ def listed_facts(lowered: str, windows: Sequence[tuple[int, int]] | None) -> lis
         index = 0
         while index < len(words):
             if lowered[words[index][0] : words[index][1]] not in _FIRST_WORDS:
+                whole = _WORD.match(lowered, words[index][0])  # the window may cut the word
+                if whole is not None and _has_stem(whole.group()):
+                    found.append(
+                        Entity(
+                            type=EntityType.HEALTH_CONDITION,
+                            start=whole.start(),
+                            end=whole.end(),
+                            score=FACT_LISTED,
+                        )
+                    )
+                    done = whole.end()
                 index += 1
                 continue
             for size in range(min(_LONGEST, len(words) - index), 0, -1):
@@ -226,6 +237,11 @@ def listed_facts(lowered: str, windows: Sequence[tuple[int, int]] | None) -> lis
                     break
             index += 1
     return found
+
+
+def _has_stem(word: str) -> bool:
+    """`word` (lower case) opens with a listed stem: any inflection or compound of it."""
+    return any(word[:size] in stems for size, stems in _STEMS_BY_SIZE)
 
 
 def _dosed_medicine(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
@@ -298,8 +314,32 @@ def health_facts_about_someone(entities: Sequence[Entity], min_score: float) -> 
     ]
 
 
+# Word stems of conditions, whatever their inflection, compound or language ("insulinpflichtiger",
+# "schizophrène", "celiaco", "Demenz", "epileptic"). Each is specific at a word's start: not
+# "thrombo" ("trombone"), "psycho" ("psychosocial"), "depressi" ("depressing").
+_STEMS = (
+    "diabet diabèt diabét insulinpfl schizophr esquizofr schizofr epilep epiless padaczk "
+    "autism autist autyz asthm celiac coeliac céliaq celiach zöliak celíac celiak parkinson "
+    "alzheimer dementi démenc demenz demenc demênc bipolar anorex anoréx bulimi boulimi "
+    "leukem leukäm leucém leucem lymphom linfom melanom carcinom metasta chemother chimioth "
+    "quimiot chemioter dialys dialis pregnan schwanger embaraz grávid zwanger hypertens "
+    "hipertens ipertens bluthochdr depressio depressiv dépressi depresi depresj depressã "
+    "pneumon neumon tubercul hepatit cirrhos cirros arthrit artrit psoria fibromyalg "
+    "skleros scléros escleros scleros migrän migrain migrañ emicran dyspraxi dyslexi "
+    "infertil endometri glaucom infarct infarkt infart arrhythm arritm thrombos trombos "
+    "anaemi anämi hémophil haemophil hemophil seizur convuls krampfanf psychosis psychose "
+    "psicosis suicid suizid samobój overdos alcoholi alkoholi alcooli hypothyr hyperthyr "
+    "thyroid tiroid covid influenz eczem ekzem cochlear wheelchair rollstuhl psychiatr "
+    "radiother radiothér radioter chemo"
+).split()
+_STEMS_BY_SIZE = tuple(
+    (size, frozenset(s for s in _STEMS if len(s) == size))
+    for size in sorted({len(s) for s in _STEMS})
+)
 _TERM_SET = frozenset(_literals(f"{_CONDITIONS}|{_MEDICINES}"))
 _LONGEST = max(len(term.split()) for term in _TERM_SET)
 _FIRST_WORDS = frozenset(_WORD.match(term)[0] for term in _TERM_SET)  # type: ignore[index]
 # What the prefilter looks for before `listed_facts` runs (Hyperscan takes the literals fast).
-HEALTH_TERMS = re.compile("|".join(re.escape(t) for t in sorted(_TERM_SET, key=len, reverse=True)))
+HEALTH_TERMS = re.compile(
+    "|".join(re.escape(t) for t in sorted({*_TERM_SET, *_STEMS}, key=len, reverse=True))
+)
