@@ -179,7 +179,6 @@ def test_an_allergy_is_a_health_fact_only_about_someone() -> None:
     [
         ("son's health card (3325-198-632-PS) expired", EntityType.INSURANCE_ID, "3325-198-632-PS"),
         ("the SIN on it looks wrong — it says 628 438 491", EntityType.NATIONAL_ID, "628 438 491"),
-        ("name,sin,province\nAmrit Gill,298 172 016,BC\n", EntityType.NATIONAL_ID, "298 172 016"),
     ],
 )  # fmt: skip
 def test_a_bare_health_card_or_sin_before_a_checked_number(
@@ -192,15 +191,45 @@ def test_a_bare_health_card_or_sin_before_a_checked_number(
     assert _found(detector, text.replace(value, wrong), kind) == []
 
 
-def test_the_bare_sin_keyword_opens_no_window_inside_words() -> None:
-    # "sin" without word boundaries matched inside "using", "single", "business": a Python
-    # search in each window cost 0.03 ms per 1,000 tokens of prose (found by privacy_ab.py).
-    detector = StructuredDetector()
-    index = next(
-        i
-        for i, r in enumerate(detector.recognizers)
-        if "social" in r.pattern.pattern and "insurance" in r.pattern.pattern
-    )
+def test_a_bare_sin_is_the_capitalised_word_only(detector: StructuredDetector) -> None:
+    # Review 13: a lower-case bare "sin" is Spanish "without" before a mobile number; and
+    # searched without word boundaries it opened prefilter windows inside "using", "single",
+    # "business" (0.03 ms per 1,000 tokens of prose, found by privacy_ab.py).
+    for text in (
+        "Mi número de móvil sin el prefijo es 612 345 678",
+        "Precio sin IVA: 628 438 491 euros",
+        "Using a single business account since 2019: 628 438 491",
+    ):
+        assert _found(detector, text, EntityType.NATIONAL_ID) == []
     hits = detector.prefilter.scan("Using a single business account since 2019: 628 438 491")
-    assert hits is not None and hits.windows[index] == ()
-    assert detector.prefilter.scan("my SIN is 628 438 491").windows[index] not in (None, ())  # type: ignore[union-attr]
+    if hits is not None:  # the prefilter opens no window for the SIN recognizers there
+        sin = [
+            i
+            for i, r in enumerate(detector.recognizers)
+            if r"social\s{1,3}insurance" in r.pattern.pattern or "SIN(" in r.pattern.pattern
+        ]
+        assert len(sin) == 2 and all(hits.windows[i] == () for i in sin)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Review 13: other things an "account" or "basic auth" names, a version after an @.
+        "In the Azure portal, pick the storage account mystore01/Container2024 and enable it.",
+        "Open account settings/Profile2 and save.",
+        "Add basic auth support/Config2024 to the client.",
+        "npm i react@18.2.0/Fiber2 now",
+        # Lists of passwords that are no one's.
+        "Common passwords in leaks:\nrank 1: Password1\nrank 2: Qwerty123!\n",
+        "Configure the passwords section:\nmin_length: 12\nrotate: Every90Days\n",
+    ],
+)
+def test_logins_and_lists_that_hold_no_ones_password(
+    detector: StructuredDetector, text: str
+) -> None:
+    assert _found(detector, text, EntityType.PASSWORD) == []
+
+
+def test_a_password_list_with_windows_line_endings(detector: StructuredDetector) -> None:
+    text = "I keep forgetting my passwords, here they are:\r\nbank: Marigold!Otter88\r\n"
+    assert _found(detector, text, EntityType.PASSWORD) == ["Marigold!Otter88"]

@@ -73,3 +73,21 @@ def test_a_card_number_needs_a_length_its_network_issues(fast: PrivacyScanner) -
         assert [e.type.value for e in fast.assess(f"card {card} please").entities] == [
             "CREDIT_CARD"
         ]
+
+
+def test_a_reserved_address_never_takes_a_name_with_it(fast: PrivacyScanner) -> None:
+    # Review 13: the address won over the names inside it and was then dropped, so neither
+    # was masked; and an address built from a masked name gave it away.
+    text = "My colleague Anna Kowalska <anna.kowalska@example.com> was diagnosed with asthma."
+    found = {text[e.start : e.end] for e in fast.assess(text).entities}
+    assert {"Anna Kowalska", "anna.kowalska@example.com"} <= found
+    text = "Please email my sister Derek.Holt@example.com about the party."
+    assessment = fast.assess(text)
+    assert assessment.action is not Action.ALLOW
+    assert all(
+        any(
+            e.start <= text.index(w) and text.index(w) + len(w) <= e.end
+            for e in assessment.entities
+        )
+        for w in ("Derek", "Holt")
+    )

@@ -101,6 +101,11 @@ def test_a_saints_name_opens_a_place_not_a_full_name(detector: NameDetector, tex
         ("Maria de IT", ["Maria"]),
         ("Sam Altman OpenAI", ["Sam Altman"]),
         ("Extended Key Usage", ["Extended Key"]),  # unknown words open false names: not longer
+        # Review 13: a place with a particle, German "von" before a noun.
+        ("flew to Santiago de Chile last week", ["Santiago"]),
+        ("hat Anna von Weihnachten erzählt", ["Anna"]),
+        ("Maria von Trapp sang", ["Maria von Trapp"]),
+        ("Leonardo da Vinci and Guido van Rossum", ["Leonardo da Vinci", "Guido van Rossum"]),
     ],
 )
 def test_surnames_with_particles_and_second_surnames(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -316,4 +317,34 @@ async def test_a_request_after_close_fails_at_once(gguf_path: Path) -> None:
     await tier.aclose()
     with pytest.raises(errors.TierUnavailable, match="RuntimeError"):
         await asyncio.wait_for(tier.complete(short()), timeout=10)
+    assert tier._pending == 0
+
+
+# Review 13: a template that is broken for every request is the tier's failure, not a refusal.
+BROKEN = "{{ undefined_helper(messages) }}"
+
+
+async def test_a_broken_template_is_the_tiers_failure(templated: LlamaCppTier) -> None:
+    use_template(templated, BROKEN)
+    alone = router(device=templated)
+    for _ in range(alone.routing.breaker_failures):
+        with pytest.raises(errors.TierError) as caught:
+            await alone.complete(short())
+        assert not isinstance(caught.value, errors.Unsupported)
+    assert alone.breakers["device"].state is BreakerState.OPEN
+
+
+async def test_a_request_queued_when_the_tier_closes_fails(gguf_path: Path) -> None:
+    tier = LlamaCppTier(info=device_info(), model=ModelSpec(path=gguf_path, calibrate=False))
+    await tier.load()
+    running = asyncio.create_task(tier.complete(notes("rivers", 30)))
+    while tier.queue_depth == 0:
+        await asyncio.sleep(0.01)
+    queued = asyncio.create_task(tier.complete(short()))
+    await asyncio.sleep(0.05)
+    await tier.aclose()  # cancels the queued job's future; the running one ends
+    with pytest.raises(errors.TierUnavailable, match="closed"):
+        await asyncio.wait_for(queued, timeout=30)
+    with contextlib.suppress(errors.HybridRouteError):
+        await asyncio.wait_for(running, timeout=60)
     assert tier._pending == 0

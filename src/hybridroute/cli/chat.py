@@ -64,7 +64,7 @@ def chat(
         typer.echo(json.dumps(_chat_json(routed, latency_ms)))
         return
     console = Console()
-    console.print(routed.completion.text, markup=False, highlight=False)  # "[/INST]", "a[i]"
+    typer.echo(routed.completion.text)  # as it is: no markup, emoji codes or wrapping
     t = routed.completion.timings
     console.print(
         f"[dim]tier={routed.tier} plan={routed.decision.plan.kind} "

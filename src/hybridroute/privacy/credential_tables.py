@@ -62,6 +62,9 @@ def passwords_in_lists(
             line_end = text.find("\n", keyword.end())
             if line_end < 0:
                 break
+            line_start = lowered.rfind("\n", 0, keyword.start()) + 1
+            if _NOT_SOMEONES.search(lowered, line_start, line_end):
+                continue  # "Common passwords in leaks:", "the passwords section:"
             pos = _BLANK_LINES.match(text, line_end + 1).end()  # type: ignore[union-attr]
             while (line := _LIST_LINE.match(text, pos)) is not None and line.end() > pos:
                 pos = line.end()
@@ -90,12 +93,17 @@ PASSWORD_LIST = re.compile(
     r"passwords|passwörter|kennwörter|mots de passe|contraseñas|senhas|wachtwoorden"
     r"|lösenorden|hasła|passordene|salasanat"
 )
-_BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")
+_BLANK_LINES = re.compile(r"(?:[ \t\r]*\n)*")
 # One list line: an optional bullet, a short label, ":" or "=", then one word (the rest of
 # the line; a line holding more words is read, not taken: "netflix: whatever, not important").
 _LIST_LINE = re.compile(
     r"[ \t]*(?:[-*\u2022][ \t]*)?(?P<label>[^\s:=][^\n:=]{0,30}?)[ \t]*[:=][ \t]*"
-    r"(?:(?P<value>[^\s]{1,64})[ \t]*|[^\n]*)(?:\n|$)"
+    r"(?:(?P<value>[^\s]{1,64})[ \t\r]*|[^\n]*)(?:\n|$)"
+)
+# A line about passwords in general, or a settings block: its list holds no one's.
+_NOT_SOMEONES = re.compile(
+    r"common|weak|leak|breach|example|sample|avoid|bad|worst|popular|banned|typical|default"
+    r"|polic|rule|requirement|section|setting|config|strength|generat|hash"
 )
 _NOT_PASSWORD_LABELS = frozenset(
     "user|username|user name|login|user id|userid|host|hostname|server|url|port|id|name"

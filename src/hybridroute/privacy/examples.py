@@ -28,27 +28,58 @@ from hybridroute.privacy.entities import Entity, EntityType
 
 
 def without_examples(text: str, entities: Sequence[Entity]) -> list[Entity]:
-    """`entities` without the fictional phone numbers and, where `text` says it is about
-    examples, without the documented sample values."""
+    """`entities` without the fictional phone numbers, the reserved e-mail addresses and,
+    where `text` says it is about examples, the documented sample values; and without what
+    lies inside a dropped number or sample, except a person's name. Run before overlaps are
+    resolved: the names inside "Derek.Holt@example.com" must survive the address."""
     if not entities:
         return []
     about_examples: bool | None = None  # looked up once, when a listed value is found
+    dropped: list[tuple[int, int]] = []
     kept = []
     for entity in entities:
         value = text[entity.start : entity.end]
         if entity.type == EntityType.PHONE and (
             is_fictional_phone(value) or is_placeholder_phone(value)
         ):
+            dropped.append((entity.start, entity.end))
             continue
-        if entity.type == EntityType.EMAIL and is_reserved_email(value):
-            continue
+        if (
+            entity.type == EntityType.EMAIL
+            and is_reserved_email(value)
+            and not _names_someone(value, text, entities)
+        ):
+            continue  # what lies inside stays: a name, the password of "user:pw@db.example.com"
         if _normalised(value) in _DOCUMENTED or _is_sample_token(value):
             if about_examples is None:
                 about_examples = _EXAMPLE_CONTEXT.search(text.lower()) is not None
             if about_examples:
+                dropped.append((entity.start, entity.end))
                 continue
         kept.append(entity)
-    return kept
+    if not dropped:
+        return kept
+    return [
+        e
+        for e in kept
+        if e.type == EntityType.PERSON
+        or not any(start <= e.start and e.end <= end for start, end in dropped)
+    ]
+
+
+def _names_someone(address: str, text: str, entities: Sequence[Entity]) -> bool:
+    """The address's local part holds a word of a person found in the text ("my colleague
+    Anna Kowalska <anna.kowalska@example.com>"): kept, or it would give the masked name away."""
+    local = address.rpartition("@")[0].lower()
+    return any(
+        len(word) >= 3 and word in local
+        for e in entities
+        if e.type == EntityType.PERSON
+        for word in _NAME_WORD.findall(text[e.start : e.end].lower())
+    )
+
+
+_NAME_WORD = re.compile(r"[^\W\d_]+")
 
 
 def is_fictional_phone(value: str) -> bool:

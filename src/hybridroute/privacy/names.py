@@ -400,7 +400,15 @@ def _particle_tail(names: NameList, first: str, text: str, end: int) -> int | No
     if tail is None:
         return None
     surname = tail.group("surname")
-    if surname in ORG_WORDS or surname.lower() in SAINTS or "W" in names.flags(surname):
+    flags = names.flags(surname)
+    if surname in ORG_WORDS or surname.lower() in SAINTS or "W" in flags:
+        return None
+    if first.lower() in _PLACE_OPENERS:
+        return None  # "Santiago de Chile", "Santiago de Compostela" (places after a particle
+        # make surnames otherwise: "da Vinci", "van Rossum", "de Vries")
+    if tail.group("particle") in _PREPOSITIONS and "L" not in flags:
+        # German "von" and "zu" are prepositions before capitalised nouns too ("Lisa von
+        # Urlaub"): a listed surname only ("Ursula von der Leyen" is not; "von Trapp" is).
         return None
     return tail.end()
 
@@ -482,8 +490,11 @@ _UNDERSCORE_CAPITAL = re.compile(rf"_[{CAPITALS}]")
 _RUN_WORD = re.compile(r"[^ \t]+")
 # Particles a surname may open with, then ones that may follow ("van der", "de la"). German
 # "das", "der", "den" and Romance articles do not open one: "gib Anna das Buch".
+_PREPOSITIONS = frozenset({"von", "zu"})
+# First names that open place names with a particle.
+_PLACE_OPENERS = frozenset({"santiago", "rio", "ciudad", "puerto", "villa"})
 _PARTICLE_TAIL = re.compile(
-    r"[ \t](?:van|von|de|del|della|di|da|dos|du|ten|ter|bin|ibn|n[ií]|nic)"
+    r"[ \t](?P<particle>van|von|zu|de|del|della|di|da|dos|du|ten|ter|bin|ibn|n[ií]|nic)"
     r"(?:[ \t](?:der|den|de|la|las|los|le|da|do))?"
     rf"[ \t](?P<surname>[{CAPITALS}][^\W\d_]*[^\W\d_A-Z](?:['\u2019-][^\W\d_]+)*)"
     r"(?![\w'\u2019-])"

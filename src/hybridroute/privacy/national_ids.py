@@ -369,10 +369,22 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
         keyed_id(r"kimlik|tckn", r"\d{11}", turkish_tckn_valid),
         keyed_id(r"aadhaa?r|uidai", r"\d{4} ?\d{4} ?\d{4}", aadhaar_valid),
         keyed_id(
-            r"social\s{1,3}insurance|assurance\s{1,3}sociale|\bsin\b",  # Luhn-checked: bare "SIN"
+            r"social\s{1,3}insurance|assurance\s{1,3}sociale|sin\s{1,3}(?:number|no\.?|#)",
             r"\d{3}[ -]?\d{3}[ -]?\d{3}",
             canadian_sin_valid,
-            reach=32,  # "the SIN on it looks wrong — it says 628 438 491"
+            reach=32,
+        ),
+        # A bare "SIN" in capitals ("the SIN on it looks wrong — it says 628 438 491"); in
+        # lower case it is Spanish "without" ("sin el prefijo es 612 345 678").
+        PatternRecognizer(
+            entity=EntityType.NATIONAL_ID,
+            pattern=re.compile(
+                r"(?<![\w-])SIN(?![\w-])[^\n]{0,32}?"
+                r"(?<![\w-])(?P<v>\d{3}[ -]?\d{3}[ -]?\d{3})(?![\w-])"
+            ),
+            score=0.95,
+            check=checked(canadian_sin_valid),
+            needs_digit=True,
         ),
         # (The number may follow the Chinese keyword with no space: "身份证号330106…".)
         keyed_id(

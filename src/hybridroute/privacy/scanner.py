@@ -118,8 +118,8 @@ class PrivacyScanner:
             kept = calibrate(entities, text, categories, cues)
             kept = health_facts_about_someone(kept, settings.min_score)
             kept = [e for e in kept if e.score >= settings.min_score]
-            kept = resolve_overlaps(kept, settings)
             kept = without_examples(text, kept)  # fictional numbers, manuals' samples
+            kept = resolve_overlaps(kept, settings)
             values = [text[e.start : e.end] for e in kept]
             score = score_request(kept, categories, settings, values)
             if view.changed:

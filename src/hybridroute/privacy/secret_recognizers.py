@@ -233,8 +233,15 @@ def secret_recognizers() -> tuple[PatternRecognizer, ...]:
         # An e-mail address as the login: "demo@ledgerly.io / Ledg3rly!Demo#2024",
         # "jo@example.org:Summer2024!" (a credential dump's line).
         _strong_password(
-            r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}(?:[ \t]*/[ \t]*|:)"
+            r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,3}\.[a-z]{2,24}(?:[ \t]*/[ \t]*|:)"
             rf"(?P<v>{_LOGIN_VALUE})"
+        ),
+        # The same after "account" or "basic auth", which name other things too ("storage
+        # account mystore01/Container2024"): only after ":", "=" or "is" ("the break-glass
+        # account is jira-breakglass / Oystercatcher!5521", "basic auth fallback: ops:…").
+        _strong_password(
+            r"(?:account|basic[ -]auth(?:[ \t]+[a-z]{3,12})?)(?:\s*[:=][ \t]*|\s+(?:is|are)\s+)"
+            rf"[\w.@-]{{1,40}}(?:[ \t]*/[ \t]*|:)(?P<v>{_LOGIN_VALUE})"
         ),
         # "user bob pass Bob2024!", "ftp user bob password S3cret99".
         _strong_password(
@@ -358,7 +365,7 @@ _COMMAND_PASSWORDS = (
 )
 _LOGIN_WORDS = (
     r"login|creds|credentials|username|zugangsdaten|identifiants|credenciales|credenziali"
-    r"|credenciais|account|basic[ -]auth(?:[ \t]+[a-z]{3,12})?"  # "basic auth fallback:"
+    r"|credenciais"
 )
 # "is" and "for" in the languages of `_PASSWORD_WORDS` ("Passwort für den Router ist …",
 # "la contraseña del wifi es …", "minha senha é …"); other than "is"/"was", only with a digit.

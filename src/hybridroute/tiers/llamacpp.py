@@ -144,10 +144,14 @@ class LlamaCppTier(Tier):
             )
 
             def on_done(finished: asyncio.Future[Any]) -> None:
-                # A job that fails outside the worker's own error handling (the tier was
-                # closed: the worker takes no new work) emits nothing; without this the
-                # stream would wait forever.
-                if finished.cancelled() or (exc := finished.exception()) is None:
+                # A job that ends outside the worker's own error handling emits nothing, and
+                # the stream would wait forever: the tier closed while it was queued (its
+                # future cancelled) or before (no new work taken). After the stream itself
+                # cancelled the job, nobody reads the queue: the item is harmless.
+                if finished.cancelled():
+                    queue.put_nowait(errors.TierUnavailable(self.name, "the device tier closed"))
+                    return
+                if (exc := finished.exception()) is None:
                     return
                 queue.put_nowait(
                     exc
@@ -254,7 +258,7 @@ class LlamaCppTier(Tier):
 
     def _caught(self, exc: Exception) -> errors.TierError:
         """What an exception out of llama-cpp-python is to the caller."""
-        if _raised_in_template(exc):
+        if _refused_by_template(exc):
             return _template_refusal(self.name, exc, self._template_sources())
         if isinstance(exc, ValueError):
             overflow = _overflow(self.name, exc, self._spec.n_ctx)
@@ -498,26 +502,30 @@ def _template_refusal(tier: str, exc: Exception, sources: Sequence[str]) -> erro
 
     Jinja chat templates refuse message shapes their model was not trained on with
     `raise_exception` (Gemma: "System role not supported"; Mistral: roles must alternate),
-    a ValueError in llama-cpp-python, and fail on others with a `jinja2.TemplateError` or the
-    like. The request is valid and another tier may take it: `Unsupported`, never a failure of
-    this tier (its breaker). The template's own words are kept only when they stand in its
-    text as they are, so none of the request's can be among them; else the error's type.
+    a ValueError in llama-cpp-python. The request is valid and another tier may take it:
+    `Unsupported`, never a failure of this tier (its breaker). The template's own words are
+    kept only when they stand in its text as they are, so none of the request's can be among
+    them; else the error's type.
     """
     said = " ".join(str(exc).split())
-    if not (
-        isinstance(exc, ValueError)
-        and 0 < len(said) <= TEMPLATE_REASON_CHARS
-        and any(said in source for source in sources)
-    ):
+    if not (0 < len(said) <= TEMPLATE_REASON_CHARS and any(said in source for source in sources)):
         said = type(exc).__name__
     return errors.Unsupported(tier, f"the model's chat template refuses these messages ({said})")
 
 
-def _raised_in_template(exc: BaseException) -> bool:
-    """Whether `exc` came out of a Jinja template's code (compiled as "<template>")."""
+def _refused_by_template(exc: BaseException) -> bool:
+    """Whether `exc` is a Jinja chat template's own refusal: the ValueError of
+    llama-cpp-python's `raise_exception`, called from the template's code (compiled as
+    "<template>"). Any other error in a template (an undefined name, a sandbox violation, a
+    bug) breaks every request alike: a failure of this tier, which its breaker counts."""
+    if not isinstance(exc, ValueError):
+        return False
+    in_template = False
     tb = exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
+        code = tb.tb_frame.f_code
+        in_template = in_template or code.co_filename == "<template>"
+        if in_template and code.co_name == "raise_exception":
             return True
         tb = tb.tb_next
     return False
