@@ -74,11 +74,11 @@ class Request:
         Besides string leaves that is object keys (a tool's property may be named after a
         value), integers, also written as floats (a schema's `const`/`enum` can hold a card
         number; a masked one becomes its placeholder string), a named `tool_choice` and
-        `seed`. Keys of the JSON
-        Schema and OpenAI vocabulary are left alone so that masking never breaks a schema's
-        structure. A `seed` that `change` alters is dropped, not replaced: the wire field takes
-        only an integer, so it cannot carry a placeholder, and a seed only asks for repeatable
-        sampling (optional on every OpenAI-compatible API), so the answer loses nothing.
+        `seed`. Keys of the JSON Schema and OpenAI vocabulary are left alone so that masking
+        never breaks a schema's structure. A `seed` that `change` alters is dropped, not
+        replaced: the wire field takes only an integer, so it cannot carry a placeholder, and a
+        seed only asks for repeatable sampling (optional on every OpenAI-compatible API), so
+        the answer loses nothing.
         """
         messages = tuple(
             replace(
@@ -110,12 +110,10 @@ def _map_leaves(node: Any, change: Callable[[str], str]) -> Any:
     non-vocabulary key in nested JSON."""
     if isinstance(node, str):
         return change(node)
-    if isinstance(node, int) and not isinstance(node, bool):
-        text = str(node)
-        changed = change(text)
-        return node if changed == text else changed
-    if isinstance(node, float) and node.is_integer() and abs(node) < 1e16:
-        # A number written with a point ("const": 4111111111111111.0) is sent as such.
+    # A number written with a point ("const": 4111111111111111.0) is read as its digits too.
+    if (isinstance(node, int) and not isinstance(node, bool)) or (
+        isinstance(node, float) and node.is_integer() and abs(node) < 1e16
+    ):
         text = str(int(node))
         changed = change(text)
         return node if changed == text else changed

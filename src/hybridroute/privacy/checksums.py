@@ -99,7 +99,6 @@ def card_issuer_known(number: str) -> bool:
 
 KNOWN_FAKE_SSNS = frozenset({"123456789", "078051120", "219099999"})
 
-_DEBIT = tuple(range(12, 20))  # Maestro and other 6-series: 12-19 digits
 CARD_NETWORKS: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = (
     (("4",), (13, 16, 19)),  # Visa
     (("51", "52", "53", "54", "55", "22", "23", "24", "25", "26", "27"), (16,)),  # Mastercard
@@ -108,7 +107,7 @@ CARD_NETWORKS: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = (
     (("35",), (16, 17, 18, 19)),  # JCB
     (("2131", "1800"), (15,)),  # JCB (old)
     (("300", "301", "302", "303", "304", "305", "36", "38", "39"), tuple(range(14, 20))),  # Diners
-    (("50", "56", "57", "58", "6"), _DEBIT),  # Maestro, UnionPay and other 6-series
+    (("50", "56", "57", "58", "6"), tuple(range(12, 20))),  # Maestro, UnionPay, other 6-series
 )
 
 IBAN_LENGTHS = {

@@ -207,36 +207,32 @@ def listed_facts(lowered: str, windows: Sequence[tuple[int, int]] | None) -> lis
         words = [(m.start(), m.end()) for m in _WORD.finditer(lowered, low, high)]
         index = 0
         while index < len(words):
-            if lowered[words[index][0] : words[index][1]] not in _FIRST_WORDS:
-                whole = _WORD.match(lowered, words[index][0])  # the window may cut the word
-                if whole is not None and _has_stem(whole.group()):
-                    found.append(
-                        Entity(
-                            type=EntityType.HEALTH_CONDITION,
-                            start=whole.start(),
-                            end=whole.end(),
-                            score=FACT_LISTED,
-                        )
+            start, first_end = words[index]
+            if lowered[start:first_end] in _FIRST_WORDS:
+                end, size = _term_at(lowered, words, index)
+            else:  # the window may cut the word: the stem is read on the whole of it
+                whole = _WORD.match(lowered, start)
+                end = whole.end() if whole is not None and _has_stem(whole.group()) else None
+                size = 1
+            if end is not None:
+                found.append(
+                    Entity(
+                        type=EntityType.HEALTH_CONDITION, start=start, end=end, score=FACT_LISTED
                     )
-                    done = whole.end()
-                index += 1
-                continue
-            for size in range(min(_LONGEST, len(words) - index), 0, -1):
-                start, end = words[index][0], words[index + size - 1][1]
-                if lowered[start:end] in _TERM_SET:
-                    found.append(
-                        Entity(
-                            type=EntityType.HEALTH_CONDITION,
-                            start=start,
-                            end=end,
-                            score=FACT_LISTED,
-                        )
-                    )
-                    index += size - 1
-                    done = end
-                    break
-            index += 1
+                )
+                done = end
+            index += size
     return found
+
+
+def _term_at(lowered: str, words: Sequence[tuple[int, int]], index: int) -> tuple[int | None, int]:
+    """The end of the longest listed term opening at `words[index]` and its word count, or
+    (None, 1)."""
+    for size in range(min(_LONGEST, len(words) - index), 0, -1):
+        end = words[index + size - 1][1]
+        if lowered[words[index][0] : end] in _TERM_SET:
+            return end, size
+    return None, 1
 
 
 def _has_stem(word: str) -> bool:

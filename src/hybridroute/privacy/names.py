@@ -403,12 +403,13 @@ def _particle_tail(names: NameList, first: str, text: str, end: int) -> int | No
     flags = names.flags(surname)
     if surname in ORG_WORDS or surname.lower() in SAINTS or "W" in flags:
         return None
+    # A place after a particle makes a surname ("da Vinci", "van Rossum"), not after a first
+    # name that opens place names ("Santiago de Chile").
     if first.lower() in _PLACE_OPENERS:
-        return None  # "Santiago de Chile", "Santiago de Compostela" (places after a particle
-        # make surnames otherwise: "da Vinci", "van Rossum", "de Vries")
+        return None
+    # German "von" and "zu" are prepositions before capitalised nouns too ("Lisa von
+    # Urlaub"): then only a listed surname counts ("Maria von Trapp"; "von der Leyen" is missed).
     if tail.group("particle") in _PREPOSITIONS and "L" not in flags:
-        # German "von" and "zu" are prepositions before capitalised nouns too ("Lisa von
-        # Urlaub"): a listed surname only ("Ursula von der Leyen" is not; "von Trapp" is).
         return None
     return tail.end()
 
@@ -488,11 +489,12 @@ _UNDERSCORED = re.compile(rf"{_WORD}(?:_{_WORD}){{1,3}}(?![^\W_]|['\u2019-])")
 _PART = re.compile(r"[^_]+")
 _UNDERSCORE_CAPITAL = re.compile(rf"_[{CAPITALS}]")
 _RUN_WORD = re.compile(r"[^ \t]+")
+# Particles that are also prepositions, and first names that open place names (see
+# `_particle_tail`).
+_PREPOSITIONS = frozenset({"von", "zu"})
+_PLACE_OPENERS = frozenset({"santiago", "rio", "ciudad", "puerto", "villa"})
 # Particles a surname may open with, then ones that may follow ("van der", "de la"). German
 # "das", "der", "den" and Romance articles do not open one: "gib Anna das Buch".
-_PREPOSITIONS = frozenset({"von", "zu"})
-# First names that open place names with a particle.
-_PLACE_OPENERS = frozenset({"santiago", "rio", "ciudad", "puerto", "villa"})
 _PARTICLE_TAIL = re.compile(
     r"[ \t](?P<particle>van|von|zu|de|del|della|di|da|dos|du|ten|ter|bin|ibn|n[ií]|nic)"
     r"(?:[ \t](?:der|den|de|la|las|los|le|da|do))?"

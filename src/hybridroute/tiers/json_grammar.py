@@ -21,6 +21,7 @@ from hybridroute.tiers import gbnf
 from hybridroute.tiers.grammar_memo import GrammarMemo
 
 MAX_REPETITION = 1000
+_BELOW_ZERO = " below 0"
 # `gbnf.problem`'s verdicts (0.3-10 ms each) on the newest grammars: a repeated schema is not
 # checked again. The verdict depends on the grammar's text only.
 _PROBLEMS: GrammarMemo[str | None] = GrammarMemo(256)
@@ -39,7 +40,7 @@ def schema_problem(schema: Any) -> str | None:
                     if value > MAX_REPETITION:
                         return f"{key} above {MAX_REPETITION}"
                     if value < 0:
-                        return f"{key} below 0"
+                        return f"{key}{_BELOW_ZERO}"
             pattern = node.get("pattern")
             if isinstance(pattern, str) and _repeats_too_often(pattern):
                 return f"a pattern repetition above {MAX_REPETITION}"
@@ -47,6 +48,12 @@ def schema_problem(schema: Any) -> str | None:
         elif isinstance(node, list):
             stack.extend(node)
     return None
+
+
+def is_malformed(problem: str) -> bool:
+    """Whether a `schema_problem` is no tier's to solve: JSON Schema's counts are never
+    negative. The others are limits of llama.cpp; another tier may follow that schema."""
+    return problem.endswith(_BELOW_ZERO)
 
 
 def grammar_for(schema: Any) -> str:

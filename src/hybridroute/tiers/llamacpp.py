@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 from hybridroute import errors
 from hybridroute.tiers.base import Health, HealthStatus, LatencyProfile, Tier, TierInfo
 from hybridroute.tiers.grammar_memo import GrammarMemo
-from hybridroute.tiers.json_grammar import grammar_for, schema_problem
+from hybridroute.tiers.json_grammar import grammar_for
+from hybridroute.tiers.llamacpp_refusals import caught, check_supported, schema_of, schema_refusal
 from hybridroute.tiers.token_stats import TokenStatsRecorder
 from hybridroute.types import Completion, Delta, Request, Timings, Usage
 
@@ -119,7 +120,7 @@ class LlamaCppTier(Tier):
         )
 
     async def stream(self, request: Request) -> AsyncIterator[Delta]:
-        _check_supported(self.name, request)
+        check_supported(self.name, request)
         if self._pending >= self._spec.max_queue:
             raise errors.TierUnavailable(
                 self.name, f"queue full: {self._pending} requests waiting for the model"
@@ -254,17 +255,7 @@ class LlamaCppTier(Tier):
         except errors.HybridRouteError as exc:
             emit(exc)
         except Exception as exc:  # llama.cpp raises bare ValueError/RuntimeError
-            emit(self._caught(exc))
-
-    def _caught(self, exc: Exception) -> errors.TierError:
-        """What an exception out of llama-cpp-python is to the caller."""
-        if _refused_by_template(exc):
-            return _template_refusal(self.name, exc, self._template_sources())
-        if isinstance(exc, ValueError):
-            overflow = _overflow(self.name, exc, self._spec.n_ctx)
-            if overflow is not None:
-                return overflow
-        return _failure(self.name, exc)
+            emit(caught(self.name, exc, self._spec.n_ctx, self._template_sources()))
 
     def _template_sources(self) -> list[str]:
         """The text of every chat template the prompt may have been built with."""
@@ -348,15 +339,15 @@ class LlamaCppTier(Tier):
         would crash on a refusal."""
         from llama_cpp import LlamaGrammar
 
-        schema = _schema(fmt)
+        schema = schema_of(fmt)
         if schema is None:
             return None
         try:
             text = grammar_for(schema)
         except ValueError as exc:  # the grammar llama.cpp would refuse (and crash on)
-            raise _schema_refusal(self.name, f"grammar has {exc}") from None
+            raise schema_refusal(self.name, f"grammar has {exc}") from None
         if not _llama_cpp_accepts(llm, text):  # a miss of `gbnf.problem`: not expected
-            raise _schema_refusal(self.name, "grammar is refused by llama.cpp")
+            raise schema_refusal(self.name, "grammar is refused by llama.cpp")
         # Not cached: it only holds the text (about 0.3 us); each generation parses it anew.
         return LlamaGrammar.from_string(text)
 
@@ -401,7 +392,7 @@ def _prompt_ids(
 
     Exact with the GGUF's own template (the default), formatted and tokenized as
     llama-cpp-python does; with another chat format, the messages' text alone, a lower bound
-    short of a few role markers (`_overflow` catches what slips through).
+    short of a few role markers (`llamacpp_refusals.caught` catches what slips through).
     """
     if template is not None:
         result = template(messages=messages)  # type: ignore[arg-type]
@@ -458,77 +449,10 @@ def _own_template(llm: Llama) -> ChatFormatter | None:
     )
 
 
-def _overflow(tier: str, exc: ValueError, n_ctx: int) -> errors.ContextOverflow | None:
-    """llama.cpp's own refusal of a prompt too long for the window, as the caller's error."""
-    if not str(exc).startswith("Requested tokens ("):
-        return None
-    return errors.ContextOverflow(tier, f"prompt does not fit the context window of {n_ctx} tokens")
-
-
-def _failure(tier: str, exc: Exception) -> errors.BadResponse:
-    return errors.BadResponse(tier, f"local model failed: {type(exc).__name__}")
-
-
 def _one_line(exc: BaseException, limit: int = 200) -> str:
     """`Type: message` on one line, cut to `limit` characters."""
     text = " ".join(f"{type(exc).__name__}: {exc}".split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _check_supported(tier: str, request: Request) -> None:
-    """Refuse, before the request queues for the model, what it cannot do: a required tool
-    call (it has no tool calling), a JSON schema beyond llama.cpp's grammar limits. Both are
-    `Unsupported`: under routing, the next tier of the plan may do it."""
-    choice = request.tool_choice
-    if request.tools and choice not in (None, "none", "auto"):
-        raise errors.Unsupported(tier, "this tier cannot honour a required tool call")
-    problem = schema_problem(_schema(request.response_format))
-    if problem is not None:
-        raise _schema_refusal(tier, problem)
-
-
-def _schema_refusal(tier: str, problem: str) -> errors.BadRequest:
-    """A schema this tier cannot follow is `Unsupported`; one no tier would take (a negative
-    bound: JSON Schema wants non-negative counts) is the caller's `BadRequest`."""
-    if problem.endswith(" below 0"):
-        return errors.BadRequest(tier, f"response_format: the schema has {problem}")
-    return errors.Unsupported(
-        tier, f"response_format: more than this tier can follow (the schema's {problem})"
-    )
-
-
-def _template_refusal(tier: str, exc: Exception, sources: Sequence[str]) -> errors.Unsupported:
-    """The chat template's refusal of the request's messages, raised while it rendered.
-
-    Jinja chat templates refuse message shapes their model was not trained on with
-    `raise_exception` (Gemma: "System role not supported"; Mistral: roles must alternate),
-    a ValueError in llama-cpp-python. The request is valid and another tier may take it:
-    `Unsupported`, never a failure of this tier (its breaker). The template's own words are
-    kept only when they stand in its text as they are, so none of the request's can be among
-    them; else the error's type.
-    """
-    said = " ".join(str(exc).split())
-    if not (0 < len(said) <= TEMPLATE_REASON_CHARS and any(said in source for source in sources)):
-        said = type(exc).__name__
-    return errors.Unsupported(tier, f"the model's chat template refuses these messages ({said})")
-
-
-def _refused_by_template(exc: BaseException) -> bool:
-    """Whether `exc` is a Jinja chat template's own refusal: the ValueError of
-    llama-cpp-python's `raise_exception`, called from the template's code (compiled as
-    "<template>"). Any other error in a template (an undefined name, a sandbox violation, a
-    bug) breaks every request alike: a failure of this tier, which its breaker counts."""
-    if not isinstance(exc, ValueError):
-        return False
-    in_template = False
-    tb = exc.__traceback__
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        in_template = in_template or code.co_filename == "<template>"
-        if in_template and code.co_name == "raise_exception":
-            return True
-        tb = tb.tb_next
-    return False
 
 
 def _response_format(fmt: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -537,7 +461,7 @@ def _response_format(fmt: Mapping[str, Any] | None) -> dict[str, Any] | None:
     llama-cpp-python only constrains output for `json_object`; it would silently ignore
     OpenAI's structured-outputs form, `json_schema`.
     """
-    if not fmt or _schema(fmt) is not None:
+    if not fmt or schema_of(fmt) is not None:
         return None
     if fmt.get("type") == "json_schema":
         return {"type": "json_object"}
@@ -585,16 +509,6 @@ def _silenced_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def _schema(fmt: Mapping[str, Any] | None) -> Any:
-    """The JSON schema of a `json_schema` (OpenAI) or `json_object` + `schema` format."""
-    if not fmt:
-        return None
-    if fmt.get("type") == "json_schema":
-        spec = fmt.get("json_schema") or {}
-        return (spec.get("schema") or None) if isinstance(spec, Mapping) else None
-    return fmt.get("schema") or None
-
-
 def _calibrate(llm: Llama) -> LatencyProfile:
     """Measure prompt (batched) and output (one token at a time) speed on this machine.
 
@@ -631,7 +545,6 @@ _VERDICTS_LOCK = threading.Lock()  # the tiers' worker threads share it
 GRAMMAR_VERDICTS = 256
 PREFILL_CHUNK = 128  # prompt tokens read between two looks at `cancelled` (see `_prefill`)
 RELOAD_AFTER_S = 30.0  # a failed model load is retried by health checks this long after
-TEMPLATE_REASON_CHARS = 120  # of a chat template's own words for a refusal, kept in the error
 CALIBRATION_PREFILL = 128
 CALIBRATION_DECODE = 16
 CALIBRATION_ROUNDS = 2
