@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Self
 
 import httpx
 import uvicorn
@@ -318,8 +319,33 @@ async def _models(request: Request) -> Response:
     return JSONResponse({"object": "list", "data": [{"id": "stub", "object": "model"}]})
 
 
-class FaultyUpstream:
-    """A uvicorn server in a background thread; `base_url` ends in /v1."""
+class LoopbackServer:
+    """An ASGI app served by uvicorn in a background thread on a loopback port; `base_url`
+    ends in /v1, and entering waits until `ready_path` answers."""
+
+    ready_path = "/v1/models"
+
+    def __init__(self, app: Starlette, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="error", lifespan="off"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        wait_http(f"http://127.0.0.1:{self.port}{self.ready_path}", timeout_s=15)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+class FaultyUpstream(LoopbackServer):
+    """An OpenAI-compatible server that misbehaves on request (see `_hostile`)."""
 
     def __init__(self) -> None:
         app = Starlette(
@@ -333,19 +359,4 @@ class FaultyUpstream:
         app.state.disconnects = []
         self.received: list[dict[str, object]] = app.state.received
         self.disconnects: list[str] = app.state.disconnects  # faults whose client hung up
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="error", lifespan="off"
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    def __enter__(self) -> FaultyUpstream:
-        self._thread.start()
-        wait_http(f"{self.base_url}/models", timeout_s=15)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        super().__init__(app)

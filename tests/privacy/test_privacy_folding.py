@@ -182,3 +182,54 @@ def test_masking_escaped_json_keeps_it_valid_and_leaves_no_value() -> None:
     decoded = json.loads(masked)  # still JSON: no placeholder cuts an escape
     assert decoded["email"] == "<EMAIL_1>" and decoded["ssn"] == "<US_SSN_1>"
     assert "ller" not in masked and "1234" not in masked
+
+
+@pytest.mark.parametrize(
+    ("text", "view"),
+    [
+        ("zed.quux%40examplecorp.io", "zed.quux@examplecorp.io"),
+        ("536%2D22%2D1234", "536-22-1234"),
+        ("J%C3%BCrgen%20M%C3%BCller", "Jürgen Müller"),
+        ("zed.quux&#64;examplecorp.io", "zed.quux@examplecorp.io"),
+        ("536&#x2D;22&#45;1234", "536-22-1234"),
+        ("zed.quux&commat;examplecorp.io", "zed.quux@examplecorp.io"),
+        ("4111&nbsp;1111", "4111 1111"),  # no-break space, then folded like one written out
+    ],
+)
+def test_percent_encoding_and_html_references_are_read_plainly(text: str, view: str) -> None:
+    assert fold(text).text == view
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Growth was 12% and 15%; R&D spent 4m",
+        "%0A%00 are control characters, &#0; and &#xD800; no characters, &nosuch; no name",
+        "%C3%28 is no UTF-8, &amp without its semicolon stays",
+        # URL structure stays: "/", ":", "?" and "<" encoded inside a component are data.
+        "https://deploy:he%2F%2Fo@pypi.example.net/a%3Fb%3Ac%3C",
+    ],
+)
+def test_what_is_no_reference_stays(text: str) -> None:
+    view = fold(text)
+    for token in ("%0A", "%00", "&#0;", "&#xD800;", "&nosuch;", "%C3", "%2F", "%3F", "%3A"):
+        assert (token in text) == (token in view.text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("fetch https://crm.example.net/c?to=zed.quux%40examplecorp.io&x=1",
+         "zed.quux%40examplecorp.io", "EMAIL"),
+        ("ssn=536%2D22%2D1234", "536%2D22%2D1234", "US_SSN"),
+        ("write to zed.quux&#64;examplecorp.io today", "zed.quux&#64;examplecorp.io", "EMAIL"),
+        ("postgres://admin:p%40ssw0rd99@db.internal:5432/app", "p%40ssw0rd99", "PASSWORD"),
+        ("git clone https://bob%40corp.com:S3cretPass99@git.corp.com/r.git", "S3cretPass99",
+         "PASSWORD"),
+    ],
+)  # fmt: skip
+def test_encoded_values_are_found_and_masked_whole(text: str, value: str, kind: str) -> None:
+    assessment = PrivacyScanner(PrivacySettings(ner=False)).assess(text)
+    assert (kind, value) in [(e.type.value, text[e.start : e.end]) for e in assessment.entities]
+    masked = MaskSession().mask(text, assessment.entities)
+    assert value not in masked

@@ -1,4 +1,5 @@
 import json
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -142,3 +143,139 @@ def test_an_escaped_line_break_before_a_value_stays_out_of_its_mask() -> None:
     masked = _scan_and_mask(session, text)
     assert json.loads(masked)["content"].endswith("\n<EMAIL_1>,<PERSON_1>")
     assert session.restore("<EMAIL_1>") == "tyler.brooks@icloud.com"
+
+
+# --- Review 14 --------------------------------------------------------------------------------
+
+NAME, MAIL = "Marta Kowalski", "zed.quux@examplecorp.io"  # invented
+
+
+def _known(*values: tuple[str, str]) -> MaskSession:
+    """A session that masked each (type, value) once, as the executor's first pass does."""
+    session = MaskSession()
+    for entity_type, value in values:
+        session.mask(value, [Entity(type=entity_type, start=0, end=len(value), score=1.0)])
+    return session
+
+
+def test_other_spellings_of_a_known_value_are_swept_and_round_trip() -> None:
+    # Review 14, M2: only the exact text was swept; a tool name, a message name or a schema
+    # pattern carried "marta_kowalski", "marta.kowalski" or "zed\.quux@examplecorp\.io".
+    session = _known(("PERSON", NAME), ("EMAIL", MAIL))
+    forms = [
+        "notify_marta_kowalski",
+        "marta.kowalski",
+        "MARTA  KOWALSKI",
+        "Marta -_ Kowalski",
+        r"^zed\.quux@examplecorp\.io$",
+        "ZED.QUUX@examplecorp.IO",
+        "zed_quux_examplecorp_io",
+    ]
+    for text in forms:
+        masked = session.mask(text, [])
+        assert not re.search("marta|kowalski|zed|quux|examplecorp", masked, re.I), masked
+        # Each spelling has its own placeholder, so it comes back exactly as it was sent.
+        assert session.restore(masked) == text
+    assert session.mask("notify_marta_kowalski", []).startswith("notify_<PERSON_")
+    # The pattern inside JSON text (a tool call's arguments): its escapes stay JSON's.
+    arguments = json.dumps({"pattern": r"^zed\.quux@examplecorp\.io$"})
+    masked = session.mask(arguments, [])
+    assert "quux" not in masked and session.restore_json_args(masked) == arguments
+
+
+def test_the_sweep_keeps_word_boundaries_and_short_values_exact() -> None:
+    session = _known(("PERSON", NAME), ("PERSON", "J.K"))
+    for text in ("MartaKowalskiego", "xmarta_kowalski", "marta_kowalski2", "j_k", "J K", "aj.k"):
+        assert session.mask(text, []) == text
+    # Under three letters between separators, only the letter case may differ.
+    assert session.mask("j.k", []) == "<PERSON_3>"
+
+
+def test_overlapping_spans_leave_no_character_in_clear() -> None:
+    # Review 14, L14: the second of two overlapping spans kept its tail ("Street 5").
+    text = "Visit Marta Kowalski Street 5 tomorrow"
+    person = Entity(type="PERSON", start=6, end=20, score=0.9)
+    street = Entity(type="STREET_ADDRESS", start=12, end=29, score=0.9)
+    session = MaskSession()
+    masked = session.mask(text, [person, street])
+    assert re.fullmatch(r"Visit <STREET_ADDRESS_\d+> tomorrow", masked), masked
+    assert session.restore(masked) == text
+    # Each value is still known on its own, so it is swept elsewhere.
+    assert "Kowalski" not in session.mask("Kowalski Street 5, ask Marta Kowalski", [])
+
+
+def test_altered_placeholders_of_this_session_are_restored() -> None:
+    # Review 14, L5: forms an upstream model writes instead of the placeholder it was sent.
+    session = _known(("PERSON", "Tom & Jo"), ("EMAIL", MAIL))
+    answer = (
+        "<person_1>|< PERSON_1 >|PERSON_1|\\<PERSON_1\\>|&lt;PERSON_1&gt;|&LT; email_1 &GT;"
+        "|mail_PERSON_1|<EMAIL_1>."
+    )
+    assert session.restore(answer) == (
+        f"Tom & Jo|Tom & Jo|Tom & Jo|Tom & Jo|Tom &amp; Jo|{MAIL}|mail_Tom & Jo|{MAIL}."
+    )
+    # Never anything this session did not issue, nor what is only like a placeholder.
+    same = "<person_2> PERSON_2 PERSON_10 XPERSON_1 person_1 <PERSON_1 x &lt;EMAIL_2&gt;"
+    assert session.restore(same) == same.replace("PERSON_1 x", "Tom & Jo x")
+    arguments = json.dumps({"to": "person_1", "a": "< person_1 >", "b": "PERSON_1"})
+    assert json.loads(session.restore_json_args(arguments)) == {
+        "to": "person_1",
+        "a": "Tom & Jo",
+        "b": "Tom & Jo",
+    }
+
+
+def test_a_placeholder_the_user_wrote_in_any_form_is_not_issued() -> None:
+    session = MaskSession()
+    text = "the column person_1 holds John"
+    masked = session.mask(text, [Entity(type="PERSON", start=26, end=30, score=1.0)])
+    assert masked == "the column person_1 holds <PERSON_2>"
+    assert session.restore(masked) == text
+
+
+ALTERED = [
+    "<PERSON_1>",
+    "<person_1>",
+    "< PERSON_1 >",
+    "PERSON_1",
+    "\\<PERSON_1\\>",
+    "&lt;PERSON_1&gt;",
+    "<EMAIL_1>",
+    "PERSON_12",
+    "xPERSON_1",
+    "<PERSON_2>",
+    "&lt;",
+    "\\",
+    "<",
+]
+
+
+def test_stream_equals_whole_for_every_split_of_altered_forms() -> None:
+    # Every two-chunk split and the one-character chunking (Review 14's split_sweep.py).
+    session = _known(("PERSON", NAME), ("EMAIL", MAIL))
+    answer = "Dear " + " and ".join(ALTERED) + "!<PERS"
+    want = session.restore(answer)
+    assert want.count(NAME) == 6 and want.count(MAIL) == 1
+    chunkings = [[answer[:i], answer[i:]] for i in range(1, len(answer))] + [list(answer)]
+    for chunks in chunkings:
+        restorer = session.stream_restorer()
+        emitted = [restorer.feed(chunk) for chunk in chunks]
+        assert "".join(emitted) + restorer.flush() == want, chunks
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([*ALTERED, " ", "x", "_", "1", "A", "&", "l", "t;", ">"])), st.data()
+)
+def test_stream_equals_whole_for_any_split_of_altered_forms(
+    pieces: list[str], data: st.DataObject
+) -> None:
+    session = _known(("PERSON", NAME), ("EMAIL", MAIL))
+    answer = "".join(pieces)
+    cuts = sorted(data.draw(st.sets(st.integers(0, len(answer)), max_size=12)))
+    chunks = [answer[a:b] for a, b in zip([0, *cuts], [*cuts, len(answer)], strict=True)]
+    restorer = session.stream_restorer()
+    emitted = [restorer.feed(chunk) for chunk in chunks]
+    for out in emitted:  # never a partial placeholder at the end of emitted text
+        assert not out.endswith(("<PERSON", "<PERSON_", "&lt;PERSON_1", "< PERSON_1"))
+    assert "".join(emitted) + restorer.flush() == session.restore(answer)

@@ -20,7 +20,10 @@ def test_scan_jsonl_and_plain_lines() -> None:
     first, second = (json.loads(line) for line in result.output.splitlines())
     assert first["action"] == "local_only"
     assert first["entities"] == [{"type": "US_SSN", "start": 4, "end": 15, "score": 1.0}]
-    assert second == {"entities": [], "sensitivity": 0.0, "action": "allow", "categories": []}
+    assert second == {
+        "entities": [], "sensitivity": 0.0, "action": "allow", "categories": [],
+        "failed": False, "reasons": [],
+    }  # fmt: skip
 
 
 def test_scan_file_with_config(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ from hybridroute.server.app import create_app
 from hybridroute.server.settings import ServerSettings
 from hybridroute.tiers.base import Health, HealthStatus, LatencyProfile, Tier, TierInfo
 from hybridroute.types import Completion, Delta, Location, Request, Timings, Usage
-from tests.upstreams import free_port, wait_http
+from tests.upstreams import LoopbackServer, free_port, wait_http
 
 RECHECK_S = 1.0  # the tests' `health_recheck_s` (the default is 10 s)
 # Never in a log line or an error message: it is only ever in request bodies.
@@ -61,12 +61,14 @@ def _sse(answer: str) -> str:
     return f"data: {chunk}\n\ndata: [DONE]\n\n"
 
 
-class Upstream:
+class Upstream(LoopbackServer):
     """An OpenAI-compatible server in a background thread that counts what it is asked.
 
     `models`: the status of GET /v1/models; None leaves the route out (Starlette's own 404),
     405 makes it POST-only (Starlette's own 405). `chat`: the status of chat completions.
     GET /s/{code}/v1/models answers `code`, for the status table."""
+
+    ready_path = "/s/200/v1/models"  # answers whatever `models` is
 
     def __init__(self, *, port: int | None = None, models: int | None = 200, chat: int = 200):
         self.models_status = models
@@ -81,17 +83,7 @@ class Upstream:
             routes.append(Route("/v1/models", self._models, methods=["POST"]))
         elif models is not None:
             routes.append(Route("/v1/models", self._models))
-        self.port = port or free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
-        config = uvicorn.Config(
-            Starlette(routes=routes),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="error",
-            lifespan="off",
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        super().__init__(Starlette(routes=routes), port)
 
     async def _models(self, request: HTTPRequest) -> Response:
         self.probes += 1
@@ -110,15 +102,6 @@ class Upstream:
         if body.get("stream"):
             return Response(_sse(ANSWER), media_type="text/event-stream")
         return JSONResponse(_answer())
-
-    def __enter__(self) -> Upstream:
-        self._thread.start()
-        wait_http(f"http://127.0.0.1:{self.port}/s/200/v1/models", timeout_s=15)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
 
 
 def _error(status: int) -> Response:

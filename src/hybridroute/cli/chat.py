@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from hybridroute.config import load_config
+from hybridroute.config import HybridRouteConfig, load_config
 from hybridroute.context import Hints, Mode, RequestContext
 from hybridroute.errors import ConfigError, HybridRouteError, TierUnavailable
 from hybridroute.router import Routed, Router
@@ -55,16 +56,23 @@ def chat(
 ) -> None:
     """Answer PROMPT through the router and show which tier served it, and how fast."""
     text = _prompt_text(prompt)
+    if not text.strip():
+        # Nothing to ask: refused here, before a tier is called (and bills for it).
+        raise _usage_error("the prompt is empty; nothing was sent")
+    with _clean_errors():
+        settings = load_config(config)
+    if tier is not None:
+        _check_tier(tier, settings)
     request = Request.from_prompt(text, max_tokens=max_tokens, temperature=temperature)
     context = RequestContext(budget_ms=budget_ms, mode=mode, hints=Hints(force_tier=tier))
     started = time.perf_counter()
-    routed = _run(_complete(config, request, context))
+    routed = _run(_complete(settings, request, context))
     latency_ms = (time.perf_counter() - started) * 1000
     if as_json:
         typer.echo(json.dumps(_chat_json(routed, latency_ms)))
         return
     console = Console()
-    typer.echo(routed.completion.text)  # as it is: no markup, emoji codes or wrapping
+    _write_answer(routed.completion.text)
     t = routed.completion.timings
     console.print(
         f"[dim]tier={routed.tier} plan={routed.decision.plan.kind} "
@@ -148,9 +156,53 @@ def tiers(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     Console().print(table)
 
 
-async def _complete(config: Path | None, request: Request, context: RequestContext) -> Routed:
-    async with _router(config) as router:
+async def _complete(
+    settings: HybridRouteConfig, request: Request, context: RequestContext
+) -> Routed:
+    async with Router.from_config(settings) as router:
         return await router.complete(request, context)
+
+
+def _check_tier(tier: str, settings: HybridRouteConfig) -> None:
+    """A --tier that names no configured tier is bad usage (exit 2), not a routing outcome."""
+    names = [t.name for t in settings.tiers]
+    if tier not in names:
+        raise _usage_error(
+            f"--tier {tier!r} is not a configured tier (configured: {', '.join(names)})"
+        )
+
+
+def _usage_error(message: str) -> typer.Exit:
+    """One line, as for a config error (typer's boxed message wraps at 80 columns); exit 2."""
+    Console(stderr=True, soft_wrap=True).print(
+        f"[red]error:[/red] {escape(message)}", highlight=False
+    )
+    return typer.Exit(2)
+
+
+# What a terminal acts on instead of showing: C0 controls but tab and newline (a carriage
+# return too, unless it ends a line: "\r\n" is harmless), DEL, and C1 (U+009B is a CSI).
+_TERMINAL_CONTROLS = re.compile(r"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LONE_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def _write_answer(text: str) -> None:
+    """Print a tier's answer: as it is to a pipe or file, with its control characters shown,
+    not obeyed, on a terminal (an untrusted tier's answer could otherwise write the clipboard
+    with OSC 52, clear the screen or hide text)."""
+    # A lone surrogate (a JSON "\ud800") has no UTF-8 form: U+FFFD, not a traceback.
+    text = _LONE_SURROGATES.sub("\ufffd", text)
+    if sys.stdout.isatty():
+        text = _TERMINAL_CONTROLS.sub(_visible_control, text)
+    # No markup, emoji codes or wrapping; color=True as click strips ANSI codes from a pipe.
+    typer.echo(text, color=True)
+
+
+def _visible_control(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20 or code == 0x7F:
+        return "^" + chr(code ^ 0x40)  # caret notation, as `cat -v` and less show it: ESC is ^[
+    return f"<U+{code:04X}>"  # C1 has no caret form
 
 
 async def _tier_rows(config: Path | None) -> list[dict[str, Any]]:

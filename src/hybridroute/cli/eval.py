@@ -102,7 +102,10 @@ def convert_command(
         else:
             examples = converters.convert_routellm_correctness(inputs[0], contaminated=contaminated)
         count = write_dataset(examples, out)
-    Console(stderr=True).print(f"wrote {count} rows to {out}")
+    # markup=False: a path is text, and one like 'a[/b]/c.jsonl' is not valid rich markup.
+    Console(stderr=True, soft_wrap=True).print(
+        f"wrote {count} rows to {out}", markup=False, highlight=False
+    )
 
 
 @contextmanager

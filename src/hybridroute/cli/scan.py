@@ -44,7 +44,8 @@ def scan(
     lines = _LineReader(stream)
     with stream:
         for assessment in _assess(scanner, _texts(lines), batch):
-            typer.echo(assessment.to_json() if as_json else _summary(assessment))
+            row = assessment.to_json(with_reasons=True) if as_json else _summary(assessment)
+            typer.echo(row)
     if lines.replaced:
         Console(stderr=True, soft_wrap=True).print(
             f"note: {len(lines.replaced)} line(s) were not UTF-8 (first: line "
@@ -76,11 +77,14 @@ class _LineReader:
 
     def __iter__(self) -> Iterator[str]:
         for number, raw in enumerate(self._stream, start=1):
+            # A byte order mark (Windows editors write one) starts the file, not the first
+            # row: left in, that row is not read as JSON and its offsets are one off.
+            encoding = "utf-8-sig" if number == 1 else "utf-8"
             try:
-                yield raw.decode("utf-8")
+                yield raw.decode(encoding)
             except UnicodeDecodeError:
                 self.replaced.append(number)
-                yield raw.decode("utf-8", errors="replace")
+                yield raw.decode(encoding, errors="replace")
 
 
 def _texts(lines: Iterable[str]) -> Iterator[str]:

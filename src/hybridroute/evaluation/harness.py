@@ -45,15 +45,33 @@ class Evaluation:
     oracle: RouterResult
 
 
+def share_for_95_applies(cloud_quality: float) -> bool:
+    """Whether "95% of cloud-only quality" means anything on this dataset's score scale.
+
+    Only on a positive one: at cloud quality -10, 95% of it is -9.5, above what cloud-only
+    reaches, and a fraction of 0 is 0 whatever the fraction. Elsewhere it is not applicable,
+    which the report says rather than "never".
+    """
+    return cloud_quality > 0
+
+
 def summarise(name: str, curve: Curve, local_quality: float, cloud_quality: float) -> RouterResult:
-    """Read APGR, CPT(50%), CPT(80%) and the share for 95% of cloud quality off a curve."""
+    """Read APGR, CPT(50%), CPT(80%) and the share for 95% of cloud quality off a curve.
+
+    ``share_for_95`` is None both when the curve never gets there and when the measure does not
+    apply (see share_for_95_applies).
+    """
     return RouterResult(
         name=name,
         curve=curve,
         apgr=metrics.apgr(curve, local_quality, cloud_quality),
         cpt50=metrics.calls_to_recover(curve, 0.5, local_quality, cloud_quality),
         cpt80=metrics.calls_to_recover(curve, 0.8, local_quality, cloud_quality),
-        share_for_95=metrics.share_to_reach(curve, 0.95 * cloud_quality),
+        share_for_95=(
+            metrics.share_to_reach(curve, 0.95 * cloud_quality)
+            if share_for_95_applies(cloud_quality)
+            else None
+        ),
     )
 
 

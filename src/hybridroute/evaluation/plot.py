@@ -63,7 +63,8 @@ def plot_curves(evaluation: Evaluation, path: Path) -> Path:
     axes.axhline(evaluation.cloud_quality, color="black", linewidth=0.8, label="cloud only")
     axes.set_xlabel("cloud calls (%)")
     axes.set_ylabel("mean quality")
-    axes.set_title(f"{evaluation.dataset}: cost-quality curve")
+    # parse_math=False: a file name is text; one with '$' in it would be read as mathtext.
+    axes.set_title(f"{evaluation.dataset}: cost-quality curve", parse_math=False)
     axes.legend(loc="lower right")
     figure.tight_layout()
     try:

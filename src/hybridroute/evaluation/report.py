@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pydantic import BaseModel
+from rich.markup import escape
 from rich.table import Table
 
-from hybridroute.evaluation.harness import Evaluation, RouterResult
+from hybridroute.evaluation.harness import Evaluation, RouterResult, share_for_95_applies
 
 
 class CurvePointReport(BaseModel):
@@ -64,18 +65,23 @@ def _percent(share: float | None) -> str:
 
 def to_table(evaluation: Evaluation) -> Table:
     """A rich table: one row per router, baselines included."""
+    applies = share_for_95_applies(evaluation.cloud_quality)
     table = Table(
-        title=f"{evaluation.dataset}: {evaluation.rows} prompts, local quality "
-        f"{evaluation.local_quality:.3f}, cloud quality {evaluation.cloud_quality:.3f}"
+        # Escaped: rich reads a file named '[blink]x.jsonl' as markup and would title it 'x.jsonl'.
+        title=f"{escape(evaluation.dataset)}: {evaluation.rows} prompts, local quality "
+        f"{evaluation.local_quality:.3f}, cloud quality {evaluation.cloud_quality:.3f}",
+        caption=None
+        if applies
+        else "n/a: cloud quality is not positive, so 95% of it is no target",
     )
     for column in ("router", "APGR", "CPT(50%)", "CPT(80%)", "cloud share for 95% quality"):
         table.add_column(column, justify="left" if column == "router" else "right")
     for result in (evaluation.router, evaluation.random, evaluation.oracle):
         table.add_row(
-            result.name,
+            escape(result.name),
             f"{result.apgr:.3f}",
             _percent(result.cpt50),
             _percent(result.cpt80),
-            _percent(result.share_for_95),
+            _percent(result.share_for_95) if applies else "n/a",
         )
     return table

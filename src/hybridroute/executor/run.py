@@ -301,7 +301,9 @@ def _restore_calls(calls: Any, session: MaskSession) -> tuple[Mapping[str, Any],
 
 def _identifiers_bare(request: Request) -> Request:
     """Placeholders without their brackets where the wire format wants an identifier: a
-    message's `name`, function names in tools, tool calls and a named `tool_choice`."""
+    message's `name`, function names in tools, tool calls and a named `tool_choice`, and a
+    `response_format.json_schema` name (OpenAI: '^[a-zA-Z0-9_-]+$'). Bare placeholders that
+    come back (a tool call named after the schema, the name in the answer) are restored."""
 
     def named(node: Any) -> Any:
         if isinstance(node, Mapping) and isinstance(node.get("name"), str):
@@ -319,11 +321,15 @@ def _identifiers_bare(request: Request) -> Request:
         if isinstance(extra.get("tool_calls"), list | tuple):
             extra = {**extra, "tool_calls": [with_function(c) for c in extra["tool_calls"]]}
         messages.append(dataclasses.replace(message, extra=extra))
+    response_format = request.response_format
+    if response_format is not None and isinstance(response_format.get("json_schema"), Mapping):
+        response_format = {**response_format, "json_schema": named(response_format["json_schema"])}
     return dataclasses.replace(
         request,
         messages=tuple(messages),
         tools=tuple(with_function(t) for t in request.tools) if request.tools else request.tools,
         tool_choice=with_function(request.tool_choice),
+        response_format=response_format,
     )
 
 

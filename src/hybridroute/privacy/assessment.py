@@ -29,15 +29,21 @@ class Assessment:
     # Short rule ids such as "entity:US_SSN", "category:health", "detector_failed:ner".
     reasons: tuple[str, ...] = ()
 
-    def as_row(self) -> dict[str, object]:
-        """The `hybridroute scan` row: entities, sensitivity, action, categories."""
-        return {
+    def as_row(self, *, with_reasons: bool = False) -> dict[str, object]:
+        """The scan row: entities, sensitivity, action, categories; `with_reasons` adds
+        `failed` and `reasons` (what `hybridroute scan --json` prints), without which a
+        fail-closed verdict (too long, a detector down) looks like a real one. Reasons are
+        rule ids (entity types, category and detector names), never values."""
+        row: dict[str, object] = {
             "entities": [e.as_row() for e in self.entities],
             "sensitivity": round(self.sensitivity, 4),
             "action": self.action.value,
             "categories": list(self.categories),
         }
+        if with_reasons:
+            row |= {"failed": self.failed, "reasons": list(self.reasons)}
+        return row
 
-    def to_json(self) -> str:
+    def to_json(self, *, with_reasons: bool = False) -> str:
         """The scan row as one line of JSON."""
-        return json.dumps(self.as_row(), ensure_ascii=False)
+        return json.dumps(self.as_row(with_reasons=with_reasons), ensure_ascii=False)

@@ -15,15 +15,23 @@ never cuts one ("\\<EMAIL_1>" would be invalid JSON). `\\n`, `\\t` and `\\r` are
 though in a Windows path ("C:\\new\\nina") they are no escapes: a line break inside a path
 costs less than a JSON string's table or e-mail header read as one line.
 
-Plain-ASCII text without a backslash (nearly every prompt) is returned as it is, after two
-C-speed checks.
+URL percent-encoding ("zed.quux%40example.org", "536%2D22%2D1234", UTF-8 byte runs like
+"J%C3%BCrgen") and HTML character references ("&#64;", "&#x2D;", "&commat;", "&nbsp;") are
+decoded too: `encodeURIComponent` output in a pasted URL or tool argument, and text copied out of
+HTML, read plainly to an LLM. Only printable characters are decoded ("%0A" and "%00" stay), and
+a reference needs its ";".
+
+Plain-ASCII text without a backslash, "%" or "&" (nearly every prompt) is returned as it is,
+after C-speed checks.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -48,6 +56,15 @@ _ESCAPE = re.compile(
     r"|\\u([0-9a-fA-F]{4})|\\([\"\\/ntr])"
 )
 _CONTROL = {"n": "\n", "t": "\t", "r": "\r"}
+# Percent-encoded printable ASCII or one UTF-8 multi-byte character, and HTML character
+# references (decimal, hexadecimal, named) with their ";".
+_REFERENCE = re.compile(
+    r"%(?:2[0-9a-eA-E]|3[0-9bdeBDE]|[4-6][0-9a-fA-F]|7[0-9a-eA-E])"
+    r"|%[cCdD][0-9a-fA-F](?:%[89abAB][0-9a-fA-F])"
+    r"|%[eE][0-9a-fA-F](?:%[89abAB][0-9a-fA-F]){2}"
+    r"|%[fF][0-4](?:%[89abAB][0-9a-fA-F]){3}"
+    r"|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+)
 _ASCII_BYTES = bytes(range(128))
 
 
@@ -111,13 +128,16 @@ class FoldedText:
 def fold(text: str) -> FoldedText:
     """The detection view of `text`; the text itself when nothing needs folding."""
     escaped = "\\" in text
+    encoded = "%" in text or "&" in text
     plain = text.isascii()
-    if plain and not escaped:
+    if plain and not escaped and not encoded:
         return FoldedText(text, text)
     # Original start -> (length in the original, what the view reads there).
     replacements: dict[int, tuple[int, str]] = {}
     if escaped:
         _decode_escapes(text, replacements)
+    if encoded:
+        _decode_references(text, replacements)
     if plain:
         return _view(text, replacements) if replacements else FoldedText(text, text)
     # Set operations run in C; the searches below then look only for characters present.
@@ -149,6 +169,43 @@ def _decode_escapes(text: str, replacements: dict[int, tuple[int, str]]) -> None
             folded = _fold_char(decoded)
             decoded = decoded if folded is None else folded
         replacements[match.start()] = (match.end() - match.start(), decoded)
+
+
+def _decode_references(text: str, replacements: dict[int, tuple[int, str]]) -> None:
+    """Percent-encoded characters and HTML character references, decoded and folded like
+    JSON escapes; an undecodable one ("%C3%28", "&nosuch;", "&#0;") stays as it is."""
+    for match in _references(text):
+        reference = match[0]
+        if reference[0] == "%":
+            try:
+                decoded = bytes.fromhex(reference.replace("%", "")).decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+        else:
+            decoded = html.unescape(reference)
+            # (html gives U+FFFD for "&#0;" and surrogates.)
+            if decoded in (reference, "\ufffd") or not (decoded.isprintable() or decoded.isspace()):
+                continue
+        if decoded in _FOLDABLE:
+            folded = _fold_char(decoded)
+            decoded = decoded if folded is None else folded
+        replacements[match.start()] = (match.end() - match.start(), decoded)
+
+
+def _references(text: str) -> Iterator[re.Match[str]]:
+    """`_REFERENCE` matches. Prose has a few "%" and "&" ("12% of", "R&D"): trying the
+    pattern only there costs ~1 µs, where a scan of every character costs ~6 ns each
+    (+3% on 1,000 tokens of prose); a text full of them is scanned."""
+    if text.count("%") + text.count("&") > 64:
+        yield from _REFERENCE.finditer(text)
+        return
+    for char in "%&":
+        index = text.find(char)
+        while index >= 0:
+            match = _REFERENCE.match(text, index)
+            if match is not None:
+                yield match
+            index = text.find(char, index + 1)
 
 
 def decode_escapes(text: str) -> str:

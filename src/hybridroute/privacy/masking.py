@@ -3,9 +3,10 @@ too). The mapping lives in memory for one request or conversation only."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from hybridroute.privacy.entities import Entity
 from hybridroute.privacy.folding import decode_escapes
@@ -19,6 +20,9 @@ class MaskSession:
         self._placeholder_of: dict[str, str] = {}
         self._value_of: dict[str, str] = {}
         self._counters: dict[str, int] = {}
+        # One sweep for all the spellings of a known value ("Marta Kowalski", "marta_kowalski").
+        self._sweeps: dict[str, _Sweep] = {}
+        self._forms: _Forms | None = None  # restore patterns for the placeholders issued so far
 
     def __repr__(self) -> str:  # never show values
         return f"MaskSession(placeholders={len(self._value_of)})"
@@ -33,38 +37,41 @@ class MaskSession:
 
     def mask(self, text: str, entities: Iterable[Entity]) -> str:
         """`text` with each entity span, and every other occurrence of a value this session
-        already masked, replaced by its placeholder."""
+        already masked (in any letter case or separator spelling), replaced by a placeholder.
+        Overlapping spans are masked as one, so no character of any of them stays in clear."""
+        folded = text.casefold()
         spans = [(e.start, e.end, e.type) for e in entities if 0 <= e.start < e.end <= len(text)]
         for start, end, entity_type in sorted(spans):
-            self._issue(text[start:end], entity_type, text)
-        spans.extend(self._repeats(text))
+            # Each value on its own too, so that it is swept wherever else it appears.
+            self._issue(text[start:end], entity_type, folded)
+        spans.extend(self._repeats(text, folded))
         pieces: list[str] = []
         cursor = 0
-        for start, end, entity_type in sorted(spans, key=lambda s: (s[0], -s[1])):
-            if start < cursor:
-                continue  # overlaps a span already replaced
+        for start, end, entity_type in _merged(spans):
             pieces.append(text[cursor:start])
-            pieces.append(self._issue(text[start:end], entity_type, text))
+            pieces.append(self._issue(text[start:end], entity_type, folded))
             cursor = end
         pieces.append(text[cursor:])
         return "".join(pieces)
 
     def restore(self, text: str) -> str:
-        """Put original values back for placeholders this session issued; leave others."""
-        if not self._value_of or "<" not in text:
-            return text
-        return _PLACEHOLDER.sub(lambda m: self._value_of.get(m.group(0), m.group(0)), text)
+        """Put original values back for placeholders this session issued; leave others.
+
+        Also the forms an upstream model alters them to: another letter case (`<person_1>`),
+        blanks inside the brackets, escaped brackets (`\\<PERSON_1\\>`, `&lt;PERSON_1&gt;`)
+        and no brackets (`PERSON_1`, with the identifier rules of `restore_identifier`)."""
+        return self._restore_from(text, 0) if self._value_of else text
 
     def restore_json_args(self, arguments: str) -> str:
         """Restore inside a tool-call `arguments` JSON string, escaping values for JSON."""
-        if not self._value_of:
+        if not self._value_of or "_" not in arguments:
             return arguments
 
-        def replace(match: re.Match[str]) -> str:
-            value = self._value_of.get(f"<{match['name']}>")
-            return match.group(0) if value is None else json.dumps(value, ensure_ascii=False)[1:-1]
+        def value(match: re.Match[str]) -> str | None:
+            found = self._lookup(match)
+            return None if found is None else json.dumps(found, ensure_ascii=False)[1:-1]
 
-        return _JSON_PLACEHOLDER.sub(replace, arguments)
+        return _substitute(self._restore_forms().json, arguments, 0, value)
 
     def restore_identifier(self, name: str) -> str:
         """Restore a name field that was sent with bare placeholders (`bare_placeholders`)."""
@@ -78,11 +85,37 @@ class MaskSession:
         """A restorer for one streamed answer."""
         return StreamRestorer(self)
 
-    def holds_prefix(self, tail: str) -> bool:
-        """`tail` (starting at `<`) could still grow into an issued placeholder."""
-        return any(p.startswith(tail) for p in self._value_of)
+    def hold_from(self, text: str, start: int = 0) -> int:
+        """Where the part of `text[start:]` that may still grow into a restorable placeholder
+        begins (`len(text)` when none may): a stream emits text only up to there."""
+        if not self._value_of:
+            return len(text)
+        forms = self._restore_forms()
+        for candidate in _FORM_START.finditer(text, max(start, len(text) - forms.longest)):
+            if forms.could_grow(text, candidate.start()):
+                return candidate.start()
+        return len(text)
 
-    def _issue(self, value: str, entity_type: str, text: str) -> str:
+    def _restore_from(self, text: str, start: int) -> str:
+        """`text[start:]` restored; `text[:start]` is context only (a bare placeholder must
+        not continue a word)."""
+        if "_" not in text[start:]:  # every form holds "_<digits>"
+            return text[start:]
+        return _substitute(self._restore_forms().text, text, start, self._lookup)
+
+    def _lookup(self, match: re.Match[str]) -> str | None:
+        name = match["bare"] or match["name"].upper()
+        value = self._value_of.get(f"<{name}>")
+        if value is not None and (match["open"] or "").startswith("&"):
+            return html.escape(value)  # the answer is HTML-escaped there: keep it so
+        return value
+
+    def _restore_forms(self) -> _Forms:
+        if self._forms is None or self._forms.count != len(self._value_of):
+            self._forms = _Forms([p[1:-1] for p in self._value_of])
+        return self._forms
+
+    def _issue(self, value: str, entity_type: str, folded: str) -> str:
         placeholder = self._placeholder_of.get(value)
         if placeholder is not None:
             return placeholder
@@ -93,8 +126,9 @@ class MaskSession:
         while True:
             number += 1
             placeholder = f"<{label}_{number}>"
-            # A placeholder already present in the user's own text would not round-trip.
-            if placeholder not in self._value_of and placeholder not in text:
+            # A placeholder already in the user's own text, in any form `restore` reads
+            # ("PERSON_1", "<person_1>"), would not round-trip.
+            if placeholder not in self._value_of and placeholder[1:-1].lower() not in folded:
                 break
         self._counters[label] = number
         # A value read through JSON escapes ("J\\u00fcrgen") stands for its decoded text: that
@@ -103,21 +137,98 @@ class MaskSession:
         self._placeholder_of[value] = placeholder
         self._placeholder_of.setdefault(decoded, placeholder)
         self._value_of[placeholder] = decoded
+        for known in {value, decoded}:
+            self._add_sweep(known, label)
         return placeholder
 
-    def _repeats(self, text: str) -> list[tuple[int, int, str]]:
-        """Spans of already-masked values that the detectors did not mark this time."""
-        values = [v for v in self._placeholder_of if len(v) >= MIN_SWEEP_CHARS and v in text]
+    def _add_sweep(self, value: str, label: str) -> None:
+        if len(value) < MIN_SWEEP_CHARS:
+            return
+        tokens = _SEPARATORS.split(value)  # parts at even indexes, separator runs at odd ones
+        parts = tokens[::2]
+        if sum(map(len, parts)) < MIN_SWEEP_CHARS:  # else "a.b" would match "A_B"
+            tokens = parts = [value]
+        signature = "\0".join(p.casefold() for p in parts)
+        if signature not in self._sweeps:
+            self._sweeps[signature] = _Sweep(value, tokens, label)
+
+    def _repeats(self, text: str, folded: str) -> list[tuple[int, int, str]]:
+        """Spans of already-masked values that the detectors did not mark this time, in any
+        letter case, with any run of blanks, "_", ".", "-" or "@" (or those regex-escaped:
+        "\\.") between their parts ("Marta Kowalski" is also "marta_kowalski")."""
         found: list[tuple[int, int, str]] = []
-        for value in sorted(values, key=len, reverse=True):
-            # "_" is a boundary too: "mail_Derek_Holt" holds a masked "Derek_Holt".
-            left = r"(?<![^\W_])" if value[0].isalnum() or value[0] == "_" else ""
-            right = r"(?![^\W_])" if value[-1].isalnum() or value[-1] == "_" else ""
-            for match in re.finditer(left + re.escape(value) + right, text):
-                if _inside_escape(text, match.start()):
+        for sweep in self._sweeps.values():
+            for start, end in sweep.spans(text, folded):
+                if _inside_escape(text, start):
                     continue  # "\\\\u00c9mile": the value's "\\u00c9" starts at an escaped "\\"
-                found.append((match.start(), match.end(), "ENTITY"))
+                found.append((start, end, sweep.label))
         return found
+
+
+class _Sweep:
+    """Finds one known value in `text` in any letter case and separator spelling, not inside
+    a longer word. Cheap when only its exact spelling is there: `str.find`, no regex; the
+    regex (~30 µs to compile per separator) is built only once another spelling shows up."""
+
+    __slots__ = ("_exact_ok", "_key", "_left", "_pattern", "_right", "_source", "label", "value")
+
+    def __init__(self, value: str, tokens: list[str], label: str) -> None:
+        self.value, self.label = value, label
+        # "_" is a boundary too: "mail_Derek_Holt" holds a masked "Derek_Holt".
+        self._left = value[0].isalnum() or value[0] == "_"
+        self._right = value[-1].isalnum() or value[-1] == "_"
+        folded_parts = [part.casefold() for part in tokens[::2]]
+        self._key = max(folded_parts, key=len)  # the prefilter: its longest part, case-folded
+        # With that part twice in the value, its count could not tell other spellings apart.
+        self._exact_ok = folded_parts.count(self._key) == 1
+        # Only a run between two parts may be spelled otherwise; one at an end stays as it is.
+        body = "".join(
+            _SEPARATOR if i % 2 and tokens[i - 1] and tokens[i + 1] else re.escape(token)
+            for i, token in enumerate(tokens)
+        )
+        left = r"(?<![^\W_])" if self._left else ""
+        right = r"(?![^\W_])" if self._right else ""
+        self._source = left + body + right
+        self._pattern: re.Pattern[str] | None = None
+
+    def spans(self, text: str, folded: str) -> Iterator[tuple[int, int]]:
+        if self._key not in folded:
+            return
+        # Another spelling is there when its longest part is still there without this one.
+        if not self._exact_ok or self._key in text.replace(self.value, "\0").casefold():
+            if self._pattern is None:
+                self._pattern = re.compile(self._source, re.IGNORECASE)
+            for match in self._pattern.finditer(text):
+                yield match.span()
+            return
+        # Only the exact spelling is there: find it as the regex would, left to right.
+        size = len(self.value)
+        start = text.find(self.value)
+        while start >= 0:
+            end = start + size
+            if (not self._left or start == 0 or not text[start - 1].isalnum()) and (
+                not self._right or end == len(text) or not text[end].isalnum()
+            ):
+                yield start, end
+                start = text.find(self.value, end)
+            else:
+                start = text.find(self.value, start + 1)
+
+
+def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Overlapping spans as one, in order, typed as the longest of them (the first if tied)."""
+    merged: list[tuple[int, int, str]] = []
+    longest = 0
+    for start, end, entity_type in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if merged and start < merged[-1][1]:
+            first, last, kept = merged[-1]
+            if end - start > longest:
+                kept, longest = entity_type, end - start
+            merged[-1] = (first, max(last, end), kept)
+        else:
+            merged.append((start, end, entity_type))
+            longest = end - start
+    return merged
 
 
 def _inside_escape(text: str, at: int) -> bool:
@@ -128,6 +239,80 @@ def _inside_escape(text: str, at: int) -> bool:
     return (at - start) % 2 == 1
 
 
+def _substitute(
+    pattern: re.Pattern[str],
+    text: str,
+    start: int,
+    value: Callable[[re.Match[str]], str | None],
+) -> str:
+    """`text[start:]` with each match whose `value` is not None replaced by it (matches are
+    found from `start`, so lookbehinds still see the text before it)."""
+    pieces: list[str] = []
+    cursor = start
+    for match in pattern.finditer(text, start):
+        found = value(match)
+        if found is not None:
+            pieces.append(text[cursor : match.start()])
+            pieces.append(found)
+            cursor = match.end()
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+class _Forms:
+    """Restore patterns for one set of issued placeholder names (`PERSON_1`): only these are
+    matched, so other text that merely looks like a placeholder is never read as a value."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.count = len(names)
+        names = sorted(names, key=len, reverse=True)  # "PERSON_12" before "PERSON_1"
+        alternatives = "|".join(map(re.escape, names)) or "(?!)"
+        inner = rf"[ \t]{{0,2}}(?P<name>(?i:{alternatives}))[ \t]{{0,2}}"
+        bare = rf"|(?<![A-Za-z0-9])(?P<bare>{alternatives})(?!\d)"
+        self.text = re.compile(rf"(?P<open><|\\<|(?i:&lt;)){inner}(?:\\?>|(?i:&gt;)){bare}")
+        # In JSON a "<" may be written "\u003c"; a markdown "\<" would be an invalid escape.
+        self.json = re.compile(
+            rf"(?P<open><|\\u003[cC]|(?i:&lt;)){inner}(?:>|\\u003[eE]|(?i:&gt;)){bare}"
+        )
+        self._names = [n.lower() for n in names]
+        self._bare_prefixes = {n[:k] for n in names for k in range(1, len(n) + 1)}
+        self._folded_prefixes = {n.lower() for n in self._bare_prefixes}
+        # The longest form: "&lt;", two blanks, the name, two blanks, "&gt;".
+        self.longest = max(map(len, names), default=0) + 12
+
+    def could_grow(self, text: str, at: int) -> bool:
+        """Whether `text[at:]` is the unfinished start of a form `text` matches (or a bare name
+        whose end is not known yet: "PERSON_1" may go on as "PERSON_12")."""
+        char = text[at]
+        if char in "<\\&":
+            return self._bracket_could_grow(text[at:].lower())
+        if "A" <= char <= "Z" and (at == 0 or not _ASCII_ALNUM.match(text[at - 1])):
+            return text[at:] in self._bare_prefixes
+        return False
+
+    def _bracket_could_grow(self, tail: str) -> bool:
+        for opener in _OPENERS:
+            if opener.startswith(tail):
+                return True  # "&l": may still become "&lt;"
+            if tail.startswith(opener):
+                break
+        else:
+            return False
+        rest = tail[len(opener) :]
+        inner = rest.lstrip(" \t")
+        if len(rest) - len(inner) > 2:
+            return False
+        if not inner or inner in self._folded_prefixes:
+            return True  # the name is unfinished, or whole and waiting for its closer
+        for name in self._names:
+            if inner.startswith(name):
+                after = inner[len(name) :]
+                closer = after.lstrip(" \t")
+                if len(after) - len(closer) <= 2 and any(c.startswith(closer) for c in _CLOSERS):
+                    return True  # "&g": may still become "&gt;" (a whole closer is never held)
+        return False
+
+
 class StreamRestorer:
     """Restores a streamed answer chunk by chunk, holding back any text that may still
     become a placeholder, so no partial placeholder is ever emitted."""
@@ -135,38 +320,43 @@ class StreamRestorer:
     def __init__(self, session: MaskSession) -> None:
         self._session = session
         self._pending = ""
+        self._before = ""  # the last character emitted: a bare placeholder may not follow "x"
 
     def __repr__(self) -> str:
         return f"StreamRestorer(pending_chars={len(self._pending)})"
 
     def feed(self, chunk: str) -> str:
         """Safe-to-emit restored text for everything received so far."""
-        buffer = self._pending + chunk
-        cut = self._hold_from(buffer)
-        self._pending = buffer[cut:]
-        return self._session.restore(buffer[:cut])
+        text = self._before + self._pending + chunk
+        start = len(self._before)
+        cut = self._session.hold_from(text, start)
+        self._pending = text[cut:]
+        if cut == start:
+            return ""
+        self._before = text[cut - 1]
+        return self._session._restore_from(text[:cut], start)
 
     def flush(self) -> str:
         """The rest, at the end of the stream (an unfinished placeholder is emitted as is)."""
-        rest, self._pending = self._pending, ""
-        return self._session.restore(rest)
-
-    def _hold_from(self, buffer: str) -> int:
-        # Placeholders contain a single "<", so only the last one can start an unfinished one.
-        last = buffer.rfind("<")
-        if last < 0 or ">" in buffer[last:]:
-            return len(buffer)
-        return last if self._session.holds_prefix(buffer[last:]) else len(buffer)
+        text, self._pending = self._before + self._pending, ""
+        return self._session._restore_from(text, len(self._before))
 
 
 def bare_placeholders(value: str) -> str:
     """`<PERSON_1>` as `PERSON_1`, for fields that must be identifiers: OpenAI refuses "<" and
-    ">" in a message's `name` and a function name."""
+    ">" in a message's `name`, a function name and a `json_schema` name."""
     return _PLACEHOLDER.sub(lambda m: m.group(0)[1:-1], value) if "<" in value else value
 
 
 MIN_SWEEP_CHARS = 3
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
-_JSON_PLACEHOLDER = re.compile(r"(?:<|\\u003[cC])(?P<name>[A-Z][A-Z0-9_]*_\d+)(?:>|\\u003[eE])")
 _BARE_PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9_]*_\d+(?!\d)")
 _LABEL_CHARS = re.compile(r"[^A-Z0-9_]+")
+# Runs of these stand for one another between a known value's parts; a regex or JSON escape
+# may precede each ("zed\\.quux" in a schema `pattern`).
+_SEPARATOR = r"(?:\\{0,2}[\s_.\-@])+"
+_SEPARATORS = re.compile(f"({_SEPARATOR})")
+_OPENERS = ("<", "\\<", "&lt;")
+_CLOSERS = (">", "\\>", "&gt;")
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
+_FORM_START = re.compile(r"[<\\&A-Z]")  # where a restorable form can begin

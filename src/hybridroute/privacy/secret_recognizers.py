@@ -265,8 +265,9 @@ def secret_recognizers() -> tuple[PatternRecognizer, ...]:
         ),
         PatternRecognizer(
             entity=EntityType.PASSWORD,
-            # scheme://user:password@host
-            pattern=re.compile(r"://[^\s:/@]*:(?P<v>[^\s@/]{3,})@"),  # also redis://:pw@
+            # scheme://user:password@host, also redis://:pw@. The host follows the last "@":
+            # the detection view decodes "%40", so "bob%40corp.com:p%40ss@host" has three.
+            pattern=re.compile(r"://[^\s:/]*:(?P<v>[^\s/]{3,})@"),
             score=0.95,
             check=checks.command_password,  # not `rediss://:pass@localhost`
         ),
