@@ -25,6 +25,11 @@ def fast() -> PrivacyScanner:
         "The tutorial uses jane@example.com and ops@staging.example as users, is that fine?",
         "How would +49 30 1234567 be written domestically in Germany?",
         "Our README shows `sk_test_4eC39HqLyjWDarjtT1zdp7dc`, the sample key from Stripe's docs.",
+        # Set 6's development half (thirteenth session): Stripe's decline cards, AWS's
+        # other documentation keys.
+        "Use only Stripe test-mode values: 4000 0000 0000 9995 is declined for funds.",
+        "Config file example:\naws_access_key_id=AKIAI44QH8DHBEXAMPLE\n"
+        "aws_secret_access_key=je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
     ],
 )
 def test_examples_are_allowed(fast: PrivacyScanner, text: str) -> None:
@@ -43,6 +48,7 @@ def test_examples_are_allowed(fast: PrivacyScanner, text: str) -> None:
         "Call me on 0161 496 1234 or (206) 555-2142 tomorrow.",
         "Write to jane@examples.com or jane@example.co.uk about the invoice.",
         "Ring +49 30 1234568 after six.",
+        "Set aws_access_key_id=AKIAI44QH8DHBEXAMPLE on the build box.",  # no word of examples
     ],
 )
 def test_real_looking_values_stay_protected(fast: PrivacyScanner, text: str) -> None:

@@ -75,6 +75,14 @@ def detector() -> StructuredDetector:
         ("Social Insurance Number 130 692 544", "130 692 544"),
         ("身份证号 11010519491231002X", "11010519491231002X"),
         ("Sozialversicherungsnummer 1237 010180", "1237 010180"),
+        # Set 6's development half (thirteenth session): Hindi keywords, India's PAN.
+        ("मेरा आधार नंबर 2341 2341 2346 है", "2341 2341 2346"),
+        ("my PAN is ABCPE1234F", "ABCPE1234F"),
+        ("और पैन ABCPE1234F है", "ABCPE1234F"),
+        # The answer on a later line, as a chat joins its messages.
+        ("kannst du mir sagen, wohin die Steuer-ID kommt?\n86 095 742 719", "86 095 742 719"),
+        ("Podaj imię i nazwisko oraz PESEL.\nAntoni Zawadzki\n44051401359", "44051401359"),
+        ("registre national belge ?\nPauline Vanderstraeten — 93.05.18-223.61", "93.05.18-223.61"),
     ],
 )
 def test_detects(detector: StructuredDetector, text: str, value: str) -> None:
@@ -95,6 +103,12 @@ def test_detects(detector: StructuredDetector, text: str, value: str) -> None:
         "CNP 18001012211440",  # a longer number's head
         "the AHV rate is 5.3%; ref 756921707698",  # too short after its keyword
         "Aadhaar 2341 2341 2347",  # wrong Verhoeff digit
+        "my PAN is ABCXE1234F",  # X is no holder kind
+        # A later line holds the value only if the line ends with it, a check digit passes,
+        # and it is at most four lines below.
+        "Steuer-ID?\n86 095 742 718",
+        "Steuer-ID?\nthe total was 86 095 742 719 euros",
+        "PESEL?\na\nb\nc\nd\ne\n44051401359",
     ],
 )
 def test_rejects(detector: StructuredDetector, text: str) -> None:

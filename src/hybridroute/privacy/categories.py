@@ -106,6 +106,8 @@ def detect_categories(text: str, rules: tuple[CategoryRule, ...] | None = None) 
 
 # Em and en dash, as characters (the prefilter cannot translate a `\u` escape in a pattern).
 _DASHES = "\u2014\u2013"
+# The apostrophe and the typographic one (U+2019), as characters like the dashes.
+_APOSTROPHES = "'\u2019"
 _OWNER = (
     r"(?:our|my\s+(?:company|team|employer)'?s?|the\s+company'?s?|(?:company|team)[- ]internal)"
 )
@@ -225,6 +227,83 @@ DEFAULT_RULES: tuple[CategoryRule, ...] = (
             r"|board|press))\b"
         ),
         triggers=("announced", "published", "disclosed", "communicated", "shared"),
+    ),
+    # Labels said as people say them, not as documents print them: "we're under NDA with",
+    # "Between us:", "our pricing won't be public until", "keep it to yourself", "nobody
+    # outside this channel", "our internal name for". First person or a label's colon, so
+    # that "Apple has not yet announced", "what is an NDA?", "the gap between us, however"
+    # or a chatty "between you and me, the film was bad" stay general.
+    CategoryRule(
+        category=Category.INTERNAL_DOCUMENT,
+        pattern=re.compile(
+            rf"(?:we[{_APOSTROPHES}]?re|we\s+are|i[{_APOSTROPHES}]?m|i\s+am|(?:this|it)\s+is"
+            rf"|it[{_APOSTROPHES}]?s)\s+(?:still\s+)?"
+            r"under\s+(?:an?\s+|the\s+|our\s+)?(?:nda|non-disclosure)\b"
+            rf"|under\s+nda\s*[:!{_DASHES}]"
+            rf"|between\s+(?:us|ourselves|you\s+and\s+me)\s*[:{_DASHES}]"
+            rf"|our\s+(?:[\w-]+\s+){{0,4}}?(?:isn[{_APOSTROPHES}]?t|aren[{_APOSTROPHES}]?t|is\s+not"
+            rf"|are\s+not|won[{_APOSTROPHES}]?t\s+be"
+            r"|will\s+not\s+be)\s+(?:yet\s+)?(?:out|public|announced)\s+(?:yet|until|before)\b"
+            r"|keep\s+(?:it|this|that|these|them)\s+to\s+(?:yourself|yourselves)\b"
+            r"|(?:nobody|no\s+one|no-one)\s+outside\s+(?:this|the|our)\s+"
+            r"(?:channel|room|team|group|thread|call|leadership|board)\b"
+            r"|must\s+not\s+leave\s+(?:leadership|the\s+room|the\s+board|this\s+(?:room|channel"
+            r"|group|thread))\b"
+            r"|our\s+(?:internal\s+(?:code\s*-?)?name|code\s*-?name)\s+for\b"
+            r"|(?:filing|file|filed|submitting|submit)\s+(?:our\s+|the\s+|an?\s+)?(?:[\w-]+\s+)?"
+            r"confidentially\b"
+        ),
+        triggers=(
+            "under",
+            "between",
+            "our",
+            "keep",
+            "outside",
+            "leave",
+            "confidentially",
+        ),
+    ),
+    # The same in German, French, Spanish, Portuguese, Italian, Dutch, Polish, and the stamps
+    # of Japanese, Chinese and Korean offices (社外秘 "not outside the company"). "Entre nous"
+    # or "niet delen" alone are no label ("la différence entre nous", "niet delen door nul").
+    CategoryRule(
+        category=Category.INTERNAL_DOCUMENT,
+        pattern=re.compile(
+            r"nicht\s+weiter(?:geben|leiten|sagen|erzählen)\b|nicht\s+(?:nach\s+)?(?:extern|außen)"
+            rf"\s+(?:geben|weitergeben|teilen|tragen)\b|unter\s+uns\s*[:{_DASHES}]"
+            rf"|ne\s+pas\s+(?:diffuser|divulguer|partager\s+(?:à\s+l[{_APOSTROPHES}]|en\s+)?extern)"
+            rf"|entre\s+nous\s*[:{_DASHES}]|(?:sous|bajo|sotto|onder|pod|sob|unter)\s+nda\b"
+            r"|no\s+(?:difundir|divulgar|compartir\s+(?:fuera|externamente|con\s+nadie))\b"
+            rf"|entre\s+nosotros\s*[:{_DASHES}]"
+            r"|não\s+(?:partilhar|compartilhar|divulgar)\s+(?:fora|externamente|com\s+ningu[ée]m)"
+            rf"|non\s+(?:divulgare|diffondere|condividere\s+(?:all[{_APOSTROPHES}]esterno|fuori"
+            r"|esternamente))"
+            r"|niet\s+extern\s+(?:delen|verspreiden)|niet\s+(?:verder\s+)?(?:verspreiden"
+            r"|doorsturen)\b"
+            r"|nie\s+(?:udostępniać|rozpowszechniać|przekazywać\s+dalej)\b"
+            r"|社外秘|部外秘|極秘|社内限り|대외비|请勿外传|請勿外傳|内部资料|內部資料"
+        ),
+        triggers=(
+            "nicht",
+            "unter",
+            "ne pas",
+            "entre",
+            "nda",
+            "no ",
+            "não",
+            "non ",
+            "niet",
+            "nie ",
+            "社外秘",
+            "部外秘",
+            "極秘",
+            "社内限り",
+            "대외비",
+            "外传",
+            "外傳",
+            "内部资料",
+            "內部資料",
+        ),
     ),
     # The same labels in German, French, Spanish / Portuguese, Italian, Dutch, Polish. (Split
     # from the English ones, and the dashes written as characters, not `\u` escapes, which

@@ -12,11 +12,12 @@ rightly find valid numbers, but these ones are printed in every manual.
   addresses at the domains reserved for documentation and testing (RFC 2606 and 6761:
   example.com/.net/.org, *.example, *.test, *.invalid, *.localhost).
 * **Documented sample values** (NHS Digital's 943 476 5919, the SSA's 078-05-1120, payment
-  processors' test cards, the ISO 13616 and banks' example IBANs, AWS's example access key,
-  jwt.io's sample token) are dropped only when the text also says it is about examples
-  ("example", "sample", "test", "dummy", "placeholder", "documentation"... in the cue
-  languages): a real card that happens to be a test card number is not a thing, but a
-  prompt that pastes one as if it were real keeps the benefit of the doubt.
+  processors' test cards, the ISO 13616 and banks' example IBANs, AWS's example keys (all
+  ending in "EXAMPLE" or "EXAMPLEKEY"), jwt.io's sample token) are dropped only when the
+  text also says it is about examples ("example", "sample", "test", "dummy", "placeholder",
+  "documentation"... in the cue languages): a real card that happens to be a test card
+  number is not a thing, but a prompt that pastes one as if it were real keeps the benefit
+  of the doubt.
 """
 
 from __future__ import annotations
@@ -122,7 +123,9 @@ def _normalised(value: str) -> str:
 
 
 def _is_sample_token(value: str) -> bool:
-    return value.startswith(_JWT_IO_SAMPLE)
+    # AWS's documentation writes every sample key with this ending ("AKIAI44QH8DHBEXAMPLE",
+    # ".../bPxRfiCYEXAMPLEKEY"), and real keys are random.
+    return value.startswith(_JWT_IO_SAMPLE) or value.endswith(("EXAMPLE", "EXAMPLEKEY"))
 
 
 # Ofcom's numbers for drama, as the first eight digits (the rest is 000-999).
@@ -149,6 +152,12 @@ _DOCUMENTED = frozenset(
         "3566 0020 2036 0505", "6200 0000 0000 0005", "4111 1111 1111 1111",
         "4012 8888 8888 1881", "5500 0000 0000 0004", "3400 0000 0000 009",
         "4000 0000 0000 0002", "4000 0000 0000 3220", "4000 0027 6000 3184",
+        # Stripe's cards for declines, 3-D Secure and disputes.
+        "4000 0000 0000 9995", "4000 0000 0000 9987", "4000 0000 0000 9979",
+        "4000 0000 0000 0069", "4000 0000 0000 0127", "4000 0000 0000 0119",
+        "4000 0000 0000 0101", "4000 0000 0000 0341", "4000 0025 0000 3155",
+        "4000 0082 6000 3178", "4000 0000 0000 3063", "4000 0000 0000 0077",
+        "4000 0000 0000 0259", "4000 0000 0000 1976", "4000 0000 0000 5126",
         # The example IBANs of ISO 13616, the ECB and the banks' own pages.
         "GB82 WEST 1234 5698 7654 32", "GB29 NWBK 6016 1331 9268 19",
         "DE89 3704 0044 0532 0130 00", "FR14 2004 1010 0505 0001 3M02 606",

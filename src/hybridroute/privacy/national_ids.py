@@ -302,6 +302,32 @@ def by_shape(
 
 
 def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
+    keyed = _national_id_recognizers()
+    return keyed + tuple(_on_a_later_line(r) for r in keyed if r.retry_reach)
+
+
+def _on_a_later_line(keyed: PatternRecognizer) -> PatternRecognizer:
+    """A checked identifier that ends a line up to four lines below its keyword: a chat
+    answers a question on its own line ("… your PESEL, please" / "Antoni Zawadzki" /
+    "17241757893"; the gateway joins messages with line breaks), as do forms ("Rijksregister-
+    nummer:" / "Pauline Vanderstraeten — 97.11.28-904.79"). Only with a check digit."""
+    assert keyed.opener is not None and keyed.value is not None
+    return PatternRecognizer(
+        entity=keyed.entity,
+        pattern=re.compile(
+            rf"(?P<k>{keyed.opener.pattern})[^\n]{{0,200}}(?:\n[^\n]{{0,120}}){{0,3}}?\n"
+            rf"(?:[^\n]{{0,60}}?[\s:{_DASHES}])?{keyed.value.pattern}[^\S\n]*(?![^\n])"
+        ),
+        score=keyed.score,
+        check=keyed.check,
+        needs_digit=True,
+        lowered=True,
+        not_after=WORD_CHAR,
+        opener=keyed.opener,
+    )
+
+
+def _national_id_recognizers() -> tuple[PatternRecognizer, ...]:
     return (
         # By shape and check character: the codice fiscale ("RSSMRA85T10A562S"), and the NIR
         # only as it is printed, in groups ("1 85 05 78 006 084 36").
@@ -367,7 +393,14 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
         by_shape(r"\d{3}\.\d{3}\.\d{3}-\d{2}", brazilian_cpf_valid, lowered=False),
         keyed_id(r"cpf", r"\d{3}\.?\d{3}\.?\d{3}-?\d{2}", brazilian_cpf_valid),
         keyed_id(r"kimlik|tckn", r"\d{11}", turkish_tckn_valid),
-        keyed_id(r"aadhaa?r|uidai", r"\d{4} ?\d{4} ?\d{4}", aadhaar_valid),
+        keyed_id(r"aadhaa?r|uidai|आधार", r"\d{4} ?\d{4} ?\d{4}", aadhaar_valid),
+        # India's PAN: no published check character, but a strict shape (the fourth letter
+        # is the holder's kind: P a person, C a company...), only after its keyword.
+        keyed_id(
+            r"pan|permanent\s{1,3}account\s{1,3}number|पैन",
+            r"[a-z]{3}[abcfghjlpt][a-z]\d{4}[a-z]",
+            None,
+        ),
         keyed_id(
             r"social\s{1,3}insurance|assurance\s{1,3}sociale|sin\s{1,3}(?:number|no\.?|#)",
             r"\d{3}[ -]?\d{3}[ -]?\d{3}",
@@ -401,6 +434,7 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
     )
 
 
+_DASHES = "\u2014\u2013"  # as characters: the prefilter cannot translate a `\u` escape
 _NIR_SPACED = r"[1-478] \d{2} (?:0[1-9]|1[0-2]|[2-9]\d) (?:\d{2}|2[ab]) \d{3} \d{3} \d{2}"
 _SEPARATORS = re.compile(r"[\s./-]")
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
