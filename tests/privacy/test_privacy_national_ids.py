@@ -79,6 +79,9 @@ def detector() -> StructuredDetector:
         ("मेरा आधार नंबर 2341 2341 2346 है", "2341 2341 2346"),
         ("my PAN is ABCPE1234F", "ABCPE1234F"),
         ("और पैन ABCPE1234F है", "ABCPE1234F"),
+        ("su CURP es BOXW310820HNERXN09, qué más", "BOXW310820HNERXN09"),
+        ('{"id": "BOXW310820HNERXN09"}', "BOXW310820HNERXN09"),  # by shape and check digit
+        ("NSS 4385 66 4068 5 asignado", "4385 66 4068 5"),
         # The answer on a later line, as a chat joins its messages.
         ("kannst du mir sagen, wohin die Steuer-ID kommt?\n86 095 742 719", "86 095 742 719"),
         ("Podaj imię i nazwisko oraz PESEL.\nAntoni Zawadzki\n44051401359", "44051401359"),
@@ -104,6 +107,9 @@ def test_detects(detector: StructuredDetector, text: str, value: str) -> None:
         "the AHV rate is 5.3%; ref 756921707698",  # too short after its keyword
         "Aadhaar 2341 2341 2347",  # wrong Verhoeff digit
         "my PAN is ABCXE1234F",  # X is no holder kind
+        "CURP BOXW310820HNERXN08",  # wrong check digit
+        "ref BOXW311320HNERXN09",  # month 13
+        "NSS 4385 66 4068 4",  # wrong Luhn digit
         # A later line holds the value only if the line ends with it, a check digit passes,
         # and it is at most four lines below.
         "Steuer-ID?\n86 095 742 718",

@@ -200,6 +200,31 @@ def turkish_tckn_valid(number: str) -> bool:
     return tenth == d[9] and sum(d[:10]) % 10 == d[10]
 
 
+def curp_valid(value: str) -> bool:
+    """Mexican CURP: four letters, the birth date, sex, state and three consonants, a
+    character for the century, and a check digit weighted 18 down to 2 (RENAPO)."""
+    value = value.upper()
+    if len(value) != 18 or value[11:13] not in _CURP_STATES or value[10] not in "HMX":
+        return False
+    if not _valid_date(value[4:10]):
+        return False
+    try:
+        total = sum(_CURP_ALPHABET.index(c) * (18 - i) for i, c in enumerate(value[:17]))
+    except ValueError:
+        return False
+    return value[17] == str((10 - total % 10) % 10)
+
+
+def mexican_nss_valid(number: str) -> bool:
+    """Mexican social security number (IMSS NSS): eleven digits, the last a Luhn digit."""
+    return len(number) == 11 and number.isdigit() and checksums.luhn_valid(number)
+
+
+def _valid_date(yymmdd: str) -> bool:
+    month, day = int(yymmdd[2:4]), int(yymmdd[4:6])
+    return 1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month - 1]
+
+
 def aadhaar_valid(number: str) -> bool:
     """Indian Aadhaar number: twelve digits, not starting with 0 or 1, Verhoeff check digit."""
     if len(number) != 12 or not number.isdigit() or number[0] in "01":
@@ -393,6 +418,15 @@ def _national_id_recognizers() -> tuple[PatternRecognizer, ...]:
         by_shape(r"\d{3}\.\d{3}\.\d{3}-\d{2}", brazilian_cpf_valid, lowered=False),
         keyed_id(r"cpf", r"\d{3}\.?\d{3}\.?\d{3}-?\d{2}", brazilian_cpf_valid),
         keyed_id(r"kimlik|tckn", r"\d{11}", turkish_tckn_valid),
+        # Mexico: the CURP by shape and check digit (18 characters, a date and a state code
+        # inside), the IMSS number after its keyword.
+        by_shape(_CURP, curp_valid, lowered=False),
+        keyed_id(r"curp", _CURP.lower(), curp_valid),
+        keyed_id(
+            r"nss|imss|n[úu]mero\s{1,3}de\s{1,3}seguridad\s{1,3}social",
+            r"\d(?: ?\d){10}",
+            mexican_nss_valid,
+        ),
         keyed_id(r"aadhaa?r|uidai|आधार", r"\d{4} ?\d{4} ?\d{4}", aadhaar_valid),
         # India's PAN: no published check character, but a strict shape (the fourth letter
         # is the holder's kind: P a person, C a company...), only after its keyword.
@@ -434,6 +468,12 @@ def _national_id_recognizers() -> tuple[PatternRecognizer, ...]:
     )
 
 
+_CURP = r"[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{2}[B-DF-HJ-NP-TV-Z]{3}[0-9A-Z]\d"
+_CURP_STATES = frozenset(
+    "AS BC BS CC CH CL CM CS DF DG GR GT HG JC MC MN MS NE NL NT OC PL QR QT SL SP SR TC TL TS "
+    "VZ YN ZS".split()
+)
+_CURP_ALPHABET = "0123456789ABCDEFGHIJKLMN&OPQRSTUVWXYZ"  # RENAPO's order: "Ñ" after "N"
 _DASHES = "\u2014\u2013"  # as characters: the prefilter cannot translate a `\u` escape
 _NIR_SPACED = r"[1-478] \d{2} (?:0[1-9]|1[0-2]|[2-9]\d) (?:\d{2}|2[ab]) \d{3} \d{3} \d{2}"
 _SEPARATORS = re.compile(r"[\s./-]")
