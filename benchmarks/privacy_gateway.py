@@ -15,7 +15,8 @@ For a request to protect (`"values"`: exact substrings of its string leaves):
 * *intact*: some value reached the upstream whole (case-insensitive, not inside a longer word,
   in any string leaf of a body it received, tool-call arguments parsed too);
 * *piece*: some distinctive piece of a value reached it: a run of 4 or more letters or digits
-  from the value that occurs nowhere else in the request (so "Adeyemi" of a masked
+  from the value that occurs nowhere else in the request (read without case and punctuation,
+  so another spelling of the value counts as the value) (so "Adeyemi" of a masked
   "Folasade Adeyemi" counts, the common word "stage" of "stage 2 breast cancer" only if the
   request has no other "stage");
 * *safe*: no value reached it whole and no piece did (the request was masked well, or refused
@@ -207,13 +208,21 @@ def half(rows: Sequence[dict[str, Any]], which: str) -> list[dict[str, Any]]:
 
 
 def distinctive_pieces(request: dict[str, Any], values: Sequence[str]) -> dict[str, list[str]]:
-    """Per value, its runs of 4+ letters or digits that occur nowhere else in the request."""
-    rest = "\n".join(string_leaves(request)).casefold()
+    """Per value, its runs of 4+ letters or digits that occur nowhere else in the request.
+    "Elsewhere" is read with case and every non-alphanumeric character dropped, and each
+    value removed in that form too, so another spelling of a value ("notify_MartaKowalski")
+    is the value, not an innocent occurrence that would hide its pieces (review 15)."""
+    rest = _letters("\n".join(string_leaves(request)))
     for value in sorted(values, key=len, reverse=True):
-        rest = rest.replace(value.casefold(), "\n")
+        rest = rest.replace(_letters(value), "\n")
     return {
         value: [p for p in PIECE.findall(value.casefold()) if p not in rest] for value in values
     }
+
+
+def _letters(text: str) -> str:
+    """`text` case-folded, with only letters, digits and line breaks kept."""
+    return "".join(c for c in text.casefold() if c.isalnum() or c == "\n")
 
 
 def _whole(value: str) -> re.Pattern[str]:

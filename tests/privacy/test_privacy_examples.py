@@ -49,6 +49,8 @@ def test_examples_are_allowed(fast: PrivacyScanner, text: str) -> None:
         "Write to jane@examples.com or jane@example.co.uk about the invoice.",
         "Ring +49 30 1234568 after six.",
         "Set aws_access_key_id=AKIAI44QH8DHBEXAMPLE on the build box.",  # no word of examples
+        # Review 15, L3: only AWS key shapes end in EXAMPLE by convention.
+        "db password for the staging test box: Winter2024EXAMPLE",
     ],
 )
 def test_real_looking_values_stay_protected(fast: PrivacyScanner, text: str) -> None:

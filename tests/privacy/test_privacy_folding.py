@@ -216,6 +216,17 @@ def test_what_is_no_reference_stays(text: str) -> None:
         assert (token in text) == (token in view.text)
 
 
+def test_a_url_password_stops_at_the_query() -> None:
+    # Review 15, L1: "@" past "?" is no password's end.
+    scanner = PrivacyScanner(PrivacySettings(ner=False))
+    assert (
+        scanner.assess("https://zed@intranet.example.com:8443?next=reports@weekly").entities == ()
+    )
+    text = "https://admin:hunter22@db.example.net?contact=zed.quux@examplecorp.io"
+    found = [(e.type.value, text[e.start : e.end]) for e in scanner.assess(text).entities]
+    assert ("PASSWORD", "hunter22") in found
+
+
 @pytest.mark.parametrize(
     ("text", "value", "kind"),
     [

@@ -191,6 +191,23 @@ def test_the_sweep_keeps_word_boundaries_and_short_values_exact() -> None:
     assert session.mask("j.k", []) == "<PERSON_3>"
 
 
+def test_prose_in_another_letter_case_is_not_a_known_value() -> None:
+    # Review 15, L2: "Grace" and "Will Young" masked, then "say grace", "will young people".
+    session = _known(("PERSON", "Grace"), ("PERSON", "Will Young"))
+    text = "Say grace before the meal; will young people like it?"
+    assert session.mask(text, []) == text
+    # Capitals, the value's own case and identifier spellings are still the value.
+    assert "<" in session.mask("GRACE", []) and "<" in session.mask("Grace", [])
+    assert session.mask("notify_will_young", []) != "notify_will_young"
+
+
+def test_an_encoded_value_is_swept_in_its_plain_form() -> None:
+    # Review 15, M2: masked as "zed.quux%40examplecorp.io", sent plainly elsewhere.
+    session = _known(("EMAIL", "zed.quux%40examplecorp.io"))
+    masked = session.mask("reply to ZED.QUUX@EXAMPLECORP.IO or zed_quux_examplecorp_io", [])
+    assert "quux" not in masked.lower()
+
+
 def test_overlapping_spans_leave_no_character_in_clear() -> None:
     # Review 14, L14: the second of two overlapping spans kept its tail ("Street 5").
     text = "Visit Marta Kowalski Street 5 tomorrow"

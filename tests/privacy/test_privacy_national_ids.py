@@ -115,6 +115,10 @@ def test_detects(detector: StructuredDetector, text: str, value: str) -> None:
         "Steuer-ID?\n86 095 742 718",
         "Steuer-ID?\nthe total was 86 095 742 719 euros",
         "PESEL?\na\nb\nc\nd\ne\n44051401359",
+        # Review 15, M1: weak checks and keyword prefixes do not reach below.
+        "I took a CPR course at the Red Cross.\nInvoice 2024/05\nOrder no. 1503241187",
+        "My Aadhaar-linked UPI payments failed.\n12 May Rs 450 812806192057",
+        "Panel inventory: unit AAACB1234F is faulty",
     ],
 )
 def test_rejects(detector: StructuredDetector, text: str) -> None:

@@ -51,7 +51,7 @@ def without_examples(text: str, entities: Sequence[Entity]) -> list[Entity]:
             and not _names_someone(value, text, entities)
         ):
             continue  # what lies inside stays: a name, the password of "user:pw@db.example.com"
-        if _normalised(value) in _DOCUMENTED or _is_sample_token(value):
+        if _normalised(value) in _DOCUMENTED or _is_sample_token(value, entity.type):
             if about_examples is None:
                 about_examples = _EXAMPLE_CONTEXT.search(text.lower()) is not None
             if about_examples:
@@ -122,10 +122,19 @@ def _normalised(value: str) -> str:
     return "".join(c for c in value.upper() if c.isalnum())
 
 
-def _is_sample_token(value: str) -> bool:
-    # AWS's documentation writes every sample key with this ending ("AKIAI44QH8DHBEXAMPLE",
-    # ".../bPxRfiCYEXAMPLEKEY"), and real keys are random.
-    return value.startswith(_JWT_IO_SAMPLE) or value.endswith(("EXAMPLE", "EXAMPLEKEY"))
+def _is_sample_token(value: str, kind: EntityType) -> bool:
+    """jwt.io's token, or an AWS key as AWS's documentation writes every sample one
+    ("AKIAI44QH8DHBEXAMPLE", ".../bPxRfiCYEXAMPLEKEY"; real ones are random). Not a chosen
+    password or another vendor's key that happens to end so ("Winter2024EXAMPLE")."""
+    if value.startswith(_JWT_IO_SAMPLE):
+        return True
+    return kind == EntityType.API_KEY and (
+        _AWS_SAMPLE_ID.fullmatch(value) is not None
+        or (len(value) == 40 and value.endswith("EXAMPLEKEY"))
+    )
+
+
+_AWS_SAMPLE_ID = re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{9,12}EXAMPLE")
 
 
 # Ofcom's numbers for drama, as the first eight digits (the rest is 000-999).

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 from hybridroute.privacy.entities import Entity
-from hybridroute.privacy.folding import decode_escapes
+from hybridroute.privacy.folding import decode_escapes, fold
 
 
 class MaskSession:
@@ -137,7 +137,9 @@ class MaskSession:
         self._placeholder_of[value] = placeholder
         self._placeholder_of.setdefault(decoded, placeholder)
         self._value_of[placeholder] = decoded
-        for known in {value, decoded}:
+        # Also as the detection view reads it: "zed.quux%40examplecorp.io" is swept wherever
+        # "zed.quux@examplecorp.io" (or "ZED.QUUX@…", "zed_quux_…") stands.
+        for known in {value, decoded, fold(value).text}:
             self._add_sweep(known, label)
         return placeholder
 
@@ -199,7 +201,8 @@ class _Sweep:
             if self._pattern is None:
                 self._pattern = re.compile(self._source, re.IGNORECASE)
             for match in self._pattern.finditer(text):
-                yield match.span()
+                if self._same_value(match[0]):
+                    yield match.span()
             return
         # Only the exact spelling is there: find it as the regex would, left to right.
         size = len(self.value)
@@ -213,6 +216,19 @@ class _Sweep:
                 start = text.find(self.value, end)
             else:
                 start = text.find(self.value, start + 1)
+
+    def _same_value(self, found: str) -> bool:
+        """A spelling that names the value: joined like an identifier or a handle
+        ("marta_kowalski", "zed.quux"), in the value's own letter case, or in capitals
+        ("MARTA KOWALSKI"). Not words of prose in another case: review 15 saw "Say grace" and
+        "will young people" masked after "Grace" and "Will Young" were."""
+        if found == self.value or found.isupper() or _IDENTIFIER_JOIN.search(found):
+            return True
+        letters = [c.isupper() for c in found if c.isalpha()]
+        return letters == [c.isupper() for c in self.value if c.isalpha()]
+
+
+_IDENTIFIER_JOIN = re.compile(r"[_.@\-\\]")
 
 
 def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -354,7 +370,7 @@ _BARE_PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9_]*_\d+(?!\d)")
 _LABEL_CHARS = re.compile(r"[^A-Z0-9_]+")
 # Runs of these stand for one another between a known value's parts; a regex or JSON escape
 # may precede each ("zed\\.quux" in a schema `pattern`).
-_SEPARATOR = r"(?:\\{0,2}[\s_.\-@])+"
+_SEPARATOR = r"(?:\\{0,2}[\s_.\-@+\u2010-\u2015])+"  # and "+", Unicode hyphens and dashes
 _SEPARATORS = re.compile(f"({_SEPARATOR})")
 _OPENERS = ("<", "\\<", "&lt;")
 _CLOSERS = (">", "\\>", "&gt;")

@@ -326,22 +326,20 @@ def by_shape(
     )
 
 
-def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
-    keyed = _national_id_recognizers()
-    return keyed + tuple(_on_a_later_line(r) for r in keyed if r.retry_reach)
-
-
-def _on_a_later_line(keyed: PatternRecognizer) -> PatternRecognizer:
-    """A checked identifier that ends a line up to four lines below its keyword: a chat
-    answers a question on its own line ("… your PESEL, please" / "Antoni Zawadzki" /
-    "17241757893"; the gateway joins messages with line breaks), as do forms ("Rijksregister-
-    nummer:" / "Pauline Vanderstraeten — 97.11.28-904.79"). Only with a check digit."""
+def answered_below(keyed: PatternRecognizer) -> tuple[PatternRecognizer, PatternRecognizer]:
+    """`keyed`, and the same identifier ending a line up to four lines below its keyword: a
+    chat answers a question on its own line ("… your PESEL, please" / "Antoni Zawadzki" /
+    "17241757893"; the gateway joins messages with line breaks), as do forms ("registre
+    national ?" / "Pauline Vanderstraeten — 97.11.28-904.79"). Only for check digits that few
+    numbers pass by chance, the keyword a whole word and nothing with digits before the value
+    on its line: review 15 found a Danish CPR (a date is its only check) in "CPR course" /
+    "Order no. 1503241187", and 12-digit payment references passing Aadhaar's Verhoeff digit."""
     assert keyed.opener is not None and keyed.value is not None
-    return PatternRecognizer(
+    return keyed, PatternRecognizer(
         entity=keyed.entity,
         pattern=re.compile(
-            rf"(?P<k>{keyed.opener.pattern})[^\n]{{0,200}}(?:\n[^\n]{{0,120}}){{0,3}}?\n"
-            rf"(?:[^\n]{{0,60}}?[\s:{_DASHES}])?{keyed.value.pattern}[^\S\n]*(?![^\n])"
+            rf"(?P<k>{keyed.opener.pattern})(?!\w)[^\n]{{0,200}}(?:\n[^\n]{{0,120}}){{0,3}}?\n"
+            rf"(?:[^\n\d]{{0,60}}?[\s:{_DASHES}])?{keyed.value.pattern}[^\S\n]*(?![^\n])"
         ),
         score=keyed.score,
         check=keyed.check,
@@ -352,7 +350,7 @@ def _on_a_later_line(keyed: PatternRecognizer) -> PatternRecognizer:
     )
 
 
-def _national_id_recognizers() -> tuple[PatternRecognizer, ...]:
+def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
     return (
         # By shape and check character: the codice fiscale ("RSSMRA85T10A562S"), and the NIR
         # only as it is printed, in groups ("1 85 05 78 006 084 36").
@@ -362,66 +360,90 @@ def _national_id_recognizers() -> tuple[PatternRecognizer, ...]:
             lowered=False,
         ),
         by_shape(_NIR_SPACED, nir_valid, lowered=True),
-        keyed_id(
-            r"sécu|sécurité\s+sociale|securite\s+sociale|nir|insee|carte\s+vitale",
-            rf"{_NIR_SPACED}|[1-478]\d{{4}}(?:\d{{2}}|2[ab])\d{{8}}",
-            nir_valid,
+        *answered_below(
+            keyed_id(
+                r"sécu|sécurité\s+sociale|securite\s+sociale|nir|insee|carte\s+vitale",
+                rf"{_NIR_SPACED}|[1-478]\d{{4}}(?:\d{{2}}|2[ab])\d{{8}}",
+                nir_valid,
+            )
         ),
-        keyed_id(
-            r"steuer-?id|steuer-?idnr|idnr|identifikationsnummer|steuerliche\s+id|tax\s+id",
-            r"\d{2} ?\d{3} ?\d{3} ?\d{3}",
-            steuer_id_valid,
+        *answered_below(
+            keyed_id(
+                r"steuer-?id|steuer-?idnr|idnr|identifikationsnummer|steuerliche\s+id|tax\s+id",
+                r"\d{2} ?\d{3} ?\d{3} ?\d{3}",
+                steuer_id_valid,
+            )
         ),
-        keyed_id(
-            r"dni|nie|nif|d\.n\.i\.?|documento\s+de\s+identidad",
-            r"(?:\d{8}|[xyz]\d{7})-?[a-z]",
-            dni_valid,
+        *answered_below(
+            keyed_id(
+                r"dni|nie|nif|d\.n\.i\.?|documento\s+de\s+identidad",
+                r"(?:\d{8}|[xyz]\d{7})-?[a-z]",
+                dni_valid,
+            )
         ),
         keyed_id(r"bsn|burgerservicenummer|sofinummer", r"\d{4}\.?\d{2}\.?\d{3}|\d{9}", bsn_valid),
-        keyed_id(r"pesel", r"\d{11}", pesel_valid),
-        keyed_id(
-            r"(?:kranken)?versichertennummer|(?:kranken)?versicherten-?nr\.?|kvnr",
-            r"[a-z]\d{9}",
-            kvnr_valid,
-            EntityType.INSURANCE_ID,
+        *answered_below(keyed_id(r"pesel", r"\d{11}", pesel_valid)),
+        *answered_below(
+            keyed_id(
+                r"(?:kranken)?versichertennummer|(?:kranken)?versicherten-?nr\.?|kvnr",
+                r"[a-z]\d{9}",
+                kvnr_valid,
+                EntityType.INSURANCE_ID,
+            )
         ),
-        keyed_id(
-            r"national\s+insurance|nino|ni\s+(?:number|no\.?|#)",
-            r"[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d]",
-            nino_valid,
+        *answered_below(
+            keyed_id(
+                r"national\s+insurance|nino|ni\s+(?:number|no\.?|#)",
+                r"[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d]",
+                nino_valid,
+            )
         ),
         # More countries, each after its keyword; the printed Swiss AHV and Brazilian CPF
         # ("756.9217.0769.85", "529.982.247-25") also by shape.
-        keyed_id(
-            r"rijksregister(?:nummer)?|registre\s{1,3}national|num[ée]ro\s{1,3}national|niss|insz",
-            r"\d{2}\.?\d{2}\.?\d{2}[- ]?\d{3}\.?\d{2}",
-            belgian_nn_valid,
+        *answered_below(
+            keyed_id(
+                r"rijksregister(?:nummer)?|registre\s{1,3}national|num[ée]ro\s{1,3}national|niss|insz",
+                r"\d{2}\.?\d{2}\.?\d{2}[- ]?\d{3}\.?\d{2}",
+                belgian_nn_valid,
+            )
         ),
         keyed_id(r"cpr(?:-?n(?:umme)?r\.?)?", r"\d{6}-?\d{4}", danish_cpr_valid),
-        keyed_id(
-            r"henkilötunnus|hetu|sotu|personbeteckning",
-            r"\d{6}[-+a-fu-y]\d{3}[0-9a-y]",
-            finnish_hetu_valid,
+        *answered_below(
+            keyed_id(
+                r"henkilötunnus|hetu|sotu|personbeteckning",
+                r"\d{6}[-+a-fu-y]\d{3}[0-9a-y]",
+                finnish_hetu_valid,
+            )
         ),
-        keyed_id(r"fødselsnummer|fodselsnummer|personnummer", r"\d{6} ?\d{5}", norwegian_fnr_valid),
+        *answered_below(
+            keyed_id(
+                r"fødselsnummer|fodselsnummer|personnummer", r"\d{6} ?\d{5}", norwegian_fnr_valid
+            )
+        ),
         keyed_id(r"nif|contribuinte", r"\d{3} ?\d{3} ?\d{3}", portuguese_nif_valid),
-        keyed_id(r"cnp|cod\s{1,3}numeric\s{1,3}personal", r"\d{13}", romanian_cnp_valid),
-        by_shape(r"756\.\d{4}\.\d{4}\.\d{2}", swiss_ahv_valid, lowered=False),
-        keyed_id(
-            r"ahv|avs|sozialversicherungsnummer|assicurazione\s{1,3}vecchiaia",
-            r"756\.?\d{4}\.?\d{4}\.?\d{2}",
-            swiss_ahv_valid,
+        *answered_below(
+            keyed_id(r"cnp|cod\s{1,3}numeric\s{1,3}personal", r"\d{13}", romanian_cnp_valid)
         ),
-        keyed_id(
-            r"ppsn?|personal\s{1,3}public\s{1,3}service", r"\d{7}[a-w][a-z]?", irish_pps_valid
+        by_shape(r"756\.\d{4}\.\d{4}\.\d{2}", swiss_ahv_valid, lowered=False),
+        *answered_below(
+            keyed_id(
+                r"ahv|avs|sozialversicherungsnummer|assicurazione\s{1,3}vecchiaia",
+                r"756\.?\d{4}\.?\d{4}\.?\d{2}",
+                swiss_ahv_valid,
+            )
+        ),
+        *answered_below(
+            keyed_id(
+                r"ppsn?|personal\s{1,3}public\s{1,3}service", r"\d{7}[a-w][a-z]?", irish_pps_valid
+            )
         ),
         by_shape(r"\d{3}\.\d{3}\.\d{3}-\d{2}", brazilian_cpf_valid, lowered=False),
-        keyed_id(r"cpf", r"\d{3}\.?\d{3}\.?\d{3}-?\d{2}", brazilian_cpf_valid),
-        keyed_id(r"kimlik|tckn", r"\d{11}", turkish_tckn_valid),
+        *answered_below(keyed_id(r"cpf", r"\d{3}\.?\d{3}\.?\d{3}-?\d{2}", brazilian_cpf_valid)),
+        *answered_below(keyed_id(r"kimlik|tckn", r"\d{11}", turkish_tckn_valid)),
         # Mexico: the CURP by shape and check digit (18 characters, a date and a state code
         # inside), the IMSS number after its keyword.
         by_shape(_CURP, curp_valid, lowered=False),
-        keyed_id(r"curp", _CURP.lower(), curp_valid),
+        *answered_below(keyed_id(r"curp", _CURP.lower(), curp_valid)),
         keyed_id(
             r"nss|imss|n[úu]mero\s{1,3}de\s{1,3}seguridad\s{1,3}social",
             r"\d(?: ?\d){10}",
@@ -431,7 +453,7 @@ def _national_id_recognizers() -> tuple[PatternRecognizer, ...]:
         # India's PAN: no published check character, but a strict shape (the fourth letter
         # is the holder's kind: P a person, C a company...), only after its keyword.
         keyed_id(
-            r"pan|permanent\s{1,3}account\s{1,3}number|पैन",
+            r"pan(?!\w)|permanent\s{1,3}account\s{1,3}number|पैन",  # not "Panel"
             r"[a-z]{3}[abcfghjlpt][a-z]\d{4}[a-z]",
             None,
         ),
@@ -454,16 +476,20 @@ def _national_id_recognizers() -> tuple[PatternRecognizer, ...]:
             needs_digit=True,
         ),
         # (The number may follow the Chinese keyword with no space: "身份证号330106…".)
-        keyed_id(
-            r"身份证|身份證|resident\s{1,3}id|id\s{1,3}card",
-            r"\d{17}[\dx]",
-            chinese_ric_valid,
-            boundary=r"(?<![0-9a-z-])",
+        *answered_below(
+            keyed_id(
+                r"身份证|身份證|resident\s{1,3}id|id\s{1,3}card",
+                r"\d{17}[\dx]",
+                chinese_ric_valid,
+                boundary=r"(?<![0-9a-z-])",
+            )
         ),
-        keyed_id(
-            r"sozialversicherungs-?n(?:umme)?r|sv-?n(?:umme)?r|svnr",
-            r"\d{4} ?\d{6}",
-            austrian_svnr_valid,
+        *answered_below(
+            keyed_id(
+                r"sozialversicherungs-?n(?:umme)?r|sv-?n(?:umme)?r|svnr",
+                r"\d{4} ?\d{6}",
+                austrian_svnr_valid,
+            )
         ),
     )
 

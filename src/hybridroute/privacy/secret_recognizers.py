@@ -267,7 +267,8 @@ def secret_recognizers() -> tuple[PatternRecognizer, ...]:
             entity=EntityType.PASSWORD,
             # scheme://user:password@host, also redis://:pw@. The host follows the last "@":
             # the detection view decodes "%40", so "bob%40corp.com:p%40ss@host" has three.
-            pattern=re.compile(r"://[^\s:/]*:(?P<v>[^\s/]{3,})@"),
+            # Not past "?" or "#": "https://zed@host:8443?next=reports@weekly" has none.
+            pattern=re.compile(r"://[^\s:/?#]*:(?P<v>[^\s/?#]{3,})@"),
             score=0.95,
             check=checks.command_password,  # not `rediss://:pass@localhost`
         ),
