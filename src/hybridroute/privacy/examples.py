@@ -122,7 +122,7 @@ def _normalised(value: str) -> str:
     return "".join(c for c in value.upper() if c.isalnum())
 
 
-def _is_sample_token(value: str, kind: EntityType) -> bool:
+def _is_sample_token(value: str, kind: str) -> bool:
     """jwt.io's token, or an AWS key as AWS's documentation writes every sample one
     ("AKIAI44QH8DHBEXAMPLE", ".../bPxRfiCYEXAMPLEKEY"; real ones are random). Not a chosen
     password or another vendor's key that happens to end so ("Winter2024EXAMPLE")."""
