@@ -199,6 +199,10 @@ def test_prose_in_another_letter_case_is_not_a_known_value() -> None:
     # Capitals, the value's own case and identifier spellings are still the value.
     assert "<" in session.mask("GRACE", []) and "<" in session.mask("Grace", [])
     assert session.mask("notify_will_young", []) != "notify_will_young"
+    # Parts run together are an identifier, in any case; a longer word is not the value.
+    for text in ("notes_WillYoung_2024", "willyoung"):
+        assert "oung" not in session.mask(text, [])
+    assert session.mask("WillYoungster", []) == "WillYoungster"
 
 
 def test_an_encoded_value_is_swept_in_its_plain_form() -> None:
