@@ -101,6 +101,13 @@ def test_an_iban_after_an_amount(detector: StructuredDetector) -> None:
         # A bare "account" alone is no bank's: AWS account ids, a route table.
         ("the AWS account 123456789012 is ours", []),
         ("set up routing for the account 123456789012 in us-east-1", []),
+        # A Brazilian branch and account, the pair as one value.
+        ("Banco do Brasil ag. 3412-7 c/c 48.902-X", ["3412-7 c/c 48.902-X"]),
+        (
+            "minha conta é Nubank agência 0001, conta corrente 8823417-5",
+            ["0001, conta corrente 8823417-5"],
+        ),
+        ("see the Ag. 2024 annual report", []),
     ],
 )
 def test_an_account_after_a_sort_code_or_routing_number(

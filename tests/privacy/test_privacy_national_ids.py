@@ -82,6 +82,7 @@ def detector() -> StructuredDetector:
         ("su CURP es BOXW310820HNERXN09, qué más", "BOXW310820HNERXN09"),
         ('{"id": "BOXW310820HNERXN09"}', "BOXW310820HNERXN09"),  # by shape and check digit
         ("NSS 4385 66 4068 5 asignado", "4385 66 4068 5"),
+        ('{"name": "M. T.", "sin": "130 692 544"}', "130 692 544"),  # a key, not Spanish "sin"
         # The answer on a later line, as a chat joins its messages.
         ("kannst du mir sagen, wohin die Steuer-ID kommt?\n86 095 742 719", "86 095 742 719"),
         ("Podaj imię i nazwisko oraz PESEL.\nAntoni Zawadzki\n44051401359", "44051401359"),

@@ -475,6 +475,19 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
             check=checked(canadian_sin_valid),
             needs_digit=True,
         ),
+        # "sin" as a key of JSON, YAML or a form ("sin": "723 124 467"): a key is no Spanish
+        # "without".
+        PatternRecognizer(
+            entity=EntityType.NATIONAL_ID,
+            pattern=re.compile(
+                r"(?<![\w-])[\"']?sin[\"']?[ \t]*[:=][ \t]*[\"']?"
+                r"(?P<v>\d{3}[ -]?\d{3}[ -]?\d{3})(?![\w-])"
+            ),
+            score=0.95,
+            check=checked(canadian_sin_valid),
+            needs_digit=True,
+            lowered=True,
+        ),
         # (The number may follow the Chinese keyword with no space: "身份证号330106…".)
         *answered_below(
             keyed_id(

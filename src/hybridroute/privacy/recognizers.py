@@ -413,6 +413,20 @@ def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
             lowered=True,
             not_after=WORD_CHAR,
         ),
+        # A Brazilian branch and account: "ag. 3412-7 c/c 48.902-X", "agência 0001, conta
+        # corrente 8823417-5"; both numbers are the value (the pair is what pays).
+        PatternRecognizer(
+            entity=EntityType.BANK_ACCOUNT,
+            pattern=re.compile(
+                r"ag(?:[êe]ncia|\.)\s{0,2}:?\s{0,2}(?P<v>\d{4}(?:-[\dx])?[\s,/;]{1,3}"
+                r"(?:c/c|cc|conta(?:\s{1,2}corrente)?)\s{0,2}[:.]?\s{0,2}\d{1,3}(?:\.?\d{3}){0,4}"
+                r"-?[\dx])(?![\w-])"
+            ),
+            score=0.9,
+            needs_digit=True,
+            lowered=True,
+            not_after=WORD_CHAR,
+        ),
         # A UK sort code (the bank branch, like an ABA routing number) after its keyword.
         keyed_recognizer(
             EntityType.ROUTING_NUMBER,
