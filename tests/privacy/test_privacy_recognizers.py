@@ -201,6 +201,11 @@ def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
         # Passwords in more languages and shapes.
         ("Votre mot de passe temporaire : Xb7$kLp2Qw", "PASSWORD", "Xb7$kLp2Qw"),
         ("Senha provisória: Tq8#Lm3zR1 (válida por 24h)", "PASSWORD", "Tq8#Lm3zR1"),
+        (
+            "the wifi password from the sticker: XkP4mT9qWz7RbN2hJ3sd. Safe?",
+            "PASSWORD",
+            "XkP4mT9qWz7RbN2hJ3sd",
+        ),
         ("la mia password di Windows è Pizza4Ever! e devo", "PASSWORD", "Pizza4Ever!"),
         ("Le password du serveur FTP c'est ftp_Lyon_69 and", "PASSWORD", "ftp_Lyon_69"),
         ("Ihr neues Initialkennwort lautet: Start!2024xy", "PASSWORD", "Start!2024xy"),

@@ -209,11 +209,13 @@ def secret_recognizers() -> tuple[PatternRecognizer, ...]:
             r"(?:pw|pwd)(?:\s+(?:was\s+)?(?:changed|set|reset|updated))?\s+to"
             rf"[ \t]+{_OPEN_QUOTE}?(?P<v>{_LOOSE_VALUE})"
         ),
-        # One word between the keyword and its colon: "mot de passe temporaire : …", "Senha
-        # provisória: …", "password (new): …" is not; a German compound ending in the keyword
+        # One to three words between the keyword and its colon: "mot de passe temporaire :
+        # …", "Senha provisória: …", "wifi password from the sticker: …"; "password (new): …"
+        # is not; a German compound ending in the keyword
         # ("Initialkennwort lautet: …", "WLAN-Passwort: …").
         _strong_password(
-            rf"(?:{_LOOSE_PASSWORD_WORDS})[ \t]+[^\W\d_]{{3,15}}[ \t]*:[ \t]*"
+            rf"(?:{_LOOSE_PASSWORD_WORDS})(?:[ \t]+[^\W\d_]{{2,15}}){{0,2}}[ \t]+[^\W\d_]{{3,15}}"
+            r"[ \t]*:[ \t]*"
             rf"{_OPEN_QUOTE}?(?P<v>{_LOOSE_VALUE})"
         ),
         _password(
