@@ -241,6 +241,11 @@ def send(client: openai.OpenAI, request: dict[str, Any]) -> tuple[int, str]:
     except openai.APIStatusError as exc:
         error = exc.body.get("code") if isinstance(exc.body, dict) else None
         return exc.status_code, str(error or "error")
+    # The answer's own `hybridroute.masked` flag, not the plan header: a plan that fell back
+    # to another tier may be masked there while its header names the first plan (review 15).
+    routing = (raw.parse().model_extra or {}).get("hybridroute") or {}
+    if routing.get("masked"):
+        return raw.http_response.status_code, "masked"
     return raw.http_response.status_code, raw.headers.get("x-hybridroute-plan", "?")
 
 
