@@ -221,18 +221,15 @@ class _Sweep:
     def _same_value(self, found: str) -> bool:
         """A spelling that names the value: joined like an identifier or a handle
         ("marta_kowalski", "zed.quux") or run together ("MartaKowalski"), in the value's own
-        letter case, or in capitals
-        ("MARTA KOWALSKI"). Not words of prose in another case: review 15 saw "Say grace" and
-        "will young people" masked after "Grace" and "Will Young" were."""
+        letter case, or in capitals ("MARTA KOWALSKI"). Not words of prose in another case:
+        review 15 saw "Say grace" and "will young people" masked after "Grace" and "Will
+        Young" were."""
         if found == self.value or found.isupper() or _IDENTIFIER_JOIN.search(found):
             return True
         if not any(c.isspace() for c in found) and any(c.isspace() for c in self.value):
             return True  # parts run together: an identifier ("martakowalski"), not prose
         letters = [c.isupper() for c in found if c.isalpha()]
         return letters == [c.isupper() for c in self.value if c.isalpha()]
-
-
-_IDENTIFIER_JOIN = re.compile(r"[_.@\-\\]")
 
 
 def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -372,10 +369,13 @@ MIN_SWEEP_CHARS = 3
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
 _BARE_PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9_]*_\d+(?!\d)")
 _LABEL_CHARS = re.compile(r"[^A-Z0-9_]+")
-# Runs of these stand for one another between a known value's parts; a regex or JSON escape
-# may precede each ("zed\\.quux" in a schema `pattern`).
-_SEPARATOR = r"(?:\\{0,2}[\s_.\-@+\u2010-\u2015])+"  # and "+", Unicode hyphens and dashes
+# Runs of these or blanks stand for one another between a known value's parts ("+" and the
+# Unicode hyphens and dashes too); a regex or JSON escape may precede each ("zed\\.quux" in a
+# schema `pattern`). Any of them, or a backslash, joins a spelling like an identifier.
+_JOINERS = r"_.@+\-\u2010-\u2015"
+_SEPARATOR = rf"(?:\\{{0,2}}[\s{_JOINERS}])+"
 _SEPARATORS = re.compile(f"({_SEPARATOR})")
+_IDENTIFIER_JOIN = re.compile(rf"[{_JOINERS}\\]")
 _OPENERS = ("<", "\\<", "&lt;")
 _CLOSERS = (">", "\\>", "&gt;")
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")

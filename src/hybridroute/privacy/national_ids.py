@@ -459,7 +459,7 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
         ),
         keyed_id(
             r"social\s{1,3}insurance|assurance\s{1,3}sociale|sin\s{1,3}(?:number|no\.?|#)",
-            r"\d{3}[ -]?\d{3}[ -]?\d{3}",
+            _SIN,
             canadian_sin_valid,
             reach=32,
         ),
@@ -468,8 +468,7 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
         PatternRecognizer(
             entity=EntityType.NATIONAL_ID,
             pattern=re.compile(
-                r"(?<![\w-])SIN(?![\w-])[^\n]{0,32}?"
-                r"(?<![\w-])(?P<v>\d{3}[ -]?\d{3}[ -]?\d{3})(?![\w-])"
+                rf"(?<![\w-])SIN(?![\w-])[^\n]{{0,32}}?(?<![\w-])(?P<v>{_SIN})(?![\w-])"
             ),
             score=0.95,
             check=checked(canadian_sin_valid),
@@ -480,8 +479,7 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
         PatternRecognizer(
             entity=EntityType.NATIONAL_ID,
             pattern=re.compile(
-                r"(?<![\w-])[\"']?sin[\"']?[ \t]*[:=][ \t]*[\"']?"
-                r"(?P<v>\d{3}[ -]?\d{3}[ -]?\d{3})(?![\w-])"
+                rf"(?<![\w-])[\"']?sin[\"']?[ \t]*[:=][ \t]*[\"']?(?P<v>{_SIN})(?![\w-])"
             ),
             score=0.95,
             check=checked(canadian_sin_valid),
@@ -507,6 +505,7 @@ def national_id_recognizers() -> tuple[PatternRecognizer, ...]:
     )
 
 
+_SIN = r"\d{3}[ -]?\d{3}[ -]?\d{3}"  # Canada's social insurance number, grouped or not
 _CURP = r"[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{2}[B-DF-HJ-NP-TV-Z]{3}[0-9A-Z]\d"
 _CURP_STATES = frozenset(
     "AS BC BS CC CH CL CM CS DF DG GR GT HG JC MC MN MS NE NL NT OC PL QR QT SL SP SR TC TL TS "
