@@ -213,7 +213,7 @@ def test_a_bare_sin_is_the_capitalised_word_only(detector: StructuredDetector) -
         sin = [
             i
             for i, r in enumerate(detector.recognizers)
-            if r"social\s{1,3}insurance" in r.pattern.pattern or "SIN(" in r.pattern.pattern
+            if r"social[\s_]{1,3}insurance" in r.pattern.pattern or "SIN(" in r.pattern.pattern
         ]
         assert len(sin) == 2 and all(hits.windows[i] == () for i in sin)
 

@@ -183,6 +183,16 @@ def test_other_spellings_of_a_known_value_are_swept_and_round_trip() -> None:
     assert "quux" not in masked and session.restore_json_args(masked) == arguments
 
 
+def test_a_known_value_in_a_path_or_a_url_query_is_swept() -> None:
+    # Review 15 left these: "%20" between the parts in a URL, "/" in a path.
+    session = _known(("PERSON", NAME))
+    for text in ("GET /search?q=Marta%20Kowalski&x=1", "see /home/marta/kowalski/notes.txt"):
+        masked = session.mask(text, [])
+        assert "kowalski" not in masked.lower() and session.restore(masked) == text
+    # A speaker's colon is prose ("Marta: Kowalski said"), not a spelling of the value.
+    assert session.mask("Marta: Kowalski said", []) == "Marta: Kowalski said"
+
+
 def test_the_sweep_keeps_word_boundaries_and_short_values_exact() -> None:
     session = _known(("PERSON", NAME), ("PERSON", "J.K"))
     for text in ("MartaKowalskiego", "xmarta_kowalski", "marta_kowalski2", "j_k", "J K", "aj.k"):

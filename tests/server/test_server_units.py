@@ -252,7 +252,7 @@ def test_wire_request_keeps_tools_and_text_parts() -> None:
             response_format={"type": "json_object"},
         )
     )
-    assert request.messages[0].content == "ab"
+    assert request.messages[0].content == "a\nb"  # one part per line, as vLLM joins them
     assert request.messages[1].extra["tool_calls"][0]["function"]["name"] == "f"
     assert request.messages[2].extra == {"tool_call_id": "c1"}
     assert request.tools == ({"type": "function", "function": {"name": "f"}},)

@@ -6,7 +6,8 @@ state that follow after a comma went out in clear next to the mask, and with the
 neighbourhood they still place the person. Here each street address is extended over up to
 three comma-separated parts that look like an address's end: capitalised place names,
 postcodes of the common formats, a state's abbreviation, a Spanish floor ("3º izquierda");
-and over a flat number written onto the house number ("17/4", "4/2").
+over a flat number written onto the house number ("17/4", "4/2"), and back over a flat named
+before it ("Flat 4, 19 Rosebery Road").
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def _extended(text: str, entity: Entity) -> Entity:
     flat = _FLAT_BEFORE.search(text, max(0, start - 5), start)
     if flat is not None and flat.end() == start:
         start = flat.start()
+    # (Only before a house number: "Suite 067 Apt. 162" would overlap the street before it.)
+    unit = _UNIT_BEFORE.search(text, max(0, start - 24), start) if text[start].isdigit() else None
+    if unit is not None and unit.end() == start:
+        start = unit.start()
     flat_after = _FLAT_AFTER.match(text, end)
     if flat_after is not None:
         end = flat_after.end()
@@ -65,6 +70,10 @@ _FLAT_AFTER = re.compile(
     r"(?:[ \t]+(?:m\.|lok\.|apt\.?|flat)[ \t]*\d{1,4}[a-zA-Z]?(?!\w))?"
 )
 _FLAT_BEFORE = re.compile(r"(?<![\w/])\d{1,4}/")
+# A flat or unit named before the street line: "Flat 4, 19 Rosebery Road".
+_UNIT_BEFORE = re.compile(
+    r"(?<![\w])(?:Flat|Apt\.?|Apartment|Unit|Suite)[ \t]*#?\d{1,4}[A-Za-z]?,?[ \t]+"
+)
 # Capitalised words that start a sentence or a clause, not a place.
 _NOT_PLACES = frozenset(
     "but and or so then the this that these those it i we you he she they please thanks"

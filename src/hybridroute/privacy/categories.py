@@ -424,7 +424,12 @@ DEFAULT_RULES: tuple[CategoryRule, ...] = (
             r"|layoffs?|employee\s+(?:records?|files?|ids?|data|directory|list|reviews?)"
             r"|compensation\s+(?:data|review|benchmark\w*)|harass(?:ment|ed)|grievance"
             r"|background\s+check|hr\s+(?:case|complaint|files?|records?|export|data)"
-            r"|(?:fire|terminate|dismiss)\s+(?:him|her|them|an?\s+employee|my\s+\w+))\b"
+            r"|(?:fire|terminate|dismiss)\s+(?:him|her|them|an?\s+employee|my\s+\w+)"
+            # Warnings and dismissals, also in German, Spanish, French, Dutch.
+            r"|(?:formal|written|verbal|final|first)\s+warning|warning\s+letter"
+            r"|termination\s+letter|(?:got|been|being|get)\s+(?:let\s+go|fired|sacked)"
+            r"|was\s+(?:let\s+go|sacked)"  # ("his father was fired from his company": bios)
+            r"|abmahnung|amonestaci[óo]n|licenciement|despido|ontslagen)\b"
         ),
         triggers=(
             "performance",
@@ -440,6 +445,16 @@ DEFAULT_RULES: tuple[CategoryRule, ...] = (
             "fire",
             "terminate",
             "dismiss",
+            "warning",
+            "termination",
+            "let go",
+            "fired",
+            "sacked",
+            "abmahnung",
+            "amonestaci",
+            "licenciement",
+            "despido",
+            "ontslagen",
         ),
     ),
 )

@@ -173,6 +173,8 @@ _DOCUMENTED = frozenset(
         "ES91 2100 0418 4502 0005 1332", "NL91 ABNA 0417 1643 00",
         "BE68 5390 0754 7034", "IT60 X054 2811 1010 0000 0123 456",
         "CH93 0076 2011 6238 5295 7", "AT61 1904 3002 3457 3201",
+        # The CPFs of Brazilian validation tutorials.
+        "111.444.777-35", "123.456.789-09",
         # AWS's documentation key pair; Stripe's documented secret test key.
         "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         "sk_test_4eC39HqLyjWDarjtT1zdp7dc",

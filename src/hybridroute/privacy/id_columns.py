@@ -146,8 +146,9 @@ def _may_be_header(text: str, start: int, end: int) -> bool:
 
 # A whole header cell, at most ("Patient NHS number (10 digits)").
 _HEADER_CHARS = 48
-# A gap between keywords (not one inside a character class, which stays as it is).
-_GAP = re.compile(r"(?<!\[)\\s(\*|\+|\?|\{1,3\})?")
+# A gap between keywords (not one inside a character class, which stays as it is), also as
+# `identifier_spaces` writes it (`[\s_]`).
+_GAP = re.compile(r"(?:(?<!\[)\\s|\[\\s_\])(\*|\+|\?|\{1,3\})?")
 _GAP_AS_HEADING = {
     "": r"[\s_.-]",
     "?": r"[\s_.-]?",

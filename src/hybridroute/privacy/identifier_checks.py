@@ -304,8 +304,11 @@ def _looks_strong(value: str, raw: str) -> bool:
     # `-_./:=\` join technical tokens (`pbkdf2_sha256`, `min_length=8`, a path, a date,
     # `WPA2-Personal`, `SHA1-hashed`), which are lower case or hold an acronym; a password
     # with them mixes cases ("Gelato_Limone_7", "J4va_Spr1ng!").
+    # ... unless a symbol no technical token carries marks it ("J3nk!ns-adm1n-Q3").
     if _TECH_JOINERS.search(value) and (
-        raw.lower() == raw or _TECH_PUNCTUATION.search(value) or _ACRONYM_PART.search(raw)
+        raw.lower() == raw
+        or _TECH_PUNCTUATION.search(value)
+        or (_ACRONYM_PART.search(raw) and not _PASSWORD_SYMBOL.search(value))
     ):
         return False
     return not (
@@ -354,6 +357,17 @@ def street_line(match: re.Match[str], text: str, lowered: str) -> tuple[float, i
 
 def routing(match: re.Match[str], text: str, lowered: str) -> float | None:
     return 1.0 if checksums.aba_routing_valid(match["v"]) else None
+
+
+def routing_pair(match: re.Match[str], text: str, lowered: str) -> float | None:
+    """A routing number and its account as one value: the routing number's check digit."""
+    return 0.95 if checksums.aba_routing_valid(match["aba"]) else None
+
+
+def postal_label(match: re.Match[str], text: str, lowered: str) -> float | None:
+    """An address label that names a postal address: not "IP address:", "E-Mail-Adresse:"."""
+    before = lowered[max(0, match.start() - 12) : match.start()]
+    return None if _NOT_POSTAL.search(before) else 0.8
 
 
 def secret_value(match: re.Match[str], text: str, lowered: str) -> float | None:
@@ -461,7 +475,13 @@ _SIZE_OR_DURATION = re.compile(r"\d+(?:\.\d+)?[a-zA-Z]{1,3}")
 _TECH_JOINERS = re.compile(r"[-_./:=\\]")
 _TECH_PUNCTUATION = re.compile(r"[/:=\\]|\.\w")
 _ACRONYM_PART = re.compile(r"(?:^|[-_])[A-Z]{2,}\d*(?:[-_]|$)|(?:^|[-_])[A-Z]+\d+[A-Z]*(?:[-_]|$)")
+# Words that make an address label name something other than a place ("IP address:").
+_NOT_POSTAL = re.compile(
+    r"(?:e-?mail|mail|ip|ipv[46]|mac|web|wallet|server|memory|host|url|bitcoin|btc|eth"
+    r"|contract|hardware|network|ethernet|ip-)[ \t-]?$"
+)
 _HEX_RUN = re.compile(r"[0-9a-f]{7,}")
+_PASSWORD_SYMBOL = re.compile(r"[!#^~]")
 _SENTENCE_END = re.compile(r"[ \t]*(?:[.!?,;](?:\s|$)|\n|$)")
 
 CARD_WORDS = ("card", "cc", "visa", "mastercard", "amex", "credit", "debit", "payment", "pan")
@@ -485,6 +505,29 @@ PHONE_WORDS = (
     "answering at",
     "dial",
     "ring",
+    # German, Dutch, French, Spanish, Portuguese, Italian, Polish ("Erreichbar bin ich unter
+    # 0170 14517734"); "telefon", "teléfono", "cellulare" already hold an English word.
+    "erreichbar",
+    "handy",
+    "anrufen",
+    "ruf mich",
+    "rufnummer",
+    "bereikbaar",
+    "bellen",
+    "mobiel",
+    "joindre",
+    "portable",
+    "appelle",
+    "appeler",
+    "llam",
+    "lláma",
+    "móvil",
+    "movil",
+    "celular",
+    "ligue",
+    "chiama",
+    "zadzwo",
+    "komórk",
 )
 PHONE_AFTER_WORDS = ("office", "fax", "mobile", "cell", "home", "work")
 

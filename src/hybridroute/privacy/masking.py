@@ -369,13 +369,14 @@ MIN_SWEEP_CHARS = 3
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
 _BARE_PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9_]*_\d+(?!\d)")
 _LABEL_CHARS = re.compile(r"[^A-Z0-9_]+")
-# Runs of these or blanks stand for one another between a known value's parts ("+" and the
-# Unicode hyphens and dashes too); a regex or JSON escape may precede each ("zed\\.quux" in a
-# schema `pattern`). Any of them, or a backslash, joins a spelling like an identifier.
-_JOINERS = r"_.@+\-\u2010-\u2015"
-_SEPARATOR = rf"(?:\\{{0,2}}[\s{_JOINERS}])+"
+# Runs of these or blanks stand for one another between a known value's parts ("+", "/" of a
+# path and the Unicode hyphens and dashes too, and a URL's "%20"); a regex or JSON escape may
+# precede each ("zed\\.quux" in a schema `pattern`). Any of them, or a backslash, joins a
+# spelling like an identifier. (Not ":", which also ends a speaker's name in prose.)
+_JOINERS = r"_.@+/\-\u2010-\u2015"
+_SEPARATOR = rf"(?:\\{{0,2}}[\s{_JOINERS}]|%20)+"
 _SEPARATORS = re.compile(f"({_SEPARATOR})")
-_IDENTIFIER_JOIN = re.compile(rf"[{_JOINERS}\\]")
+_IDENTIFIER_JOIN = re.compile(rf"[{_JOINERS}\\]|%20")
 _OPENERS = ("<", "\\<", "&lt;")
 _CLOSERS = (">", "\\>", "&gt;")
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")

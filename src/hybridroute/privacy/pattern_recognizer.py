@@ -237,6 +237,7 @@ def keyed_recognizer(
     `reach` characters, the value (group `v`); digits are required (every value has some).
     `checksum`: `check` verifies a check digit, so a later value within reach is tried when
     the first fails it."""
+    keywords = identifier_spaces(keywords)
     return PatternRecognizer(
         entity=entity,
         pattern=re.compile(rf"(?P<k>{keywords})[^\n]{{0,{reach}}}?(?P<v>{value})"),
@@ -249,3 +250,25 @@ def keyed_recognizer(
         value=re.compile(rf"(?P<v>{value})"),
         retry_reach=reach if checksum else 0,
     )
+
+
+def identifier_spaces(keywords: str) -> str:
+    """`keywords` with each `\\s` also taking `_`, so that a keyword matches as a JSON key or a
+    field name too ("date_of_birth", "tarjeta_sanitaria", "member_id"): tool arguments and
+    results write them so. (Not `-`: CLI flags such as `--subscriber-id` take UUIDs.)"""
+    out: list[str] = []
+    in_class = negated = escaped = False
+    for index, char in enumerate(keywords):
+        if escaped:
+            escaped = False
+            if char == "s" and not negated:  # (in `[^\\s]` it stays as it is)
+                out[-1] = "\\s_" if in_class else "[\\s_]"
+                continue
+        elif char == "\\":
+            escaped = True
+        elif char == "[" and not in_class:
+            in_class, negated = True, keywords.startswith("^", index + 1)
+        elif char == "]" and in_class and keywords[index - 1] not in "[^":
+            in_class = negated = False
+        out.append(char)
+    return "".join(out)

@@ -28,7 +28,7 @@ from hybridroute.privacy.health_ids import (
 )
 from hybridroute.privacy.id_columns import IdColumns
 from hybridroute.privacy.matching import CAPITALS, WORD_CHAR, lower_aligned
-from hybridroute.privacy.national_ids import national_id_recognizers
+from hybridroute.privacy.national_ids import answered_below, national_id_recognizers
 from hybridroute.privacy.pattern_recognizer import PatternRecognizer, keyed_recognizer, number_runs
 from hybridroute.privacy.prefilter import FilterPattern, Prefilter
 from hybridroute.privacy.secret_recognizers import secret_recognizers
@@ -281,6 +281,26 @@ def _international_address_recognizers() -> tuple[PatternRecognizer, ...]:
             ),
             gate_starts_match=True,
         ),
+        # A street without a street word, after an address label, with its postcode and
+        # town: "Alte Anschrift: Brühl 12, 04109 Leipzig", "Adresse : Grand-Place 7, 1000
+        # Bruxelles". The postcode and town are what make it an address (the tail follows).
+        PatternRecognizer(
+            entity=EntityType.STREET_ADDRESS,
+            pattern=re.compile(
+                r"(?i:address|adresse|anschrift|adres|adress|indirizzo|direcci[óo]n|endere[çc]o"
+                r"|adres|domicile|domicilio|wohnort)(?:[ \t]+[^\W\d_]{2,15}){0,2}[ \t]*:[ \t]*"
+                rf"(?P<v>[{CAPITALS}][\w'.-]*(?:[ \t][\w'.-]+){{0,3}}[ \t]{_HOUSE_NUMBER}"
+                rf",?[ \t]+(?:\d{{5}}|\d{{4}}|\d{{2}}-\d{{3}})[ \t]+[{CAPITALS}][\w-]*)"
+            ),
+            score=0.8,
+            check=checks.postal_label,
+            needs_digit=True,
+            not_after=word_boundary,
+            opener=re.compile(
+                r"(?i:address|adresse|anschrift|adres|adress|indirizzo|direcci[óo]n|endere[çc]o"
+                r"|domicile|domicilio|wohnort)"
+            ),
+        ),
         # "Apt. 805", "Apartment 3B"
         PatternRecognizer(
             entity=EntityType.STREET_ADDRESS,
@@ -412,6 +432,28 @@ def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
             needs_digit=True,
             lowered=True,
             not_after=WORD_CHAR,
+        ),
+        # A routing number answered on its own line, up to four lines below the question
+        # ("Routing number?" / "021000021"); "routing" alone is also networks' word.
+        answered_below(
+            keyed_recognizer(
+                EntityType.ROUTING_NUMBER,
+                r"routing\s*(?:number|no\.?|#)|aba\s*(?:number|no\.?|#)|rtn",
+                r"\d{9}",
+                score=1.0,
+                check=checks.routing,
+            )
+        )[1],
+        # ... and with its account ("021000021 / 4839201755"), there or on its own line:
+        # one value, as the pair is what pays.
+        *answered_below(
+            keyed_recognizer(
+                EntityType.BANK_ACCOUNT,
+                r"routing",
+                r"(?P<aba>\d{9})(?:[ \t]*[/,;|][ \t]*|[ \t]+)\d{6,17}(?!\d)",
+                score=0.95,
+                check=checks.routing_pair,
+            )
         ),
         # A Brazilian branch and account: "ag. 3412-7 c/c 48.902-X", "agência 0001, conta
         # corrente 8823417-5"; both numbers are the value (the pair is what pays).

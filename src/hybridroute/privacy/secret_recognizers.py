@@ -148,7 +148,7 @@ def secret_recognizers() -> tuple[PatternRecognizer, ...]:
             entity=EntityType.PASSWORD,
             pattern=re.compile(
                 rf"(?P<key>{_PASSWORD_WORDS})[\"']?(?:\s+{_FOR}\s+[^\n:=\"']{{1,30}}?)?"
-                rf"(?P<sep>\s*[:=]\s*|\s+{_IS}\s+){_PASSWORD_VALUE}"
+                rf"(?P<sep>\s*(?:=>|[:=])\s*|\s+{_IS}\s+){_PASSWORD_VALUE}"  # PHP's `=>`
             ),
             score=0.95,
             check=checks.password,
@@ -200,6 +200,12 @@ def secret_recognizers() -> tuple[PatternRecognizer, ...]:
         _strong_password(
             rf"(?:{_LOOSE_PASSWORD_WORDS}|lösenordet|passordet|adgangskoden)"
             rf"{_FEW_WORDS}[ \t]+{_IS}[ \t]+{_OPEN_QUOTE}?(?P<v>{_LOOSE_VALUE})"
+        ),
+        # The password named again later in its sentence: "how do I change the wifi
+        # password on a Fritzbox? the current one is Sonnenblume_Garten2019!".
+        _strong_password(
+            rf"(?:{_LOOSE_PASSWORD_WORDS})[^\n]{{0,120}}?(?:current|new|old|temporary|present)"
+            rf"[ \t]+one[ \t]+{_IS}[ \t]+{_OPEN_QUOTE}?(?P<v>{_LOOSE_VALUE})"
         ),
         _strong_password(
             rf"has(?:ł|l)o{_FEW_WORDS}[ \t]+to[ \t]+{_OPEN_QUOTE}?(?P<v>{_LOOSE_VALUE})"

@@ -176,7 +176,9 @@ def _text(index: int, content: str | list[Any] | None, *, assistant: bool) -> st
                 param=f"messages.{index}.content",
             )
         texts.append(text)
-    return "".join(texts)
+    # One part per line, as vLLM joins them: run together ("…mutualité ?Pauline
+    # Vanderstraeten"), a question and its answer read as one word to the model and the scanner.
+    return "\n".join(texts)
 
 
 def _dump(value: Any) -> Any:
