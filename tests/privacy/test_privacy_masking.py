@@ -193,6 +193,19 @@ def test_a_known_value_in_a_path_or_a_url_query_is_swept() -> None:
     assert session.mask("Marta: Kowalski said", []) == "Marta: Kowalski said"
 
 
+def test_a_detected_name_is_swept_in_its_other_orders() -> None:
+    # Review 15 left reversed names and an initial before the surname.
+    session = MaskSession()
+    session.mask("Contact Marta Kowalski", [Entity(type="PERSON", start=8, end=22, score=0.9)])
+    for text in ("Kowalski, Marta (b. 1990)", "login m.kowalski", "user mkowalski", "M. Kowalski"):
+        masked = session.mask(text, [])
+        assert "kowalski" not in masked.lower() and session.restore(masked) == text
+    # Prose in another case stays, and a swept spelling's own orders are not added (they
+    # would chain: "Kowalski Marta" -> "K. Marta").
+    for text in ("a m kowalski", "Kowalski marta", "Mkowalskiego", "K. Marta"):
+        assert session.mask(text, []) == text
+
+
 def test_the_sweep_keeps_word_boundaries_and_short_values_exact() -> None:
     session = _known(("PERSON", NAME), ("PERSON", "J.K"))
     for text in ("MartaKowalskiego", "xmarta_kowalski", "marta_kowalski2", "j_k", "J K", "aj.k"):

@@ -42,8 +42,9 @@ class MaskSession:
         folded = text.casefold()
         spans = [(e.start, e.end, e.type) for e in entities if 0 <= e.start < e.end <= len(text)]
         for start, end, entity_type in sorted(spans):
-            # Each value on its own too, so that it is swept wherever else it appears.
-            self._issue(text[start:end], entity_type, folded)
+            # Each value on its own too, so that it is swept wherever else it appears (a
+            # detected name in its other orders too; not a swept spelling's, or they chain).
+            self._issue(text[start:end], entity_type, folded, orders=True)
         spans.extend(self._repeats(text, folded))
         pieces: list[str] = []
         cursor = 0
@@ -115,7 +116,7 @@ class MaskSession:
             self._forms = _Forms([p[1:-1] for p in self._value_of])
         return self._forms
 
-    def _issue(self, value: str, entity_type: str, folded: str) -> str:
+    def _issue(self, value: str, entity_type: str, folded: str, *, orders: bool = False) -> str:
         placeholder = self._placeholder_of.get(value)
         if placeholder is not None:
             return placeholder
@@ -141,9 +142,15 @@ class MaskSession:
         # "zed.quux@examplecorp.io" (or "ZED.QUUX@…", "zed_quux_…") stands.
         for known in {value, decoded, fold(value).text}:
             self._add_sweep(known, label)
+        if orders and label == "PERSON":
+            for other in _name_orders(decoded):
+                self._add_sweep(other, label, covered=decoded)
         return placeholder
 
-    def _add_sweep(self, value: str, label: str) -> None:
+    def _add_sweep(self, value: str, label: str, covered: str = "") -> None:
+        """`covered`: a spelling another sweep finds, so where this one's parts stand only
+        inside it this one need not look (a name's other orders, in a request that writes it
+        one way only, would otherwise compile their patterns on every request)."""
         if len(value) < MIN_SWEEP_CHARS:
             return
         tokens = _SEPARATORS.split(value)  # parts at even indexes, separator runs at odd ones
@@ -152,7 +159,7 @@ class MaskSession:
             tokens = parts = [value]
         signature = "\0".join(p.casefold() for p in parts)
         if signature not in self._sweeps:
-            self._sweeps[signature] = _Sweep(value, tokens, label)
+            self._sweeps[signature] = _Sweep(value, tokens, label, covered)
 
     def _repeats(self, text: str, folded: str) -> list[tuple[int, int, str]]:
         """Spans of already-masked values that the detectors did not mark this time, in any
@@ -172,10 +179,20 @@ class _Sweep:
     a longer word. Cheap when only its exact spelling is there: `str.find`, no regex; the
     regex (~30 µs to compile per separator) is built only once another spelling shows up."""
 
-    __slots__ = ("_exact_ok", "_key", "_left", "_pattern", "_right", "_source", "label", "value")
+    __slots__ = (
+        "_covered",
+        "_exact_ok",
+        "_key",
+        "_left",
+        "_pattern",
+        "_right",
+        "_tokens",
+        "label",
+        "value",
+    )
 
-    def __init__(self, value: str, tokens: list[str], label: str) -> None:
-        self.value, self.label = value, label
+    def __init__(self, value: str, tokens: list[str], label: str, covered: str = "") -> None:
+        self.value, self.label, self._covered = value, label, covered
         # "_" is a boundary too: "mail_Derek_Holt" holds a masked "Derek_Holt".
         self._left = value[0].isalnum() or value[0] == "_"
         self._right = value[-1].isalnum() or value[-1] == "_"
@@ -183,24 +200,19 @@ class _Sweep:
         self._key = max(folded_parts, key=len)  # the prefilter: its longest part, case-folded
         # With that part twice in the value, its count could not tell other spellings apart.
         self._exact_ok = folded_parts.count(self._key) == 1
-        # Only a run between two parts may be spelled otherwise; one at an end stays as it is.
-        body = "".join(
-            # (Or none: "MartaKowalski", "notify_martakowalski" name her too.)
-            f"(?:{_SEPARATOR})?" if i % 2 and tokens[i - 1] and tokens[i + 1] else re.escape(token)
-            for i, token in enumerate(tokens)
-        )
-        left = r"(?<![^\W_])" if self._left else ""
-        right = r"(?![^\W_])" if self._right else ""
-        self._source = left + body + right
+        self._tokens = tokens  # the pattern is built only once another spelling shows up
         self._pattern: re.Pattern[str] | None = None
 
     def spans(self, text: str, folded: str) -> Iterator[tuple[int, int]]:
         if self._key not in folded:
             return
         # Another spelling is there when its longest part is still there without this one.
-        if not self._exact_ok or self._key in text.replace(self.value, "\0").casefold():
+        rest = text.replace(self.value, "\0")
+        if self._covered:
+            rest = rest.replace(self._covered, "\0")
+        if not self._exact_ok or self._key in rest.casefold():
             if self._pattern is None:
-                self._pattern = re.compile(self._source, re.IGNORECASE)
+                self._pattern = self._compiled()
             for match in self._pattern.finditer(text):
                 if self._same_value(match[0]):
                     yield match.span()
@@ -218,6 +230,18 @@ class _Sweep:
             else:
                 start = text.find(self.value, start + 1)
 
+    def _compiled(self) -> re.Pattern[str]:
+        tokens = self._tokens
+        # Only a run between two parts may be spelled otherwise; one at an end stays as it is.
+        body = "".join(
+            # (Or none: "MartaKowalski", "notify_martakowalski" name her too.)
+            f"(?:{_SEPARATOR})?" if i % 2 and tokens[i - 1] and tokens[i + 1] else re.escape(token)
+            for i, token in enumerate(tokens)
+        )
+        left = r"(?<![^\W_])" if self._left else ""
+        right = r"(?![^\W_])" if self._right else ""
+        return re.compile(left + body + right, re.IGNORECASE)
+
     def _same_value(self, found: str) -> bool:
         """A spelling that names the value: joined like an identifier or a handle
         ("marta_kowalski", "zed.quux") or run together ("MartaKowalski"), in the value's own
@@ -230,6 +254,18 @@ class _Sweep:
             return True  # parts run together: an identifier ("martakowalski"), not prose
         letters = [c.isupper() for c in found if c.isalpha()]
         return letters == [c.isupper() for c in self.value if c.isalpha()]
+
+
+def _name_orders(name: str) -> tuple[str, ...]:
+    """Other ways a person's name is written: surname first ("Kowalski Marta", "Kowalski,
+    Marta"; registers and logins) and an initial before the surname ("M. Kowalski",
+    "m.kowalski", "mkowalski"). Only for two or three capitalised words; the sweep's own
+    rules (identifier joins, the value's letter case, capitals) keep prose out."""
+    parts = name.split()
+    if not 2 <= len(parts) <= 3 or not all(_NAME_PART.fullmatch(p) for p in parts):
+        return ()
+    first, last = parts[0], parts[-1]
+    return (f"{last} {first}", f"{last}, {first}", f"{first[0]} {last}")
 
 
 def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -369,6 +405,7 @@ MIN_SWEEP_CHARS = 3
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
 _BARE_PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9_]*_\d+(?!\d)")
 _LABEL_CHARS = re.compile(r"[^A-Z0-9_]+")
+_NAME_PART = re.compile(r"[^\W\d_][^\W\d_'\u2019-]{1,}")  # "Kowalski", "O'Brien", "Brooke-Hart"
 # Runs of these or blanks stand for one another between a known value's parts ("+", "/" of a
 # path and the Unicode hyphens and dashes too, and a URL's "%20"); a regex or JSON escape may
 # precede each ("zed\\.quux" in a schema `pattern`). Any of them, or a backslash, joins a
