@@ -542,3 +542,15 @@ def test_an_endpoint_counts_tokens_with_a_large_vocabulary_unless_told(tmp_path:
     assert build_openai(tier).info.vocabulary == "large"
     small = tier.model_copy(update={"vocabulary": "small"})  # e.g. a Llama 2 or Mistral 7B
     assert build_openai(small).info.vocabulary == "small"
+
+
+def test_a_file_without_tiers_gets_the_default_ones(tmp_path: Path) -> None:
+    # Review 16: the docs suggest a file with only `privacy: {ner: false}`; it was refused.
+    config = load_config(write(tmp_path, "privacy:\n  ner: false\n"), environ={})
+    assert [t.name for t in config.tiers] == ["device"] and config.privacy.ner is False
+    cloud = {"OPENAI_API_KEY": "sk-test-not-a-real-key"}
+    config = load_config(write(tmp_path, "privacy: {ner: false}\n"), environ=cloud)
+    assert [t.name for t in config.tiers] == ["device", "cloud"]
+    # An empty list is still a mistake, not a request for the defaults.
+    with pytest.raises(ConfigError, match="at least 1 item"):
+        load_config(write(tmp_path, "tiers: []\n"), environ={})

@@ -305,7 +305,10 @@ def load_config(
     if path is None:
         return default_config(env)
     source = Path(path)
-    return _validate(read_config_mapping(source, env), str(source))
+    mapping = read_config_mapping(source, env)
+    if "tiers" not in mapping:  # a file that only tunes privacy, the server...: default tiers
+        mapping["tiers"] = default_tiers(env)
+    return _validate(mapping, str(source))
 
 
 def load_privacy_settings(
@@ -371,6 +374,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 def default_config(environ: Mapping[str, str]) -> HybridRouteConfig:
     """The embedded device tier, plus a public-cloud tier when cloud credentials are set."""
+    return _validate({"tiers": default_tiers(environ)}, "<built-in default>")
+
+
+def default_tiers(environ: Mapping[str, str]) -> list[dict[str, Any]]:
+    """`default_config`'s tiers, as a config file would list them."""
     tiers: list[dict[str, Any]] = [{"kind": "llama_cpp", "name": "device"}]
     cloud_model = environ.get("HYBRIDROUTE_CLOUD_MODEL", "gpt-4o-mini")
     if environ.get("HYBRIDROUTE_CLOUD_BASE_URL") and environ.get("HYBRIDROUTE_CLOUD_API_KEY"):
@@ -397,7 +405,7 @@ def default_config(environ: Mapping[str, str]) -> HybridRouteConfig:
                 "latency": {"prefill_tps": 5000, "decode_tps": 80, "rtt_ms": 300},
             }
         )
-    return _validate({"tiers": tiers}, "<built-in default>")
+    return tiers
 
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")

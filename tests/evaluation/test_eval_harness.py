@@ -112,6 +112,16 @@ def test_cli_convert_then_eval_table(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "APGR" in result.stdout
 
 
+def test_a_random_router_row_and_the_random_baseline_are_told_apart(tmp_path: Path) -> None:
+    # Review 16: `--router random` printed two rows both named "random".
+    dataset = tmp_path / "d.jsonl"
+    write_dataset(EXAMPLES, dataset)
+    result = CliRunner().invoke(_app(), ["eval", str(dataset), "--router", "random"])
+    assert result.exit_code == 0, result.output
+    assert "random (expected)" in result.stdout
+    assert "random (expected)" not in CliRunner().invoke(_app(), ["eval", str(dataset)]).stdout
+
+
 def test_cli_eval_missing_file_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), ["eval", str(tmp_path / "none.jsonl")])
     assert result.exit_code == 2

@@ -9,6 +9,7 @@ from hybridroute.privacy import Action, PrivacyScanner
 from hybridroute.privacy.entities import EntityType
 from hybridroute.privacy.pattern_recognizer import identifier_spaces
 from hybridroute.privacy.recognizers import StructuredDetector
+from hybridroute.server.intake import carries_values
 from hybridroute.server.schemas import ChatCompletionRequest
 from hybridroute.server.wire import to_request
 
@@ -212,3 +213,34 @@ def test_a_named_person_in_a_warning_or_dismissal_is_masked(
 )
 def test_warnings_without_a_person_or_other_firings(scanner: PrivacyScanner, text: str) -> None:
     assert scanner.assess(text).action == Action.ALLOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Card No.4111111111111111",
+        "Please charge my Visa card no-4111111111111111 exp 12/28",
+        "card x_4111 1111 1111 1111",
+        "card no.1576629651520",  # a short UATP number, with its keyword
+    ],
+)
+def test_a_card_after_a_labels_joiner(detector: StructuredDetector, text: str) -> None:
+    # Review 16, HIGH: a card number right after "No.", "no-", "x_" was thrown away.
+    assert EntityType.CREDIT_CARD in {kind for kind, _ in _found(detector, text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pi 3.4111111111111111",  # a decimal
+        "ref 2024-4111111111111111",  # digits before the joiner
+        "DynamoDBContributorInsights-PKC-MusicCollection-1576629651520",  # a timestamp
+    ],
+)
+def test_not_a_card_after_a_joiner(detector: StructuredDetector, text: str) -> None:
+    assert EntityType.CREDIT_CARD not in {kind for kind, _ in _found(detector, text)}
+
+
+def test_a_request_id_holding_a_card_is_replaced() -> None:
+    assert carries_values("id-4111111111111111") and carries_values("ok_id_4111111111111111")
+    assert not carries_values("req-2024-11-24-000123")

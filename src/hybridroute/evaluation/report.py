@@ -76,9 +76,12 @@ def to_table(evaluation: Evaluation) -> Table:
     )
     for column in ("router", "APGR", "CPT(50%)", "CPT(80%)", "cloud share for 95% quality"):
         table.add_column(column, justify="left" if column == "router" else "right")
+    # The baseline is random routing's expected curve; `--router random` is one seeded draw.
+    same_name = evaluation.router.name == evaluation.random.name
     for result in (evaluation.router, evaluation.random, evaluation.oracle):
+        label = "random (expected)" if same_name and result is evaluation.random else result.name
         table.add_row(
-            escape(result.name),
+            escape(label),
             f"{result.apgr:.3f}",
             _percent(result.cpt50),
             _percent(result.cpt80),

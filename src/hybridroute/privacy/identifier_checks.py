@@ -52,6 +52,16 @@ def _card(match: re.Match[str], lowered: str, end: int) -> float | None:
     in_context = _context_before(lowered, match.start(), _CARD_CONTEXT)
     if _glued_to_letters(match, lowered) and not _plausible_glued_card(match, lowered, in_context):
         return None
+    # After a label's joiner ("no.4111…", "id-4111…"; `_DIGIT_JOINER` lets only those
+    # through): a card keyword, or a 15-16 digit number of the big networks (3, 4, 5, 6), not an
+    # identifier's timestamp ("MusicCollection-1576629651520").
+    # (The keyword a whole word here: "cc" is in "MusicCollection".)
+    joined = match.start() > 0 and lowered[match.start() - 1] in "_.-"
+    if joined and not (
+        _context_before(lowered, match.start(), _CARD_WORD)
+        or (len(number) in (15, 16) and number[0] in "3456")
+    ):
+        return None
     if checksums.card_issuer_known(number) and (len(number) >= 13 or in_context):
         return 1.0
     return 0.9 if in_context else None
@@ -541,6 +551,7 @@ _COUNTRY_AND_CHECK = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}")
 # A card number as printed: 4-4-4-4 (and 4-4-4-4-3), or American Express's 4-6-5.
 _CARD_GROUPS = re.compile(r"\d{4}(?: \d{4}){3}(?: \d{3})?|\d{4} \d{6} \d{5}")
 _CARD_CONTEXT = _any_of(CARD_WORDS)
+_CARD_WORD = re.compile(rf"\b(?:{_CARD_CONTEXT.pattern})\b")
 _SSN_CONTEXT = _any_of(SSN_WORDS)
 _PHONE_CONTEXT = _any_of(PHONE_WORDS)
 # A number that names a thing, not a line: serial, part, order… numbers.

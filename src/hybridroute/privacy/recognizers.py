@@ -520,7 +520,10 @@ _ID_VALUE = r"(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,18}[a-z0-9](?![\w-])"
 _PASSPORT_VALUE = r"(?=[a-z0-9]{0,8}\d)[a-z0-9]{6,9}(?![\w-])"
 _DIGIT = re.compile(r"\d")
 _NUMBER_JOINER = re.compile(r"[\w.+-]")
-_DIGIT_JOINER = re.compile(r"[\d_.+-]")
+# Before a card number: a digit or "+", or "_ . -" after anything but a letter ("1.4111…" is a
+# decimal, "2024-4111…" a reference); after a letter they join a label ("Card No.4111…",
+# "id-4111…"), and the card check still wants Luhn and a keyword or a card's grouping.
+_DIGIT_JOINER = re.compile(r"[\d+]|(?<![^\W\d_])[_.-]")
 _HOUSE_NUMBER = r"\d{1,5}[a-zA-Z]?(?!\w)"
 # Street types written before the name ("Via Roma 12") or, in French, after the number.
 _STREET_TYPES_BEFORE_NAME = (

@@ -63,7 +63,8 @@ def admit(
         raise PermissionDenied(f"this API key may not use mode {mode.value!r}", param="mode")
     if options.sensitivity and not principal.may_override_sensitivity:
         raise PermissionDenied(
-            "this API key may not override the sensitivity label", param="sensitivity"
+            "setting the sensitivity label needs an API key with may_override_sensitivity",
+            param="sensitivity",
         )
     context = RequestContext(
         feature=options.feature,
