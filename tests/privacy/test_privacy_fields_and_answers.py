@@ -244,3 +244,55 @@ def test_not_a_card_after_a_joiner(detector: StructuredDetector, text: str) -> N
 def test_a_request_id_holding_a_card_is_replaced() -> None:
     assert carries_values("id-4111111111111111") and carries_values("ok_id_4111111111111111")
     assert not carries_values("req-2024-11-24-000123")
+
+
+@pytest.mark.parametrize(
+    ("text", "cards"),
+    [
+        # Review 17, HIGH: a label's number before the card took the match and failed Luhn.
+        ("Card No.1 4111 1111 1111 1111, Card No.2 5555 5555 5555 4444", 2),
+        ("INV-88 4111 1111 1111 1111", 1),
+        ("Karte Nr.2 4111111111111111", 1),
+        ("card_no_4222222222222", 1),
+        ("file: IMG_4519961983914549.jpg", 0),  # an identifier, no card keyword
+        ("order-5330361481100457 shipped", 0),
+    ],
+)
+def test_cards_around_labels(detector: StructuredDetector, text: str, cards: int) -> None:
+    assert [kind for kind, _ in _found(detector, text)].count(EntityType.CREDIT_CARD) == cards
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Review 17: a keyword opening a longer snake_case name, "Llama", "handy",
+        # Laravel's validation rules, a gateway's address, public routing numbers.
+        "CREATE SEQUENCE patient_id_seq START 100000;",
+        "group_no_cache_ttl = 86400",
+        'date_of_birth_format: "%Y-%m-%d" # e.g. 1990-01-01',
+        "Llama 3.1 8B has 8030261248 parameters",
+        "A handy table: 3141592 rows",
+        "$request->validate(['password' => 'required|string|min:8|confirmed']);",
+        "Gateway address: Port 2, 1000 Mbps",
+        "BGP routing table\nprefixes: 021000021 1700000000",
+    ],
+)
+def test_review_17_false_positives(detector: StructuredDetector, text: str) -> None:
+    assert _found(detector, text) == []
+
+
+def test_a_list_of_routing_numbers_is_no_account(detector: StructuredDetector) -> None:
+    text = "Public routing numbers: 021000021, 026009593, 121000248"
+    assert EntityType.BANK_ACCOUNT not in {kind for kind, _ in _found(detector, text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Why is my click handler being fired twice in React?",
+        "Ask Tom why the cron job got fired twice",
+        "Kevin: pylint shows a first warning on line 3",
+    ],
+)
+def test_developer_wording_is_not_hr(scanner: PrivacyScanner, text: str) -> None:
+    assert "hr" not in scanner.assess(text).categories

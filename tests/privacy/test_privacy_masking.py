@@ -197,13 +197,27 @@ def test_a_detected_name_is_swept_in_its_other_orders() -> None:
     # Review 15 left reversed names and an initial before the surname.
     session = MaskSession()
     session.mask("Contact Marta Kowalski", [Entity(type="PERSON", start=8, end=22, score=0.9)])
-    for text in ("Kowalski, Marta (b. 1990)", "login m.kowalski", "user mkowalski", "M. Kowalski"):
+    for text in ("Kowalski, Marta (b. 1990)", "login m.kowalski", "M. Kowalski"):
         masked = session.mask(text, [])
         assert "kowalski" not in masked.lower() and session.restore(masked) == text
-    # Prose in another case stays, and a swept spelling's own orders are not added (they
-    # would chain: "Kowalski Marta" -> "K. Marta").
-    for text in ("a m kowalski", "Kowalski marta", "Mkowalskiego", "K. Marta"):
+    # Prose in another case stays, an initial does not run into the surname, and a swept
+    # spelling's own orders are not added (they would chain: "Kowalski Marta" -> "K. Marta").
+    for text in ("a m kowalski", "Kowalski marta", "user mkowalski", "K. Marta"):
         assert session.mask(text, []) == text
+
+
+def test_other_orders_of_a_name_leave_words_and_sentences_alone() -> None:
+    # Review 17: "Paul Rice" made "price" a spelling of "P Rice"; "Grace Park" made "…the
+    # park. Grace said" one of "Park Grace".
+    session = MaskSession()
+    session.mask("Paul Rice and Grace Park", [_person(0, 9), _person(14, 24)])
+    for text in ("What is the price?", "We met at the park. Grace said hello.", "PRICE LIST"):
+        assert session.mask(text, []) == text
+    assert "Park" not in session.mask("Park, Grace (guest)", [])
+
+
+def _person(start: int, end: int) -> Entity:
+    return Entity(type="PERSON", start=start, end=end, score=0.9)
 
 
 def test_the_sweep_keeps_word_boundaries_and_short_values_exact() -> None:

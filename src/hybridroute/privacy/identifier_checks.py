@@ -52,15 +52,11 @@ def _card(match: re.Match[str], lowered: str, end: int) -> float | None:
     in_context = _context_before(lowered, match.start(), _CARD_CONTEXT)
     if _glued_to_letters(match, lowered) and not _plausible_glued_card(match, lowered, in_context):
         return None
-    # After a label's joiner ("no.4111…", "id-4111…"; `_DIGIT_JOINER` lets only those
-    # through): a card keyword, or a 15-16 digit number of the big networks (3, 4, 5, 6), not an
-    # identifier's timestamp ("MusicCollection-1576629651520").
-    # (The keyword a whole word here: "cc" is in "MusicCollection".)
+    # Right after a label's joiner ("no.4111…", "card_no_4222…"): only with a card keyword as
+    # a word of its own ("cc" is inside "MusicCollection-1576629651520"), not in an
+    # identifier ("IMG_4519961983914549.jpg", "order-5330361481100457", review 17).
     joined = match.start() > 0 and lowered[match.start() - 1] in "_.-"
-    if joined and not (
-        _context_before(lowered, match.start(), _CARD_WORD)
-        or (len(number) in (15, 16) and number[0] in "3456")
-    ):
+    if joined and not _context_before(lowered, match.start(), _CARD_WORD):
         return None
     if checksums.card_issuer_known(number) and (len(number) >= 13 or in_context):
         return 1.0
@@ -221,6 +217,8 @@ def password(match: re.Match[str], text: str, lowered: str) -> float | None:
     sep = match["sep"]
     if _TEMPLATE.match(value) or len(set(value)) == 1:  # "<password>", "${PW}", "****"
         return None
+    if "=>" in sep and _VALIDATION_RULES.search(value):  # Laravel's `'password' => 'min:8'`
+        return None
     if any(ch.isdigit() for ch in value):  # "password1" is a (weak) password
         if match["key"] not in _SHORT_KEYS or sep.strip() in (":", "="):
             return 0.95
@@ -370,8 +368,18 @@ def routing(match: re.Match[str], text: str, lowered: str) -> float | None:
 
 
 def routing_pair(match: re.Match[str], text: str, lowered: str) -> float | None:
-    """A routing number and its account as one value: the routing number's check digit."""
-    return 0.95 if checksums.aba_routing_valid(match["aba"]) else None
+    """A routing number and its account as one value: the routing number's check digit, the
+    pair written with "/" or a bank's word between "routing" and it ("routing number",
+    "account", "deposit"), and no second routing number (a list of public ones; review 17)."""
+    if not checksums.aba_routing_valid(match["aba"]):
+        return None
+    second = checksums.digits_of(match["v"])[9:]
+    if len(second) == 9 and checksums.aba_routing_valid(second):
+        return None
+    words = lowered[match.start("k") : match.start("v")]
+    if "/" not in match["v"] and not _BANK_WORDS.search(words):
+        return None
+    return 0.95
 
 
 def postal_label(match: re.Match[str], text: str, lowered: str) -> float | None:
@@ -488,7 +496,12 @@ _ACRONYM_PART = re.compile(r"(?:^|[-_])[A-Z]{2,}\d*(?:[-_]|$)|(?:^|[-_])[A-Z]+\d
 # Words that make an address label name something other than a place ("IP address:").
 _NOT_POSTAL = re.compile(
     r"(?:e-?mail|mail|ip|ipv[46]|mac|web|wallet|server|memory|host|url|bitcoin|btc|eth"
-    r"|contract|hardware|network|ethernet|ip-)[ \t-]?$"
+    r"|contract|hardware|network|ethernet|ip-|gateway|start|end|base|block|broadcast|loopback"
+    r"|multicast|physical|virtual|bus|i2c|device|register)[ \t-]?$"
+)
+_BANK_WORDS = re.compile(r"routing\s*(?:number|no|#)|account|acct|deposit|bank|wire")
+_VALIDATION_RULES = re.compile(
+    r"(?:^|\|)(?:required|nullable|sometimes|string|confirmed|min:|max:|size:|between:)"
 )
 _HEX_RUN = re.compile(r"[0-9a-f]{7,}")
 _PASSWORD_SYMBOL = re.compile(r"[!#^~]")
@@ -518,7 +531,7 @@ PHONE_WORDS = (
     # German, Dutch, French, Spanish, Portuguese, Italian, Polish ("Erreichbar bin ich unter
     # 0170 14517734"); "telefon", "teléfono", "cellulare" already hold an English word.
     "erreichbar",
-    "handy",
+    "handynummer",
     "anrufen",
     "ruf mich",
     "rufnummer",
@@ -529,8 +542,10 @@ PHONE_WORDS = (
     "portable",
     "appelle",
     "appeler",
-    "llam",
-    "lláma",
+    "llamar",
+    "llámame",
+    "llámeme",
+    "llamada",
     "móvil",
     "movil",
     "celular",
@@ -551,7 +566,7 @@ _COUNTRY_AND_CHECK = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}")
 # A card number as printed: 4-4-4-4 (and 4-4-4-4-3), or American Express's 4-6-5.
 _CARD_GROUPS = re.compile(r"\d{4}(?: \d{4}){3}(?: \d{3})?|\d{4} \d{6} \d{5}")
 _CARD_CONTEXT = _any_of(CARD_WORDS)
-_CARD_WORD = re.compile(rf"\b(?:{_CARD_CONTEXT.pattern})\b")
+_CARD_WORD = re.compile(rf"(?<![a-z])(?:{_CARD_CONTEXT.pattern})(?![a-z])")
 _SSN_CONTEXT = _any_of(SSN_WORDS)
 _PHONE_CONTEXT = _any_of(PHONE_WORDS)
 # A number that names a thing, not a line: serial, part, order… numbers.

@@ -142,12 +142,16 @@ class MaskSession:
         # "zed.quux@examplecorp.io" (or "ZED.QUUX@…", "zed_quux_…") stands.
         for known in {value, decoded, fold(value).text}:
             self._add_sweep(known, label)
-        if orders and label == "PERSON":
-            for other in _name_orders(decoded):
-                self._add_sweep(other, label, covered=decoded)
+        # (Not past MAX_ORDER_SWEEPS sweeps: each name's orders are three more passes over
+        # every text, and a pasted contact list of a thousand names took 3x as long.)
+        if orders and label == "PERSON" and len(self._sweeps) < MAX_ORDER_SWEEPS:
+            for other, run_together in _name_orders(decoded):
+                self._add_sweep(other, label, covered=decoded, run_together=run_together)
         return placeholder
 
-    def _add_sweep(self, value: str, label: str, covered: str = "") -> None:
+    def _add_sweep(
+        self, value: str, label: str, covered: str = "", *, run_together: bool = True
+    ) -> None:
         """`covered`: a spelling another sweep finds, so where this one's parts stand only
         inside it this one need not look (a name's other orders, in a request that writes it
         one way only, would otherwise compile their patterns on every request)."""
@@ -159,7 +163,7 @@ class MaskSession:
             tokens = parts = [value]
         signature = "\0".join(p.casefold() for p in parts)
         if signature not in self._sweeps:
-            self._sweeps[signature] = _Sweep(value, tokens, label, covered)
+            self._sweeps[signature] = _Sweep(value, tokens, label, covered, run_together)
 
     def _repeats(self, text: str, folded: str) -> list[tuple[int, int, str]]:
         """Spans of already-masked values that the detectors did not mark this time, in any
@@ -186,13 +190,24 @@ class _Sweep:
         "_left",
         "_pattern",
         "_right",
+        "_run_together",
         "_tokens",
         "label",
         "value",
     )
 
-    def __init__(self, value: str, tokens: list[str], label: str, covered: str = "") -> None:
+    def __init__(
+        self,
+        value: str,
+        tokens: list[str],
+        label: str,
+        covered: str = "",
+        run_together: bool = True,
+    ) -> None:
         self.value, self.label, self._covered = value, label, covered
+        # Parts may also be written with nothing between them ("MartaKowalski"); not an
+        # initial and a surname ("P Rice" would be "price", review 17).
+        self._run_together = run_together
         # "_" is a boundary too: "mail_Derek_Holt" holds a masked "Derek_Holt".
         self._left = value[0].isalnum() or value[0] == "_"
         self._right = value[-1].isalnum() or value[-1] == "_"
@@ -235,7 +250,9 @@ class _Sweep:
         # Only a run between two parts may be spelled otherwise; one at an end stays as it is.
         body = "".join(
             # (Or none: "MartaKowalski", "notify_martakowalski" name her too.)
-            f"(?:{_SEPARATOR})?" if i % 2 and tokens[i - 1] and tokens[i + 1] else re.escape(token)
+            (f"(?:{_SEPARATOR})?" if self._run_together else f"(?:{_SEPARATOR})")
+            if i % 2 and tokens[i - 1] and tokens[i + 1]
+            else re.escape(token)
             for i, token in enumerate(tokens)
         )
         left = r"(?<![^\W_])" if self._left else ""
@@ -248,7 +265,15 @@ class _Sweep:
         letter case, or in capitals ("MARTA KOWALSKI"). Not words of prose in another case:
         review 15 saw "Say grace" and "will young people" masked after "Grace" and "Will
         Young" were."""
-        if found == self.value or found.isupper() or _IDENTIFIER_JOIN.search(found):
+        if found == self.value:
+            return True
+        # A sentence or list break the value does not have ends one name and starts another
+        # ("…at the park. Grace said" after "Grace Park"), unless it follows an initial.
+        for gap in _PROSE_BREAK.finditer(found):
+            initial = gap.start() == 1 or not found[gap.start() - 2].isalpha()
+            if gap.group() not in self.value and not initial:
+                return False
+        if found.isupper() or _IDENTIFIER_JOIN.search(found):
             return True
         if not any(c.isspace() for c in found) and any(c.isspace() for c in self.value):
             return True  # parts run together: an identifier ("martakowalski"), not prose
@@ -256,16 +281,18 @@ class _Sweep:
         return letters == [c.isupper() for c in self.value if c.isalpha()]
 
 
-def _name_orders(name: str) -> tuple[str, ...]:
+def _name_orders(name: str) -> tuple[tuple[str, bool], ...]:
     """Other ways a person's name is written: surname first ("Kowalski Marta", "Kowalski,
     Marta"; registers and logins) and an initial before the surname ("M. Kowalski",
-    "m.kowalski", "mkowalski"). Only for two or three capitalised words; the sweep's own
-    rules (identifier joins, the value's letter case, capitals) keep prose out."""
+    "m.kowalski"; not run together: "P Rice" would be "price"). Only for two or three
+    capitalised words; the sweep's own rules (identifier joins, the value's letter case,
+    capitals, no sentence break) keep prose out."""
     parts = name.split()
     if not 2 <= len(parts) <= 3 or not all(_NAME_PART.fullmatch(p) for p in parts):
         return ()
     first, last = parts[0], parts[-1]
-    return (f"{last} {first}", f"{last}, {first}", f"{first[0]} {last}")
+    # (spelling, whether its parts may run together)
+    return ((f"{last} {first}", True), (f"{last}, {first}", True), (f"{first[0]} {last}", False))
 
 
 def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -402,9 +429,11 @@ def bare_placeholders(value: str) -> str:
 
 
 MIN_SWEEP_CHARS = 3
+MAX_ORDER_SWEEPS = 120
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
 _BARE_PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9_]*_\d+(?!\d)")
 _LABEL_CHARS = re.compile(r"[^A-Z0-9_]+")
+_PROSE_BREAK = re.compile(r"[.,;:!?]\s+")
 _NAME_PART = re.compile(r"[^\W\d_][^\W\d_'\u2019-]{1,}")  # "Kowalski", "O'Brien", "Brooke-Hart"
 # Runs of these or blanks stand for one another between a known value's parts ("+", "/" of a
 # path and the Unicode hyphens and dashes too, and a URL's "%20"); a regex or JSON escape may

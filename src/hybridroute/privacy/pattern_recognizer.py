@@ -240,7 +240,8 @@ def keyed_recognizer(
     keywords = identifier_spaces(keywords)
     return PatternRecognizer(
         entity=entity,
-        pattern=re.compile(rf"(?P<k>{keywords})[^\n]{{0,{reach}}}?(?P<v>{value})"),
+        # (Not a keyword opening a longer snake_case name: `patient_id_seq`, review 17.)
+        pattern=re.compile(rf"(?P<k>{keywords})(?!_[a-z])[^\n]{{0,{reach}}}?(?P<v>{value})"),
         score=score,
         check=check,
         needs_digit=True,

@@ -153,6 +153,17 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
             not_after=_DIGIT_JOINER,
             min_digits=12,
         ),
+        # ... and right after a label's joiner ("Card No.4111…", "id-4111…"), on its own: as
+        # one recognizer with the first, "Card No.1 4111 1111 1111 1111" started its match at
+        # the label's "1", failed Luhn and never tried the card (review 17).
+        PatternRecognizer(
+            entity=EntityType.CREDIT_CARD,
+            pattern=re.compile(r"(?<=[^\W\d_][_.-])\d(?:[ -]?\d){11,18}(?![\d_]|[.-]\d)"),
+            score=1.0,
+            check=checks.card,
+            needs_digit=True,
+            min_digits=12,
+        ),
         PatternRecognizer(
             entity=EntityType.CREDIT_CARD,
             # Dotted groups ("4111.1111.1111.1111") only in a card's grouping, since a run of
@@ -520,10 +531,7 @@ _ID_VALUE = r"(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,18}[a-z0-9](?![\w-])"
 _PASSPORT_VALUE = r"(?=[a-z0-9]{0,8}\d)[a-z0-9]{6,9}(?![\w-])"
 _DIGIT = re.compile(r"\d")
 _NUMBER_JOINER = re.compile(r"[\w.+-]")
-# Before a card number: a digit or "+", or "_ . -" after anything but a letter ("1.4111…" is a
-# decimal, "2024-4111…" a reference); after a letter they join a label ("Card No.4111…",
-# "id-4111…"), and the card check still wants Luhn and a keyword or a card's grouping.
-_DIGIT_JOINER = re.compile(r"[\d+]|(?<![^\W\d_])[_.-]")
+_DIGIT_JOINER = re.compile(r"[\d_.+-]")
 _HOUSE_NUMBER = r"\d{1,5}[a-zA-Z]?(?!\w)"
 # Street types written before the name ("Via Roma 12") or, in French, after the number.
 _STREET_TYPES_BEFORE_NAME = (
