@@ -42,6 +42,17 @@ def card(match: re.Match[str], text: str, lowered: str) -> float | tuple[float, 
     return None
 
 
+def card_after_label(
+    match: re.Match[str], text: str, lowered: str
+) -> float | tuple[float, int, int] | None:
+    """`card` right after a label's joiner ("no.4111…", "card_no_4222…"): only with a card
+    keyword as a word of its own ("cc" is inside "MusicCollection-1576629651520"), not in an
+    identifier ("IMG_4519961983914549.jpg", "order-5330361481100457", review 17)."""
+    if not _context_before(lowered, match.start(), _CARD_WORD):
+        return None
+    return card(match, text, lowered)
+
+
 def _card(match: re.Match[str], lowered: str, end: int) -> float | None:
     """The card check on `lowered[match.start():end]`."""
     number = checksums.digits_of(lowered[match.start() : end])
@@ -51,12 +62,6 @@ def _card(match: re.Match[str], lowered: str, end: int) -> float | None:
         return None
     in_context = _context_before(lowered, match.start(), _CARD_CONTEXT)
     if _glued_to_letters(match, lowered) and not _plausible_glued_card(match, lowered, in_context):
-        return None
-    # Right after a label's joiner ("no.4111…", "card_no_4222…"): only with a card keyword as
-    # a word of its own ("cc" is inside "MusicCollection-1576629651520"), not in an
-    # identifier ("IMG_4519961983914549.jpg", "order-5330361481100457", review 17).
-    joined = match.start() > 0 and lowered[match.start() - 1] in "_.-"
-    if joined and not _context_before(lowered, match.start(), _CARD_WORD):
         return None
     if checksums.card_issuer_known(number) and (len(number) >= 13 or in_context):
         return 1.0

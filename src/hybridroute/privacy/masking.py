@@ -247,12 +247,11 @@ class _Sweep:
 
     def _compiled(self) -> re.Pattern[str]:
         tokens = self._tokens
+        # (Or none: "MartaKowalski", "notify_martakowalski" name her too.)
+        gap = f"(?:{_SEPARATOR})" + ("?" if self._run_together else "")
         # Only a run between two parts may be spelled otherwise; one at an end stays as it is.
         body = "".join(
-            # (Or none: "MartaKowalski", "notify_martakowalski" name her too.)
-            (f"(?:{_SEPARATOR})?" if self._run_together else f"(?:{_SEPARATOR})")
-            if i % 2 and tokens[i - 1] and tokens[i + 1]
-            else re.escape(token)
+            gap if i % 2 and tokens[i - 1] and tokens[i + 1] else re.escape(token)
             for i, token in enumerate(tokens)
         )
         left = r"(?<![^\W_])" if self._left else ""

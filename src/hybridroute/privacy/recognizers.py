@@ -160,7 +160,7 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
             entity=EntityType.CREDIT_CARD,
             pattern=re.compile(r"(?<=[^\W\d_][_.-])\d(?:[ -]?\d){11,18}(?![\d_]|[.-]\d)"),
             score=1.0,
-            check=checks.card,
+            check=checks.card_after_label,
             needs_digit=True,
             min_digits=12,
         ),
@@ -298,8 +298,7 @@ def _international_address_recognizers() -> tuple[PatternRecognizer, ...]:
         PatternRecognizer(
             entity=EntityType.STREET_ADDRESS,
             pattern=re.compile(
-                r"(?i:address|adresse|anschrift|adres|adress|indirizzo|direcci[óo]n|endere[çc]o"
-                r"|adres|domicile|domicilio|wohnort)(?:[ \t]+[^\W\d_]{2,15}){0,2}[ \t]*:[ \t]*"
+                rf"{_ADDRESS_LABELS}(?:[ \t]+[^\W\d_]{{2,15}}){{0,2}}[ \t]*:[ \t]*"
                 rf"(?P<v>[{CAPITALS}][\w'.-]*(?:[ \t][\w'.-]+){{0,3}}[ \t]{_HOUSE_NUMBER}"
                 rf",?[ \t]+(?:\d{{5}}|\d{{4}}|\d{{2}}-\d{{3}})[ \t]+[{CAPITALS}][\w-]*)"
             ),
@@ -307,10 +306,7 @@ def _international_address_recognizers() -> tuple[PatternRecognizer, ...]:
             check=checks.postal_label,
             needs_digit=True,
             not_after=word_boundary,
-            opener=re.compile(
-                r"(?i:address|adresse|anschrift|adres|adress|indirizzo|direcci[óo]n|endere[çc]o"
-                r"|domicile|domicilio|wohnort)"
-            ),
+            opener=re.compile(_ADDRESS_LABELS),
         ),
         # "Apt. 805", "Apartment 3B"
         PatternRecognizer(
@@ -533,6 +529,10 @@ _DIGIT = re.compile(r"\d")
 _NUMBER_JOINER = re.compile(r"[\w.+-]")
 _DIGIT_JOINER = re.compile(r"[\d_.+-]")
 _HOUSE_NUMBER = r"\d{1,5}[a-zA-Z]?(?!\w)"
+_ADDRESS_LABELS = (
+    r"(?i:address|adresse|anschrift|adres|adress|indirizzo|direcci[óo]n|endere[çc]o"
+    r"|domicile|domicilio|wohnort)"
+)
 # Street types written before the name ("Via Roma 12") or, in French, after the number.
 _STREET_TYPES_BEFORE_NAME = (
     "Via|Viale|Vicolo|Piazza|Piazzale|Corso|Largo|Strada|Contrada|Borgo|Calle|Camino|Carretera"
