@@ -15,6 +15,7 @@ import json
 import platform
 import statistics
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -70,13 +71,35 @@ def tier(name: str, location: Location, trusted: bool, price: float) -> OpenAICo
     return OpenAICompatibleTier(info=info, base_url="http://127.0.0.1:9/v1")
 
 
+def cpu_times(assess: Callable[[str], object], prompts: list[str]) -> dict[str, float]:
+    """p50 / p99 of one signal alone over `prompts`, in this thread's CPU time (a busy
+    machine moves wall time, not this)."""
+    samples = []
+    for prompt in prompts:
+        started = time.thread_time()
+        assess(prompt)
+        samples.append((time.thread_time() - started) * 1000)
+    samples.sort()
+    return {
+        "p50_ms": round(statistics.median(samples), 3),
+        "p99_ms": round(samples[int(len(samples) * 0.99) - 1], 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--ner", action="store_true", help="full privacy mode (spaCy NER)")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--signals",
+        action="store_true",
+        help="also time the capability scorer and the privacy scan alone (thread CPU time)",
+    )
     args = parser.parse_args()
 
+    capability = CapabilityScorer(CapabilitySettings())
+    privacy = PrivacyScanner(PrivacySettings(ner=args.ner))
     router = Router(
         tiers={
             # Three declared tiers; no model is called, so remote stand-ins suffice.
@@ -85,8 +108,8 @@ def main() -> None:
             "cloud": tier("cloud", Location.PUBLIC_CLOUD, False, 0.5),
         },
         routing=RoutingSettings(),
-        privacy=PrivacyScanner(PrivacySettings(ner=args.ner)),
-        capability=CapabilityScorer(CapabilitySettings()),
+        privacy=privacy,
+        capability=capability,
     )
     texts = corpus()
     router.route(Request.from_prompt(texts[0]))  # load the capability model (and NER)
@@ -112,6 +135,14 @@ def main() -> None:
             f"{size:>6} tokens  p50 {results[size]['p50_ms']:8.3f} ms"
             f"  p99 {results[size]['p99_ms']:8.3f} ms  max {results[size]['max_ms']:8.3f} ms"
         )
+        if args.signals:
+            for name, assess in (("capability", capability.assess), ("privacy", privacy.assess)):
+                alone = cpu_times(assess, prompts)
+                results[size][name] = alone
+                print(
+                    f"{'':>6} {name:<17} p50 {alone['p50_ms']:8.3f} ms"
+                    f"  p99 {alone['p99_ms']:8.3f} ms  (CPU, alone)"
+                )
     growth = results[8_000]["p50_ms"] / results[1_000]["p50_ms"]
     print(f"p50 growth 1,000 -> 8,000 tokens: x{growth:.2f} (linear would be x8)")
     if args.json:
