@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from hybridroute.capability import CapabilityScorer, CapabilitySettings
 from hybridroute.config import RoutingSettings
@@ -116,7 +117,7 @@ def main() -> None:
     # As the gateway does after warm-up: keep the long-lived model objects out of the
     # collector's generations, so a full collection does not walk them mid-request.
     gc.freeze()
-    results = {}
+    results: dict[int, dict[str, Any]] = {}
     for size in SIZES:
         prompts = [prompt_of(size, texts, i * 7) for i in range(args.calls)]
         samples = []

@@ -18,34 +18,19 @@ import argparse
 import json
 import platform
 import statistics
-import subprocess
 import sys
 import time
 import types
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+from revision import module_at
 
 from hybridroute.privacy import PrivacyScanner, PrivacySettings
 from hybridroute.types import Message, Request
 
-ROOT = Path(__file__).resolve().parents[1]
 MODULE = "src/hybridroute/privacy/masking.py"
 ANSWER = "Dear <PERSON_1>, your order is on its way; we emailed <EMAIL_1> and will refund. " * 4
-
-
-def masking_at(revision: str | None) -> types.ModuleType:
-    """`masking.py` at `revision` (None: the working tree), loaded as its own module."""
-    if revision is None:
-        source = (ROOT / MODULE).read_text(encoding="utf-8")
-    else:
-        source = subprocess.run(
-            ["git", "show", f"{revision}:{MODULE}"], cwd=ROOT, capture_output=True, text=True,
-            check=True,
-        ).stdout  # fmt: skip
-    module = types.ModuleType(f"masking_{revision or 'tree'}")
-    exec(compile(source, MODULE, "exec"), module.__dict__)  # our own file, at a revision
-    return module
 
 
 def request(spellings: bool) -> Request:
@@ -135,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--calls", type=int, default=300, help="per version, kind and round")
     args = parser.parse_args(argv)
-    versions = {"base": masking_at(args.base), "head": masking_at(None)}
+    versions = {"base": module_at(MODULE, args.base), "head": module_at(MODULE, None)}
     scanner = PrivacyScanner(PrivacySettings(ner=False))
     samples: dict[tuple[str, str, str], list[float]] = {}
     for kind in ("exact", "spellings"):

@@ -31,10 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-try:  # an accelerator, not a requirement: no wheel for linux/aarch64
-    import hyperscan
-except ImportError:  # pragma: no cover - exercised through `available=False` in tests
-    hyperscan = None  # type: ignore[assignment]
+from hybridroute.multipattern import ThreadScratch, hyperscan
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +91,7 @@ class Prefilter:
         self._database: hyperscan.Database | None = None
         self._filtered: frozenset[int] = frozenset()
         self._spanned: frozenset[int] = frozenset()
-        self._local = threading.local()
+        self._scratch = ThreadScratch()
 
     def scan(self, text: str) -> Hits | None:
         """The hits in `text`, or None when nothing could be filtered (run every pattern)."""
@@ -112,7 +109,9 @@ class Prefilter:
             else:
                 found.append((start, to))
 
-        database.scan(_fold(text), match_event_handler=on_match, scratch=self._scratch(database))
+        database.scan(
+            _fold(text), match_event_handler=on_match, scratch=self._scratch.get(database)
+        )
         size = len(text)
         windows: list[tuple[tuple[int, int], ...] | None] = []
         for index, width in enumerate(self._widths):
@@ -137,13 +136,6 @@ class Prefilter:
                 if self._database is None:
                     self.enabled = False
             return self._database
-
-    def _scratch(self, database: hyperscan.Database) -> hyperscan.Scratch:
-        # Hyperscan's scratch space may serve one scan at a time: one per thread.
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = hyperscan.Scratch(database)
-        return scratch
 
 
 def _compile(
