@@ -5,8 +5,10 @@
 What the scorer does per request (features, then the shipped model's prediction), timed in
 thread CPU time for 100-, 1,000- and 8,000-token prompts built as `decision_overhead.py`
 builds them (real Arena-Hard and MT-Bench questions). Both versions run in one process,
-alternating by round, and must give the same features on every prompt: the shipped model
-was trained on them, so a faster version that changes a feature is a failure, not a result.
+alternating by round, and must give the same features on every prompt (the same values, and
+the same buckets with the same counts, in whatever order): the shipped model was trained on
+them, so a faster version that changes a feature is a failure, not a result. (A different
+bucket order changes the model's score in the last bit only: the sum runs in another order.)
 """
 
 from __future__ import annotations

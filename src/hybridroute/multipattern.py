@@ -16,7 +16,8 @@ except ImportError:  # pragma: no cover - exercised through the callers' switche
 
 class ThreadScratch:
     """Hyperscan's scratch space for one database: it may serve one scan at a time, so one
-    per thread."""
+    per thread. An instance serves a single database, compiled once (a recompiled or second
+    database needs its own instance)."""
 
     def __init__(self) -> None:
         self._local = threading.local()

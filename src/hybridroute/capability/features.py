@@ -24,10 +24,11 @@ from numpy.typing import NDArray
 from hybridroute.capability.keyword_counts import KeywordCounter
 
 # A token is `[a-z]+|\d+(?:\.\d+)?|[^\sa-z\d]` matched ignoring case, then lower-cased.
-# Matched case-sensitively instead (~30% faster). In lower-cased ASCII text:
+# Case-sensitive patterns find the same tokens ~30% faster: this one in lower-cased ASCII,
 _LOWER_ASCII_WORD = re.compile(r"[a-z]+|\d+(?:\.\d+)?|[^\sa-z\d]")
-# In any text: the letters that `[a-z]` matches ignoring case are A-Z, a-z and these four
-# (capital I with a dot, dotless i, long s, the Kelvin sign); a test checks every code point.
+# the next one in any text. There the letters that `[a-z]` matches ignoring case are A-Z,
+# a-z and four more (capital I with a dot, dotless i, long s, the Kelvin sign); a test checks
+# every code point.
 _CASED_LETTERS = "a-zA-Z\u0130\u0131\u017f\u212a"
 _CASED_WORD = re.compile(rf"[{_CASED_LETTERS}]+|\d+(?:\.\d+)?|[^\s{_CASED_LETTERS}\d]")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")

@@ -46,7 +46,7 @@ class KeywordCounter:
 
     def counts(self, text: str) -> list[int]:
         """Per family, the sum of `text.count(keyword)` over its keywords."""
-        database = self._compiled() if self.accelerated else None
+        database = self._database or (self._compiled() if self.accelerated else None)
         if database is None:
             return [sum(text.count(k) for k in keywords) for keywords in self.families]
         totals = [0] * len(self.families)

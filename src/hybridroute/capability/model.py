@@ -58,6 +58,8 @@ class CapabilityModel:
                 ),
                 category_bias=arrays["category_bias"],
             )
+        if not 0 < model.buckets < 2**31:  # crc32 values are folded into int64 buckets
+            raise ValueError(f"{directory / MODEL_FILE}: bucket count {model.buckets} out of range")
         if model.dense_mean.shape != (len(DENSE_NAMES),):
             raise ValueError(f"{directory / MODEL_FILE}: dense features do not match this code")
         return model

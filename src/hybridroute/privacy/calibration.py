@@ -246,7 +246,8 @@ _PERSONAL_CUE_BODY = (
     r"|report\s+card|conseil\s+de\s+classe|parent-teacher|parents'?\s+evening|elternabend)"
     # Fields that hold a person's name.
     r"|(?:assignee|assigned_?to|display_?name|full_?name|customer_?name|patient_?name|employee_?name"
-    r"|requester|reporter)[\"']?[ \t]{0,3}[:=]"
+    r"|requester|reporter|patient|paciente|patientin|paziente|patiënt|pacjent(?:ka)?)"
+    r"[\"']?[ \t]{0,3}[:=]"
     # A role right before a name the detectors found ("patient Kemal Kaya"); "a patient
     # with…", "customer Support" and "customer profile" have none. (Not "student": word
     # problems name their students.)

@@ -94,7 +94,10 @@ def _name_end(names: NameList, words: Sequence[re.Match[str]], *, unknown_run: b
         return None
     lower = words[0].group()[:1].islower()
     kinds: list[str] = []
-    for word in words:  # the name is a prefix: cut it at the first word that cannot be in one
+    if _capitals_surname_first(names, words):
+        kinds = [_LISTED, _LISTED]  # checked there, the given name even if also a word
+    for word in words[len(kinds) :]:  # the name is a prefix: cut it at the first word
+        # that cannot be in one
         kind = _kind(names, word.group(), lower=lower)
         if kind is None and kinds[-1:] == [_PARTICLE] and _is_place(names, word.group()):
             kind = _LISTED  # places make surnames after a particle: "de Vries", "van Dijk"
@@ -108,6 +111,28 @@ def _name_end(names: NameList, words: Sequence[re.Match[str]], *, unknown_run: b
         if _is_name(parts, lower=lower, unknown_run=unknown_run):
             return words[size - 1].end()
     return None
+
+
+def _capitals_surname_first(names: NameList, words: Sequence[re.Match[str]]) -> bool:
+    """Whether the words open with a surname in capitals and then a listed first name, as
+    forms and registers write names ("KOWALSKI Marta", "DUPONT Jean"). The surname is a
+    listed one, or four letters or more the list does not know at all; never an English word
+    or place ("NOTE John") nor an organisation's word. An unknown one needs a first name
+    that is no English word ("COVID Will" is not a name)."""
+    if len(words) < 2:
+        return False
+    surname, given = words[0].group(), words[1].group()
+    if len(surname) < 3 or not surname.isupper() or not given.istitle() or given.isupper():
+        return False
+    given_flags = names.flags(given)
+    if "F" not in given_flags:
+        return False
+    flags = names.flags(surname.capitalize())
+    if "W" in flags or "P" in flags or surname.capitalize() in ORG_WORDS:
+        return False
+    if "L" in flags:
+        return True
+    return not flags and len(surname) >= 4 and "W" not in given_flags
 
 
 def _is_name(parts: Sequence[str], *, lower: bool, unknown_run: bool) -> bool:

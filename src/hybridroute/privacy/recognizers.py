@@ -417,14 +417,23 @@ def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
         ),
         # Being born: the date close by ("born in Honolulu, Hawaii, on August 4, 1961" is a
         # president's, 25 characters on; a reach of 24 leaves it). "nació el 3 de febrero de
-        # 1933", "urodziłam się 21 lipca 1985". (Not "b. 2006-05-18": "b." ends every "job."
-        # and "web.", and the pattern was tried at each.)
+        # 1933", "urodziłam się 21 lipca 1985". "b." below.
         keyed_recognizer(
             EntityType.DATE_OF_BIRTH,
             r"born|geboren|née?\s+le|nacid[oa]|nascid[oa]|nat[oa]\s+il|urodzon[ya]|född"
             r"|naci[óo]\b|nasceu\b|urodzi(?:ł|łam|łem|ła)\s+się",
             _DATE,
             score=0.95,
+        ),
+        # Genealogy's and biographies' "b." right before a full date, after a name's comma or
+        # in brackets ("Tom Ellis, b. 2006-05-18", "(b. 10 December 1815)"). Not at a line's
+        # start: that "b." is an enumeration's second option ("a. 2006-05-17\nb. ...").
+        PatternRecognizer(
+            entity=EntityType.DATE_OF_BIRTH,
+            pattern=re.compile(rf"(?:\(|[,;][ \t]?)b\.[ \t]?(?P<v>{_DATE})"),
+            score=0.95,
+            needs_digit=True,
+            lowered=True,
         ),
         # A bare "account" after a sort code or routing number and its value ("sort code
         # 30-94-57, account 23119135"); alone, "account 123456789012" is AWS's.

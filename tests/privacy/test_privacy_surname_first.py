@@ -1,0 +1,79 @@
+"""Fifteenth session: a surname written first in capitals ("KOWALSKI Marta") after a personal
+cue or a patient field, and genealogy's "b." before a full date of birth."""
+
+import pytest
+
+from hybridroute.privacy import PrivacyScanner, PrivacySettings
+from hybridroute.privacy.entities import EntityType
+from hybridroute.privacy.recognizers import StructuredDetector
+
+
+@pytest.fixture(scope="module")
+def fast() -> PrivacyScanner:
+    return PrivacyScanner(PrivacySettings(ner=False))
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["prefilter", "no-prefilter"])
+def detector(request: pytest.FixtureRequest) -> StructuredDetector:
+    return StructuredDetector(prefilter=request.param)
+
+
+def _people(scanner: PrivacyScanner, text: str) -> list[str]:
+    found = scanner.assess(text).entities
+    return [text[e.start : e.end] for e in found if e.type == EntityType.PERSON]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Patient: KOWALSKI Marta, diagnosis: type 2 diabetes", "KOWALSKI Marta"),
+        ("Patient: DUPONT Jean, diagnosis: asthma", "DUPONT Jean"),  # "Jean" is also a word
+        ("my tenant NOWAK Anna has not paid since March", "NOWAK Anna"),
+        ("Pacjentka: NOWAK Anna, lat 54", "NOWAK Anna"),
+        ("Name: KOWALSKI Marta", "KOWALSKI Marta"),
+    ],
+)
+def test_a_surname_in_capitals_before_the_given_name(
+    fast: PrivacyScanner, text: str, name: str
+) -> None:
+    assert name in _people(fast, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patient: NOTE John",  # an English word in capitals
+        "patient: HIV Anna",  # an acronym of three letters
+        "my colleague IBM Will",  # an organisation, then a given name that is also a word
+        "patient: stable, afebrile",
+    ],
+)
+def test_capitals_that_are_no_surname(fast: PrivacyScanner, text: str) -> None:
+    assert not any(" " in name and name.split()[0].isupper() for name in _people(fast, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Name: Tom Ellis, b. 2006-05-18, lives in Leeds", "2006-05-18"),
+        ("Ada Ellis (b. 10 December 1915) was my grandmother", "10 December 1915"),
+        ("Ellis; b. 18.05.2006", "18.05.2006"),
+    ],
+)
+def test_b_before_a_full_date_is_a_birth_date(
+    detector: StructuredDetector, text: str, date: str
+) -> None:
+    found = [(e.type, text[e.start : e.end]) for e in detector.detect(text)]
+    assert (EntityType.DATE_OF_BIRTH, date) in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Which date? a. 2006-05-17\nb. 2006-05-18",  # an enumeration's second option
+        "Finished the job. 2006-05-18 was the deadline",
+        "Ada Lovelace (b. 1815) wrote the first program",  # a year is no date of birth
+    ],
+)
+def test_other_b_dots_are_no_birth_date(detector: StructuredDetector, text: str) -> None:
+    assert not any(e.type == EntityType.DATE_OF_BIRTH for e in detector.detect(text))
