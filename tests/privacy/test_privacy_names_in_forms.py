@@ -1,5 +1,6 @@
 """Fifteenth session: a surname written first in capitals ("KOWALSKI Marta") after a personal
-cue or a patient field, and genealogy's "b." before a full date of birth."""
+cue or a patient field, names in Chinese, Japanese and Korean script after a name label, and
+genealogy's "b." before a full date of birth."""
 
 import pytest
 
@@ -77,3 +78,34 @@ def test_b_before_a_full_date_is_a_birth_date(
 )
 def test_other_b_dots_are_no_birth_date(detector: StructuredDetector, text: str) -> None:
     assert not any(e.type == EntityType.DATE_OF_BIRTH for e in detector.detect(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("\u6c0f\u540d\uff1a\u7530\u5cf6 \u8aa0\u4e00\u300072\u6b73", "\u7530\u5cf6 \u8aa0\u4e00"),
+        (
+            "\u5f53\u524d\u5904\u7406\u7684\u4e1a\u4e3b\uff1a\u4e25\u5fd7\u521a\uff0c3\u680b",
+            "\u4e25\u5fd7\u521a",
+        ),
+        ("\u59d3\u540d: \u738b\u5c0f\u660e", "\u738b\u5c0f\u660e"),
+        ("\uc131\uba85: \uae40\ubbfc\uc900, \ud658\uc790", "\uae40\ubbfc\uc900"),
+        ("\uace0\uac1d: \uae40\ubbfc\uc900", "\uae40\ubbfc\uc900"),
+    ],
+)
+def test_a_name_in_cjk_script_after_its_label(fast: PrivacyScanner, text: str, name: str) -> None:
+    assert name in _people(fast, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u59d3\u540d\uff1a\u8bf7\u586b\u5199\u60a8\u7684\u59d3\u540d",  # please fill in your name
+        "\u59d3\u540d\uff1a\u5f20\u4e09",  # Zhang San, the Chinese John Doe
+        "\u60a3\u8005\uff1a\u5de6\u819d\u75bc\u75db",  # patient: left knee pain
+        "\u60a3\u8005\uff1a\u5de6\u819d\u75bc\u75db\u4e09\u5929",  # ... for three days
+        "\u540d\u524d\u3092\u5165\u529b\u3057\u3066\u304f\u3060\u3055\u3044",  # enter your name
+    ],
+)
+def test_cjk_labels_followed_by_no_name(fast: PrivacyScanner, text: str) -> None:
+    assert _people(fast, text) == []
