@@ -11,11 +11,6 @@ from hybridroute.privacy.entities import EntityType
 from hybridroute.privacy.recognizers import StructuredDetector
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["prefilter", "no-prefilter"])
-def detector(request: pytest.FixtureRequest) -> StructuredDetector:
-    return StructuredDetector(prefilter=request.param)
-
-
 def _found(detector: StructuredDetector, text: str, kind: EntityType) -> list[str]:
     return [text[e.start : e.end] for e in detector.detect(text) if e.type == kind]
 

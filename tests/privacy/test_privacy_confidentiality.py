@@ -3,13 +3,8 @@ of confidentiality alone does not."""
 
 import pytest
 
-from hybridroute.privacy import Action, PrivacyScanner, PrivacySettings
+from hybridroute.privacy import Action, PrivacyScanner
 from hybridroute.privacy.categories import detect_categories
-
-
-@pytest.fixture(scope="module")
-def fast() -> PrivacyScanner:
-    return PrivacyScanner(PrivacySettings(ner=False))
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,8 @@
 
 import pytest
 
-from hybridroute.privacy import Action, PrivacyScanner, PrivacySettings
+from hybridroute.privacy import Action, PrivacyScanner
 from hybridroute.privacy.entities import EntityType
-
-
-@pytest.fixture(scope="module")
-def fast() -> PrivacyScanner:
-    return PrivacyScanner(PrivacySettings(ner=False))
 
 
 def _passwords(scanner: PrivacyScanner, text: str) -> list[str]:

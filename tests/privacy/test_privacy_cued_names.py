@@ -2,7 +2,7 @@
 
 import pytest
 
-from hybridroute.privacy import Action, PrivacyScanner, PrivacySettings
+from hybridroute.privacy import Action, PrivacyScanner
 from hybridroute.privacy.cued_names import names_after_cues
 from hybridroute.privacy.entities import EntityType
 from hybridroute.privacy.names import NameList
@@ -12,11 +12,6 @@ from hybridroute.privacy.records import names_a_table_column
 @pytest.fixture(scope="module")
 def names() -> NameList:
     return NameList.load()
-
-
-@pytest.fixture(scope="module")
-def fast() -> PrivacyScanner:
-    return PrivacyScanner(PrivacySettings(ner=False))
 
 
 def _persons(scanner: PrivacyScanner, text: str) -> list[str]:

@@ -2,13 +2,8 @@
 
 import pytest
 
-from hybridroute.privacy import Action, PrivacyScanner, PrivacySettings
+from hybridroute.privacy import Action, PrivacyScanner
 from hybridroute.privacy.examples import is_fictional_phone
-
-
-@pytest.fixture(scope="module")
-def fast() -> PrivacyScanner:
-    return PrivacyScanner(PrivacySettings(ner=False))
 
 
 @pytest.mark.parametrize(

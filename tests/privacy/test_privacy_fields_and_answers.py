@@ -14,11 +14,6 @@ from hybridroute.server.schemas import ChatCompletionRequest
 from hybridroute.server.wire import to_request
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["prefilter", "no-prefilter"])
-def detector(request: pytest.FixtureRequest) -> StructuredDetector:
-    return StructuredDetector(prefilter=request.param)
-
-
 @pytest.fixture(scope="module")
 def scanner() -> PrivacyScanner:
     return PrivacyScanner()

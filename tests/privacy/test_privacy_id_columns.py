@@ -3,20 +3,10 @@ keyword on the value's line (review 11, HIGH 2: health numbers in a table column
 
 import pytest
 
-from hybridroute.privacy import Action, PrivacyScanner, PrivacySettings
+from hybridroute.privacy import Action, PrivacyScanner
 from hybridroute.privacy.entities import EntityType
 from hybridroute.privacy.id_columns import as_heading
 from hybridroute.privacy.recognizers import StructuredDetector
-
-
-@pytest.fixture(scope="module")
-def fast() -> PrivacyScanner:
-    return PrivacyScanner(PrivacySettings(ner=False))
-
-
-@pytest.fixture(scope="module", params=[True, False], ids=["prefilter", "no-prefilter"])
-def detector(request: pytest.FixtureRequest) -> StructuredDetector:
-    return StructuredDetector(prefilter=request.param)
 
 
 def _found(detector: StructuredDetector, text: str, kind: EntityType) -> list[str]:

@@ -4,19 +4,9 @@ genealogy's "b." before a full date of birth."""
 
 import pytest
 
-from hybridroute.privacy import PrivacyScanner, PrivacySettings
+from hybridroute.privacy import PrivacyScanner
 from hybridroute.privacy.entities import EntityType
 from hybridroute.privacy.recognizers import StructuredDetector
-
-
-@pytest.fixture(scope="module")
-def fast() -> PrivacyScanner:
-    return PrivacyScanner(PrivacySettings(ner=False))
-
-
-@pytest.fixture(scope="module", params=[True, False], ids=["prefilter", "no-prefilter"])
-def detector(request: pytest.FixtureRequest) -> StructuredDetector:
-    return StructuredDetector(prefilter=request.param)
 
 
 def _people(scanner: PrivacyScanner, text: str) -> list[str]:

@@ -3,12 +3,6 @@ import pytest
 from hybridroute.privacy import StructuredDetector
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["prefilter", "plain"])
-def detector(request: pytest.FixtureRequest) -> StructuredDetector:
-    # With and without the Hyperscan prefilter (platforms without a wheel run "plain").
-    return StructuredDetector(prefilter=request.param)
-
-
 def found(detector: StructuredDetector, text: str) -> set[tuple[str, str]]:
     return {(e.type, text[e.start : e.end]) for e in detector.detect(text)}
 

@@ -21,11 +21,6 @@ class Exploding:
         raise RuntimeError("boom")
 
 
-@pytest.fixture(scope="module")
-def fast() -> PrivacyScanner:
-    return PrivacyScanner(PrivacySettings(ner=False))
-
-
 @pytest.mark.parametrize(
     ("text", "action"),
     [
