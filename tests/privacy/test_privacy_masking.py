@@ -216,6 +216,21 @@ def test_other_orders_of_a_name_leave_words_and_sentences_alone() -> None:
     assert "Park" not in session.mask("Park, Grace (guest)", [])
 
 
+def test_another_order_does_not_merge_two_detected_people() -> None:
+    # Review 17 left it: "Kowalski, Marta" (the first name's other order) crossed into the
+    # second name, and the two people went out as one placeholder.
+    text = "Invite Marta Kowalski, Marta Nowak and Jan Nowak to the meeting."
+    session = MaskSession()
+    masked = session.mask(text, [_person(7, 21), _person(23, 34), _person(39, 48)])
+    assert masked == "Invite <PERSON_1>, <PERSON_2> and <PERSON_3> to the meeting."
+    assert session.restore(masked) == text
+    # Where the other order holds letters of its own, it is still masked, whole.
+    text = "Marta Kowalski wrote; later Kowalski, Marta signed again."
+    masked = session.mask(text, [_person(0, 14)])
+    assert "marta" not in masked.lower() and "kowalski" not in masked.lower()
+    assert session.restore(masked) == text
+
+
 def _person(start: int, end: int) -> Entity:
     return Entity(type="PERSON", start=start, end=end, score=0.9)
 

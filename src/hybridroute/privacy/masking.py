@@ -45,7 +45,17 @@ class MaskSession:
             # Each value on its own too, so that it is swept wherever else it appears (a
             # detected name in its other orders too; not a swept spelling's, or they chain).
             self._issue(text[start:end], entity_type, folded, orders=True)
-        spans.extend(self._repeats(text, folded))
+        repeats = self._repeats(text, folded)
+        if repeats and spans:
+            # A repeat on a detected value adds nothing (and the detected type wins a tie in
+            # `_merged` anyway); one crossing detected values may merge two of them.
+            detected, exact = list(spans), {(start, end) for start, end, _ in spans}
+            repeats = [
+                r
+                for r in repeats
+                if (r[0], r[1]) not in exact and not _straddles(r, detected, text)
+            ]
+        spans.extend(repeats)
         pieces: list[str] = []
         cursor = 0
         for start, end, entity_type in _merged(spans):
@@ -308,6 +318,31 @@ def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
             merged.append((start, end, entity_type))
             longest = end - start
     return merged
+
+
+def _straddles(
+    repeat: tuple[int, int, str], detected: list[tuple[int, int, str]], text: str
+) -> bool:
+    """Whether a swept spelling crosses the edge of a detected value and holds no letter or
+    digit outside the detected values: "Kowalski, Marta" (one name's other order) inside
+    "Marta Kowalski, Marta Nowak" would merge two people into one placeholder. It is left
+    out then; it hides nothing the detected values do not."""
+    start, end, _ = repeat
+    crossing = False
+    inside: list[tuple[int, int]] = []
+    for first, last, _ in detected:
+        if first < end and start < last:
+            inside.append((max(first, start), min(last, end)))
+            if not (first <= start and end <= last) and not (start <= first and last <= end):
+                crossing = True
+    if not crossing:
+        return False
+    at = start
+    for first, last in sorted(inside):
+        if any(c.isalnum() for c in text[at:first]):
+            return False
+        at = max(at, last)
+    return not any(c.isalnum() for c in text[at:end])
 
 
 def _inside_escape(text: str, at: int) -> bool:
