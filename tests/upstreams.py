@@ -224,9 +224,35 @@ _ERROR_BODIES: dict[str, dict[str, object]] = {
 }
 
 
+# Raw answers (status, body, content type) that once made the gateway raise a 500 (review 19):
+# JSON nested past Python's recursion limit, an integer past its digit limit, an error body
+# of the same kind, and an event stream whose charset parameter names a non-text codec.
+_DEEP = b"[" * 30_000
+_RAW_ANSWERS: dict[str, tuple[int, bytes, str]] = {
+    "deep-json": (200, _DEEP, "application/json"),
+    "big-int": (
+        200,
+        b'{"choices": [], "usage": {"prompt_tokens": ' + b"9" * 5000 + b"}}",
+        "application/json",
+    ),
+    "deep-error": (500, _DEEP, "application/json"),
+    "deep-sse": (200, b"data: " + _DEEP + b"\n\n", "text/event-stream"),
+    "status-402": (402, b'{"error": {"type": "insufficient_quota"}}', "application/json"),
+    "status-413": (413, b'{"error": {"type": "invalid_request_error"}}', "application/json"),
+}
+
+
 def _hostile(request: Request, fault: str, stream: bool) -> Response | None:
     if fault == "drip":
         return _drip(request, stream)
+    if fault in _RAW_ANSWERS:
+        status, body, media_type = _RAW_ANSWERS[fault]
+        return Response(body, status, media_type=media_type)
+    if fault == "sse-charset" and stream:  # a good stream declared in a codec of bytes
+        events = [_chunk("ok"), _chunk("", "stop"), "data: [DONE]\n\n"]
+        return Response(
+            "".join(events).encode(), headers={"content-type": "text/event-stream; charset=base64"}
+        )
     if fault in _ERROR_BODIES:
         return JSONResponse({"error": _ERROR_BODIES[fault]}, 400)
     if stream and fault in _BAD_CHUNKS | _TOOL_CHUNKS:

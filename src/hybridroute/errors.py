@@ -39,7 +39,12 @@ class TierError(HybridRouteError):
 
 
 class TierUnavailable(TierError):
-    """The tier cannot be reached or is switched off."""
+    """The tier cannot be reached or is switched off; `retry_after`: when it may be back, if
+    known (an open circuit breaker's remaining seconds)."""
+
+    def __init__(self, tier: str, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(tier, message)
+        self.retry_after = retry_after
 
 
 class ConnectFailed(TierUnavailable):

@@ -96,3 +96,30 @@ def test_a_closed_breaker_has_no_probe_and_release_keeps_the_count() -> None:
     breaker.release()
     breaker.record_failure()
     assert breaker.state is BreakerState.OPEN
+
+
+def test_one_probe_at_a_time_even_when_older_requests_end_meanwhile() -> None:
+    # Review 19: an old request's failure re-opened the circuit while probe 1 was out and freed
+    # its slot; probe 2 went out later, and probe 1's release then let a third call through.
+    clock = Clock()
+    breaker = half_open(clock)
+    assert breaker.allows()
+    first = breaker.probe
+    breaker.record_failure()  # a request admitted while it was closed fails now
+    assert breaker.state is BreakerState.OPEN
+    clock.now += 10
+    assert not breaker.allows(), "probe 1 is still out"
+    breaker.record_success()  # another old request succeeds: the circuit closes
+    for _ in range(2):  # and opens again
+        breaker.record_failure()
+    clock.now += 10
+    assert breaker.allows()
+    second = breaker.probe
+    assert second != first
+    breaker.release(first)  # probe 1's client hangs up at last: a stale verdict
+    assert breaker.probe == second and not breaker.allows()
+    breaker.record_failure(first)  # its failure counts (it re-opens), but frees no slot
+    assert breaker.probe == second
+    breaker.release(second)
+    clock.now += 10
+    assert breaker.allows() and breaker.probe > second

@@ -216,6 +216,40 @@ def test_what_is_no_reference_stays(text: str) -> None:
         assert (token in text) == (token in view.text)
 
 
+@pytest.mark.parametrize(
+    ("text", "view"),
+    [
+        (
+            "search?q=Marta+Kowalski+4111+1111+1111+1111",
+            "search?q=Marta Kowalski 4111 1111 1111 1111",
+        ),
+        ("/s?a=1&ssn=460+89+9847#top", "/s?a=1&ssn=460 89 9847#top"),
+        ("/find?tel=%2B48+601+284+517", "/find?tel=+48 601 284 517"),  # "%2B" is the plus
+    ],
+)
+def test_a_plus_in_a_url_query_value_reads_as_a_space(text: str, view: str) -> None:
+    assert fold(text).text == view
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What is 2+2=4? and x = a+b",  # arithmetic and code, no query
+        "?email=marta+news@mailhost.net",  # an unencoded e-mail address keeps its tag
+        "?q=+48&r=c++",  # a value's first and last characters
+    ],
+)
+def test_other_pluses_stay(text: str) -> None:
+    assert fold(text).text == text
+
+
+def test_a_card_in_a_search_url_is_found_and_masked_whole() -> None:
+    scanner = PrivacyScanner(PrivacySettings(ner=False))
+    text = "GET https://shop.mailhost.net/search?q=refund+4539+1488+0343+6467&page=2"
+    found = [(e.type.value, text[e.start : e.end]) for e in scanner.assess(text).entities]
+    assert ("CREDIT_CARD", "4539+1488+0343+6467") in found
+
+
 def test_a_url_password_stops_at_the_query() -> None:
     # Review 15, L1: "@" past "?" is no password's end.
     scanner = PrivacyScanner(PrivacySettings(ner=False))

@@ -72,6 +72,12 @@ async def test_server_not_listening_is_connect_failed() -> None:
         ("not-json", errors.BadResponse, "not JSON"),
         ("empty", errors.BadResponse, "empty response"),
         ("no-choices", errors.BadResponse, "no choices"),
+        # Review 19: these raised RecursionError or ValueError, a 500 with no fallback.
+        ("deep-json", errors.BadResponse, "not JSON"),
+        ("big-int", errors.BadResponse, "not JSON"),
+        ("deep-error", errors.TierUnavailable, "HTTP 500"),
+        ("status-402", errors.TierUnavailable, "HTTP 402"),  # the account's, not the caller's
+        ("status-413", errors.ContextOverflow, "HTTP 413"),  # another tier may take it
     ],
 )
 async def test_upstream_faults_are_typed_errors(
@@ -523,3 +529,21 @@ def test_retry_after_values_an_upstream_may_send(header: str | None, seconds: fl
     from hybridroute.tiers.openai_compatible import _retry_after
 
     assert _retry_after(header) == seconds
+
+
+async def test_an_event_stream_is_read_as_utf8_whatever_its_charset_says(
+    faulty_upstream: FaultyUpstream,
+) -> None:
+    # Review 19: "charset=base64" made the decoder a bytes codec, and the stream a 500.
+    async with remote(faulty_upstream.base_url, model="sse-charset") as tier:
+        text = "".join([d.text async for d in tier.stream(greedy())])
+    assert text == "ok"
+
+
+async def test_a_stream_event_nested_too_deep_is_a_bad_response(
+    faulty_upstream: FaultyUpstream,
+) -> None:
+    async with remote(faulty_upstream.base_url, model="deep-sse") as tier:
+        with pytest.raises(errors.BadResponse, match="not JSON"):
+            async for _ in tier.stream(greedy()):
+                pass

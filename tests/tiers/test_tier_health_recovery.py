@@ -22,14 +22,16 @@ from starlette.requests import Request as HTTPRequest
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from hybridroute import errors
 from hybridroute import router as router_module
+from hybridroute.config import RoutingSettings
 from hybridroute.context import Hints, RequestContext
 from hybridroute.router import Router
 from hybridroute.server.app import create_app
 from hybridroute.server.settings import ServerSettings
 from hybridroute.tiers.base import Health, HealthStatus, LatencyProfile, Tier, TierInfo
 from hybridroute.types import Completion, Delta, Location, Request, Timings, Usage
-from tests.upstreams import LoopbackServer, free_port, wait_http
+from tests.upstreams import FaultyUpstream, LoopbackServer, free_port, wait_http
 
 RECHECK_S = 1.0  # the tests' `health_recheck_s` (the default is 10 s)
 # Never in a log line or an error message: it is only ever in request bodies.
@@ -334,3 +336,15 @@ async def test_closing_the_router_cancels_a_probe_in_flight() -> None:
 
 def _forced(tier: str) -> RequestContext:
     return RequestContext(hints=Hints(force_tier=tier))  # the library's caller may force
+
+
+async def test_an_open_breaker_says_when_to_retry(faulty_upstream: FaultyUpstream) -> None:
+    # Review 19: once a tier's failures opened its breaker, the 503s carried no Retry-After.
+    routing = RoutingSettings(breaker_failures=1, breaker_reset_s=30)
+    tier = remote(faulty_upstream.base_url, model="status-500")
+    async with Router(tiers={"private": tier}, routing=routing) as router:
+        with pytest.raises(errors.TierUnavailable, match="HTTP 500"):
+            await router.complete(Request.from_prompt("hi"), _forced("private"))
+        with pytest.raises(errors.TierUnavailable, match="down for now") as caught:
+            await router.complete(Request.from_prompt("hi"), _forced("private"))
+    assert caught.value.retry_after is not None and 25 < caught.value.retry_after <= 30

@@ -104,7 +104,14 @@ class Executor:
 
     def _order(self, decision: Decision) -> list[str]:
         if isinstance(decision.plan, Refuse):
-            raise refusal(decision, decision.plan)
+            # Down tiers behind an open breaker say when the first may be probed again.
+            down = {r.tier for r in decision.reasons if r.rule == "tier_unavailable"}
+            waits = [
+                wait
+                for tier, breaker in self.breakers.items()
+                if tier in down and (wait := breaker.reopens_in()) is not None
+            ]
+            raise refusal(decision, decision.plan, retry_after=min(waits, default=None))
         return [decision.plan.tier, *decision.fallbacks]
 
     def _masking(self, name: str, decision: Decision) -> bool:
@@ -147,7 +154,7 @@ class Executor:
         self.breakers[name].record_success()
         return completion
 
-    async def _open(self, name: str, request: Request) -> tuple[AsyncIterator[Delta], Delta, bool]:
+    async def _open(self, name: str, request: Request) -> tuple[AsyncIterator[Delta], Delta, int]:
         """Start the tier's stream and fetch its first delta; the verdict waits for the end."""
         probe = self._admit(name)
         try:
@@ -158,14 +165,15 @@ class Executor:
             raise
         return deltas, first, probe
 
-    def _admit(self, name: str) -> bool:
-        """Pass the tier's breaker or raise `CircuitOpen`; True when this call is the probe."""
+    def _admit(self, name: str) -> int:
+        """Pass the tier's breaker or raise `CircuitOpen`; the probe's number when this call
+        is the half-open probe, else 0."""
         breaker = self.breakers[name]
         if not breaker.allows():
             raise errors.CircuitOpen(name, "circuit open after recent failures")
-        return breaker.probing
+        return breaker.probe
 
-    def _failed(self, name: str, exc: BaseException, *, probe: bool) -> None:
+    def _failed(self, name: str, exc: BaseException, *, probe: int) -> None:
         _verdict_on_error(self.breakers[name], exc, probe=probe)
 
     def _exhausted(
@@ -191,7 +199,7 @@ class RoutedDeltas:
     _first: Delta
     _rest: AsyncIterator[Delta]
     _breaker: Breaker
-    _probe: bool = False
+    _probe: int = 0  # the breaker's probe number when this stream is the half-open probe
     _restorer: StreamRestorer | None = None
     _session: MaskSession | None = None
     final: Delta | None = field(default=None)
@@ -244,19 +252,23 @@ class RoutedDeltas:
         return restored
 
 
-def refusal(decision: Decision, plan: Refuse) -> errors.HybridRouteError:
-    """The error a refusal is to the caller: retry later (503), protected data (403), or a
-    request this deployment cannot serve (422)."""
+def refusal(
+    decision: Decision, plan: Refuse, *, retry_after: float | None = None
+) -> errors.HybridRouteError:
+    """The error a refusal is to the caller: retry later (503, with `retry_after` when known),
+    protected data (403), or a request this deployment cannot serve (422)."""
     why = decision.summary()
     if plan.cause == "unavailable":
         down = next((r.tier for r in decision.reasons if r.rule == "tier_unavailable"), None)
-        return errors.TierUnavailable(down or "?", f"down for now, retry later: {why}")
+        return errors.TierUnavailable(
+            down or "?", f"down for now, retry later: {why}", retry_after=retry_after
+        )
     if plan.cause == "sensitive":
         return errors.SensitiveDataBlocked(f"sensitive data may not reach the tier(s): {why}")
     return errors.NoEligibleTier("no tier may serve this request: " + why, decision.reasons)
 
 
-def _verdict_on_error(breaker: Breaker, exc: BaseException, *, probe: bool) -> None:
+def _verdict_on_error(breaker: Breaker, exc: BaseException, *, probe: int) -> None:
     """A failure of the tier counts; anything else only frees the half-open probe slot.
 
     `BadRequest` is the caller's fault: it does not count against the tier, and it does not
@@ -266,9 +278,9 @@ def _verdict_on_error(breaker: Breaker, exc: BaseException, *, probe: bool) -> N
     half-open with its probe slot taken forever.
     """
     if isinstance(exc, FALLBACK_ON):
-        breaker.record_failure()
+        breaker.record_failure(probe)
     elif probe:
-        breaker.release()
+        breaker.release(probe)
 
 
 async def _first(deltas: AsyncIterator[Delta]) -> Delta:

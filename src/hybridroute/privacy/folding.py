@@ -19,10 +19,11 @@ URL percent-encoding ("zed.quux%40example.org", "536%2D22%2D1234", UTF-8 byte ru
 "J%C3%BCrgen") and HTML character references ("&#64;", "&#x2D;", "&commat;", "&nbsp;") are
 decoded too: `encodeURIComponent` output in a pasted URL or tool argument, and text copied out of
 HTML, read plainly to an LLM. Only printable characters are decoded ("%0A" and "%00" stay), and
-a reference needs its ";".
+a reference needs its ";". In a URL query's value a "+" reads as the space it stands for
+("?q=Marta+Kowalski").
 
-Plain-ASCII text without a backslash, "%" or "&" (nearly every prompt) is returned as it is,
-after C-speed checks.
+Plain-ASCII text without a backslash, "%", "&" or both "+" and "=" (nearly every prompt) is
+returned as it is, after C-speed checks.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ _REFERENCE = re.compile(
     r"|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
 )
 _ASCII_BYTES = bytes(range(128))
+# A URL query parameter's value (group 1): after "?" or "&", a key and "=".
+_QUERY_VALUE = re.compile(r"[?&][\w.\[\]%-]{1,64}=([^\s&#\"'<>]+)")
 
 
 @lru_cache(maxsize=4096)
@@ -129,8 +132,9 @@ def fold(text: str) -> FoldedText:
     """The detection view of `text`; the text itself when nothing needs folding."""
     escaped = "\\" in text
     encoded = "%" in text or "&" in text
+    queried = "+" in text and "=" in text
     plain = text.isascii()
-    if plain and not escaped and not encoded:
+    if plain and not escaped and not encoded and not queried:
         return FoldedText(text, text)
     # Original start -> (length in the original, what the view reads there).
     replacements: dict[int, tuple[int, str]] = {}
@@ -138,6 +142,8 @@ def fold(text: str) -> FoldedText:
         _decode_escapes(text, replacements)
     if encoded:
         _decode_references(text, replacements)
+    if queried:
+        _decode_query_spaces(text, replacements)
     if plain:
         return _view(text, replacements) if replacements else FoldedText(text, text)
     # Set operations run in C; the searches below then look only for characters present.
@@ -190,6 +196,20 @@ def _decode_references(text: str, replacements: dict[int, tuple[int, str]]) -> N
             folded = _fold_char(decoded)
             decoded = decoded if folded is None else folded
         replacements[match.start()] = (match.end() - match.start(), decoded)
+
+
+def _decode_query_spaces(text: str, replacements: dict[int, tuple[int, str]]) -> None:
+    """A "+" inside a URL query's value is a space ("?q=Marta+Kowalski+4111+1111+…", form
+    encoding; a plus is written "%2B" there). Not in a value with "@" (an e-mail address
+    pasted unencoded keeps its "+tag"), nor at a value's start or end, nor next to another
+    "+" ("c++")."""
+    for value in _QUERY_VALUE.finditer(text):
+        if "+" not in value[1] or "@" in value[1]:
+            continue
+        part = value[1]
+        for index in range(1, len(part) - 1):
+            if part[index] == "+" and part[index - 1] != "+" and part[index + 1] != "+":
+                replacements[value.start(1) + index] = (1, " ")
 
 
 def _references(text: str) -> Iterator[re.Match[str]]:

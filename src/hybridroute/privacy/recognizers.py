@@ -503,12 +503,15 @@ def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
         PatternRecognizer(
             entity=EntityType.PERSON,
             pattern=re.compile(
-                rf"(?P<label>{_CJK_NAME_LABELS})[ \t\u3000]*[:\uff1a][ \t\u3000]*"
+                rf"(?P<label>{_CJK_NAME_LABEL})"
                 rf"(?P<v>[{_HAN}]{{1,3}}[ \u3000]?[{_HAN}]{{1,3}}|[{_HANGUL}]{{2,4}})"
                 rf"(?![{_HAN}{_HANGUL}])"
             ),
             score=0.85,
             check=checks.cjk_name,
+            # Han ranges do not fold for the prefilter; the label alone does, so the pattern
+            # is tried only where one stands.
+            opener=re.compile(_CJK_NAME_LABEL),
         ),
         *(
             PatternRecognizer(
@@ -561,6 +564,8 @@ _CJK_NAME_LABELS = (
     "|联系人|聯絡人|收件人|收货人|收貨人|申请人|申請人|租客|房客|住户|住戶|员工|員工|学生"
     "|學生|家长|家長|投诉人|投訴人|이름|성명|환자|고객"
 )
+# A label with its colon (written out, not escaped, so that the prefilter can fold it).
+_CJK_NAME_LABEL = f"(?:{_CJK_NAME_LABELS})[ \t\u3000]*[:\uff1a][ \t\u3000]*"
 _NAME_AFTER_CUE = r"(?P<v>[^\W\d_][\w'\u2019-]*(?:[ \t]+[^\W\d_][\w'\u2019-]*){0,2})"
 _ID_VALUE = r"(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,18}[a-z0-9](?![\w-])"
 _PASSPORT_VALUE = r"(?=[a-z0-9]{0,8}\d)[a-z0-9]{6,9}(?![\w-])"

@@ -202,7 +202,9 @@ class OpenAICompatibleTier(Tier):
         """The decoded text of a streamed body, raising once it passes the cap in bytes.
 
         Counted here rather than per line: a line that never ends is capped too."""
-        decoder = codecs.getincrementaldecoder(response.encoding or "utf-8")(errors="replace")
+        # An event stream is UTF-8 whatever its header says (the WHATWG rule); a charset
+        # parameter could name a codec that is no text encoding at all ("base64", "zlib").
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         async for chunk in counted(response, self._max_bytes):
             if text := decoder.decode(chunk):
                 yield text
@@ -254,7 +256,7 @@ class OpenAICompatibleTier(Tier):
             raise errors.BadResponse(self.name, "empty response body")
         try:
             payload = json.loads(content)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, too deep, huge integers
             raise errors.BadResponse(
                 self.name, f"response is not JSON ({len(content)} bytes)"
             ) from None
@@ -308,10 +310,14 @@ class OpenAICompatibleTier(Tier):
             raise errors.ReadTimeout(self.name, f"HTTP {status} from upstream{detail}")
         if status < 500 and overflow is not None:
             raise errors.ContextOverflow(self.name, f"HTTP {status} from upstream{detail}")
-        if status in (404, 405):
-            # The tier's base URL or model is wrong (the gateway picks both, not the caller):
-            # the tier is broken for every request, so others are tried and its breaker counts.
+        if status in (402, 404, 405):
+            # The tier's base URL or model is wrong, or its account is out of credit (the
+            # deployment's, not the caller's doing): the tier is broken for every request,
+            # so others are tried and its breaker counts.
             raise errors.TierUnavailable(self.name, f"HTTP {status} from upstream{detail}")
+        if status == 413:
+            # Too large for this upstream's limit: another tier of the plan may still take it.
+            raise errors.ContextOverflow(self.name, f"HTTP 413 from upstream{detail}")
         if status < 500:
             raise errors.BadRequest(self.name, f"HTTP {status} from upstream{detail}")
         raise errors.TierUnavailable(self.name, f"HTTP {status} from upstream{detail}")
@@ -524,7 +530,7 @@ def _error_labels(content: bytes | None) -> tuple[str, ...]:
         return ()
     try:
         payload = json.loads(content)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, too deep, huge integers
         return ()
     err = payload.get("error") if isinstance(payload, dict) else None
     if not isinstance(err, dict):
