@@ -96,8 +96,8 @@ def _name_end(names: NameList, words: Sequence[re.Match[str]], *, unknown_run: b
     kinds: list[str] = []
     if _capitals_surname_first(names, words):
         kinds = [_LISTED, _LISTED]  # checked there, the given name even if also a word
-    for word in words[len(kinds) :]:  # the name is a prefix: cut it at the first word
-        # that cannot be in one
+    # The name is a prefix: cut it at the first word that cannot be in one.
+    for word in words[len(kinds) :]:
         kind = _kind(names, word.group(), lower=lower)
         if kind is None and kinds[-1:] == [_PARTICLE] and _is_place(names, word.group()):
             kind = _LISTED  # places make surnames after a particle: "de Vries", "van Dijk"

@@ -22,8 +22,8 @@ HTML, read plainly to an LLM. Only printable characters are decoded ("%0A" and "
 a reference needs its ";". In a URL query's value a "+" reads as the space it stands for
 ("?q=Marta+Kowalski").
 
-Plain-ASCII text without a backslash, "%", "&" or both "+" and "=" (nearly every prompt) is
-returned as it is, after C-speed checks.
+Plain-ASCII text without a backslash, "%", "&", or "+" and "=" after a "?" (nearly every
+prompt) is returned as it is, after C-speed checks.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def fold(text: str) -> FoldedText:
     """The detection view of `text`; the text itself when nothing needs folding."""
     escaped = "\\" in text
     encoded = "%" in text or "&" in text
-    queried = "+" in text and "=" in text
+    queried = "+" in text and "=" in text and ("?" in text or "&" in text)
     plain = text.isascii()
     if plain and not escaped and not encoded and not queried:
         return FoldedText(text, text)
@@ -203,13 +203,13 @@ def _decode_query_spaces(text: str, replacements: dict[int, tuple[int, str]]) ->
     encoding; a plus is written "%2B" there). Not in a value with "@" (an e-mail address
     pasted unencoded keeps its "+tag"), nor at a value's start or end, nor next to another
     "+" ("c++")."""
-    for value in _QUERY_VALUE.finditer(text):
-        if "+" not in value[1] or "@" in value[1]:
+    for match in _QUERY_VALUE.finditer(text):
+        value = match[1]
+        if "+" not in value or "@" in value:
             continue
-        part = value[1]
-        for index in range(1, len(part) - 1):
-            if part[index] == "+" and part[index - 1] != "+" and part[index + 1] != "+":
-                replacements[value.start(1) + index] = (1, " ")
+        for index in range(1, len(value) - 1):
+            if value[index] == "+" and value[index - 1] != "+" and value[index + 1] != "+":
+                replacements[match.start(1) + index] = (1, " ")
 
 
 def _references(text: str) -> Iterator[re.Match[str]]:

@@ -49,11 +49,9 @@ class MaskSession:
         if repeats and spans:
             # A repeat on a detected value adds nothing (and the detected type wins a tie in
             # `_merged` anyway); one crossing detected values may merge two of them.
-            detected, exact = list(spans), {(start, end) for start, end, _ in spans}
+            exact = {(start, end) for start, end, _ in spans}
             repeats = [
-                r
-                for r in repeats
-                if (r[0], r[1]) not in exact and not _straddles(r, detected, text)
+                r for r in repeats if (r[0], r[1]) not in exact and not _straddles(r, spans, text)
             ]
         spans.extend(repeats)
         pieces: list[str] = []

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from hybridroute.privacy import identifier_checks as checks
 from hybridroute.privacy.address_tail import with_address_tails
+from hybridroute.privacy.cjk_names import cjk_name_recognizer
 from hybridroute.privacy.credential_tables import (
     HEADER_CELL,
     PASSWORD_LIST,
@@ -492,27 +493,7 @@ def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
             r"\d{2}[- ]?\d{2}[- ]?\d{2}(?![\d-])",
             score=0.9,
         ),
-        # A name in Chinese, Japanese or Korean script after a name field or a person's role
-        # and its colon, plain or full-width ("氏名: 田島 誠一", "业主: 严志刚", "성명: 김민준").
-        # These scripts have no capitals to find a name by, but the label says what follows:
-        # two to six Han characters (a space may part surname and given name, as Japanese
-        # writes them) or two to four Hangul syllables, and then no more of either. After a
-        # role ("患者", "业主") rather than a name field, a description may follow instead
-        # ("患者: 左膝疼痛" left knee pain): there the value must open with a common surname or
-        # be written in two parts (`checks.cjk_name`).
-        PatternRecognizer(
-            entity=EntityType.PERSON,
-            pattern=re.compile(
-                rf"(?P<label>{_CJK_NAME_LABEL})"
-                rf"(?P<v>[{_HAN}]{{1,3}}[ \u3000]?[{_HAN}]{{1,3}}|[{_HANGUL}]{{2,4}})"
-                rf"(?![{_HAN}{_HANGUL}])"
-            ),
-            score=0.85,
-            check=checks.cjk_name,
-            # Han ranges do not fold for the prefilter; the label alone does, so the pattern
-            # is tried only where one stands.
-            opener=re.compile(_CJK_NAME_LABEL),
-        ),
+        cjk_name_recognizer(),
         *(
             PatternRecognizer(
                 entity=EntityType.PERSON,
@@ -552,20 +533,6 @@ _DATE = (
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th|\.|º)?\s+(?:of\s+|de\s+)?{_MONTH},?\s+(?:de\s+)?\d{{4}})(?!\d)"
 )
-# Han (CJK unified ideographs and extension A) and Hangul syllables.
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
-_HANGUL = "\uac00-\ud7a3"
-# Name fields and roles: Japanese (氏名, 名前, 患者名, 宛名, 契約者), Chinese simplified and
-# traditional (姓名, 业主/業主, 患者, 病人, 客户/客戶, 联系人/聯絡人, 收件人, 收货人/收貨人,
-# 申请人/申請人, 租客, 房客, 住户/住戶, 员工/員工, 学生/學生, 家长/家長, 投诉人/投訴人),
-# Korean (이름, 성명, 환자, 고객).
-_CJK_NAME_LABELS = (
-    "お名前|氏名|名前|患者名|患者氏名|宛名|契約者名?|姓名|名字|业主|業主|患者|病人|客户|客戶"
-    "|联系人|聯絡人|收件人|收货人|收貨人|申请人|申請人|租客|房客|住户|住戶|员工|員工|学生"
-    "|學生|家长|家長|投诉人|投訴人|이름|성명|환자|고객"
-)
-# A label with its colon (written out, not escaped, so that the prefilter can fold it).
-_CJK_NAME_LABEL = f"(?:{_CJK_NAME_LABELS})[ \t\u3000]*[:\uff1a][ \t\u3000]*"
 _NAME_AFTER_CUE = r"(?P<v>[^\W\d_][\w'\u2019-]*(?:[ \t]+[^\W\d_][\w'\u2019-]*){0,2})"
 _ID_VALUE = r"(?=[a-z0-9-]{0,19}\d)[a-z0-9][a-z0-9-]{3,18}[a-z0-9](?![\w-])"
 _PASSPORT_VALUE = r"(?=[a-z0-9]{0,8}\d)[a-z0-9]{6,9}(?![\w-])"
