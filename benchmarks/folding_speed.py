@@ -17,7 +17,7 @@ TEXTS = {
     "English (ASCII)": "Hello, my name is John and I live in Paris. Call 415-555-0132. " * 60,
     "Russian prose": "Привет, как дела? Меня зовут Иван, мой телефон 8 (495) 123-45-67. " * 60,
     "accented, en dashes": "Café crème, naïve résumé – don’t worry. " * 100,  # noqa: RUF001
-    "Chinese, full-width digits": "你好，我的名字是李明。我的电话是１３８００１３８０００。" * 120,  # noqa: RUF001
+    "Chinese, full-width digits": "你好，我的名字是李明。我的电话是１３８００１３８０００。" * 120,
 }
 
 

@@ -14,8 +14,8 @@ and process-wide names such as the `hybridroute-ascii-fold` codec error handler,
 otherwise be shared by (and favour) whichever copy registered it last. After warm-up the
 script checks that the copy loaded none of the working tree's modules.
 
-Fast mode (`PrivacySettings(ner=False)`) unless `--full`; two kinds of text at `--tokens`
-tokens (privacy_speed.py's `prose` and `pii_dense`, 60 texts each); `--rounds` rounds of
+Fast mode (`PrivacySettings(ner=False)`) unless `--full`; three kinds of text at `--tokens`
+tokens (privacy_speed.py's `prose`, `pii_dense` and `cjk`, 60 texts each); `--rounds` rounds of
 `--calls` calls per version and kind, interleaved call by call, the order alternating by round.
 Before timing, the two versions scan every text once and the number of texts on which their
 entity lists differ is reported (a count; no text or value is printed).
@@ -242,6 +242,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     kinds = {
         "prose": ps.make_texts(args.tokens, TEXTS, args.seed, ps.prose_prompts()),
         "pii_dense": ps.make_texts(args.tokens, TEXTS, args.seed),
+        "cjk": ps.make_texts(args.tokens, TEXTS, args.seed, ps.cjk_prompts()),
     }
     differing: dict[str, int] = {}
     for kind, texts in kinds.items():

@@ -38,6 +38,7 @@ from hybridroute.privacy.presidio import build_presidio_analyzer
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 TOKEN = re.compile(r"\w+|[^\w\s]")
+CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]")
 SIZES = (100, 1000, 8000)
 
 
@@ -58,6 +59,31 @@ def prose_prompts() -> list[str]:
     ]
 
 
+def cjk_prompts() -> list[str]:
+    """The Chinese prompts of vLLM semantic-router's privacy labels (code review, internal
+    documents, trade secrets...: CJK prose with Latin words and numbers in it)."""
+    labels = json.loads((DATA / "pii/vllm_semantic_router/privacy_labels.json").read_text())
+    texts: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, str) and CJK_CHAR.search(node):
+            texts.append(node)
+        elif isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(labels)
+    return texts
+
+
+def tokens_in(text: str) -> int:
+    """Word and punctuation tokens; a CJK character counts as one (a tokenizer's share)."""
+    return len(TOKEN.findall(text)) + len(CJK_CHAR.findall(text))
+
+
 def make_texts(
     tokens: int, count: int, seed: int, sentences: Sequence[str] | None = None
 ) -> list[str]:
@@ -70,7 +96,7 @@ def make_texts(
         while have < tokens:
             sentence = rng.choice(sentences)
             parts.append(sentence)
-            have += len(TOKEN.findall(sentence))
+            have += tokens_in(sentence)
         texts.append("\n".join(parts))
     return texts
 

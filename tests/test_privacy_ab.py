@@ -33,9 +33,10 @@ def test_head_against_the_working_tree_prints_the_table_and_cleans_up(tmp_path: 
         ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
     rows = [line for line in result.stdout.splitlines() if line.startswith("|")]
-    assert len(rows) == 4  # header, separator, prose, pii_dense
+    assert len(rows) == 5  # header, separator, prose, pii_dense, cjk
     assert all(row.count("|") == 8 for row in rows)
     assert rows[2].startswith("| prose | 200 |") and rows[3].startswith("| pii_dense | 200 |")
+    assert rows[4].startswith("| cjk | 200 |")
     number = r"\d+\.\d{3}"
     for row in rows[2:]:
         assert re.search(rf"\| {number} / {number} \| {number} / {number} \|", row), row
@@ -47,7 +48,7 @@ def test_head_against_the_working_tree_prints_the_table_and_cleans_up(tmp_path: 
 
     report = json.loads(out.read_text())
     assert report["base"]["commit"] == head and report["head"]["working_tree"]
-    assert [r["kind"] for r in report["rows"]] == ["prose", "pii_dense"]
+    assert [r["kind"] for r in report["rows"]] == ["prose", "pii_dense", "cjk"]
     for row in report["rows"]:
         assert row["base"]["calls"] == row["head"]["calls"] == 40
         assert row["ratio_p50"] > 0

@@ -16,34 +16,124 @@ from hybridroute.privacy.entities import EntityType
 from hybridroute.privacy.pattern_recognizer import PatternRecognizer
 
 
-def cjk_name_recognizer() -> PatternRecognizer:
-    """The recognizer of a name after one of the labels, checked by `cjk_name`."""
-    return PatternRecognizer(
-        entity=EntityType.PERSON,
-        pattern=re.compile(
-            rf"(?P<label>{_CJK_NAME_LABEL})"
-            rf"(?P<v>[{_HAN}]{{1,3}}[ \u3000]?[{_HAN}]{{1,3}}|[{_HANGUL}]{{2,4}})"
-            rf"(?![{_HAN}{_HANGUL}])"
+def cjk_name_recognizers() -> tuple[PatternRecognizer, ...]:
+    """Names after a CJK label, after a person's key in Latin letters (JSON, YAML, forms:
+    `"receiver_name": "郭思远"`), and after a self-introduction ("我叫王芳")."""
+    return (
+        _recognizer(
+            rf"(?P<label>{_CJK_NAME_LABELS})[ \t\u3000]*[:\uff1a][ \t\u3000]*{_NAME_VALUE}"
+            rf"(?![{HAN}{HANGUL}])",
+            opener=_CJK_NAME_LABEL,
         ),
-        score=0.85,
-        check=cjk_name,
-        # Han ranges do not fold for the prefilter; the label alone does, so the pattern
-        # is tried only where one stands.
-        opener=re.compile(_CJK_NAME_LABEL),
+        _recognizer(
+            rf"(?P<label>{_PERSON_KEYS})[\"']?[ \t]*[:=][ \t]*[\"']?{_NAME_VALUE}"
+            rf"(?![{HAN}{HANGUL}])",
+            opener=_PERSON_KEY,
+            lowered=True,
+        ),
+        _recognizer(
+            rf"(?P<label>{_INTRODUCTIONS})[ \t]?(?P<v>[{HAN}]{{2,3}})(?![{HAN}])",
+            opener=_INTRODUCTIONS,
+        ),
+        _recognizer(
+            rf"(?P<label>{_KOREAN_INTRODUCTIONS}) ?(?P<v>[{HANGUL}]{{2,4}}?)"
+            rf"(?=입니다|이에요|예요|이고|이며|이라고|라고|님|씨|[^{HANGUL}]|$)",
+            opener=_KOREAN_INTRODUCTIONS,
+        ),
+        # A name before an honorific ("小林 正和 様", "王芳女士", "이서준 씨"), like "Mr".
+        PatternRecognizer(
+            entity=EntityType.PERSON,
+            pattern=re.compile(_HONORIFICS),
+            score=0.85,
+            check=name_before_honorific,
+            opener=re.compile(_HONORIFICS),
+            needs_cjk=True,
+        ),
     )
 
 
-def cjk_name(match: re.Match[str], text: str, lowered: str) -> float | None:
+def name_before_honorific(
+    match: re.Match[str], text: str, lowered: str
+) -> tuple[float, int, int] | None:
+    """The name just before an honorific: Han characters (Japanese may part surname and given
+    name with a space) that open with a common surname, or a Korean name of three syllables
+    ("이서준 님"; two-syllable words before "님" are titles: "고객님" customer, "선생님"
+    teacher). Chinese runs words together, so of the Han run before the honorific only its
+    last three or two characters can be the name ("请转告王芳女士")."""
+    end = match.start()
+    if match[0] == "小姐" and text.startswith("姐", match.end()):
+        return None  # "小姐姐", slang for a young woman
+    if text[end - 1 : end] in (" ", "\u3000"):
+        end -= 1
+    hangul = _HANGUL_RUN_BEFORE.search(text, max(0, end - 8), end)
+    if hangul is not None:
+        name = hangul[0]
+        wanted = (3,) if match[0] == "님" else (2, 3, 4)
+        if (
+            len(name) in wanted
+            and name[0] in _CJK_COMMON_SURNAMES
+            and match[0] in _KOREAN_HONORIFICS
+        ):
+            return 0.85, hangul.start(), end
+        return None
+    if match[0] in _KOREAN_HONORIFICS:
+        return None
+    run = _HAN_RUN_BEFORE.search(text, max(0, end - 8), end)
+    if run is None:
+        return None
+    if " " in run[0] or "\u3000" in run[0]:  # "小林 正和": Japanese, surname first
+        first = run[0].split()[0]
+        if first.startswith(_JAPANESE_COMMON_SURNAMES) or first[0] in _CJK_COMMON_SURNAMES:
+            return 0.85, run.start(), end
+        return None
+    for size in (4, 3, 2):
+        name = run[0][-size:]
+        if len(name) < size or name in _CJK_PLACEHOLDER_NAMES:
+            continue
+        if name.startswith(_JAPANESE_COMMON_SURNAMES) or (
+            size < 4 and name[0] in _CJK_COMMON_SURNAMES
+        ):
+            return 0.85, end - size, end
+    return None
+
+
+def _recognizer(pattern: str, *, opener: str, lowered: bool = False) -> PatternRecognizer:
+    return PatternRecognizer(
+        entity=EntityType.PERSON,
+        pattern=re.compile(pattern),
+        score=0.85,
+        check=cjk_name,
+        lowered=lowered,
+        # Han ranges do not fold for the prefilter; the label alone does, so the pattern
+        # is tried only where one stands.
+        opener=re.compile(opener),
+        needs_cjk=True,
+    )
+
+
+def cjk_name(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
     """A Han or Hangul value after a name label, unless it is a form's instruction or a
     placeholder ("请填写" please fill in, "未知" unknown, "张三" the Chinese John Doe). After
     a role rather than a name field, only a value that opens with a common surname or is
     written in two parts ("田島 誠一")."""
-    value = match["v"]
+    value, label = match["v"], match["label"]
     if value[0] in _CJK_NOT_A_NAME_START or value in _CJK_PLACEHOLDER_NAMES:
         return None
-    if match["label"] in _CJK_NAME_FIELDS or " " in value or "\u3000" in value:
-        return 0.85
-    return 0.85 if value[0] in _CJK_COMMON_SURNAMES else None
+    parted = " " in value or "\u3000" in value
+    if parted and _FIELD_COLON.match(text, match.end()):
+        # "出租人：蔡明哲　電話：…": the space parts two fields, not surname and given name.
+        value, parted = value.split()[0], False
+        if len(value) < 2:
+            return None
+    if label == "name" and not parted:
+        # A bare "name" key names cities and products as often ("name": "오슬로" Oslo,
+        # "王府井"): only a name written in two parts ("高橋 由美") counts there.
+        return None
+    named = label in _CJK_NAME_FIELDS or label.replace("-", "_") in _PERSON_NAME_KEYS
+    surname = value[0] in _CJK_COMMON_SURNAMES or value.startswith(_JAPANESE_COMMON_SURNAMES)
+    if named or parted or surname:
+        return 0.85, match.start("v"), match.start("v") + len(value)
+    return None
 
 
 # First characters of instructions and blanks in name fields: please, none, not yet, pending,
@@ -61,6 +151,15 @@ _CJK_COMMON_SURNAMES = frozenset(
     "严嚴覃武戴莫孔向汤湯欧歐阳陽司上诸諸葛"
     "김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진나지"
     "엄채원천방공현함변염여추도소석선설마길연위표명기반라왕금옥육인맹제모탁국어은편용예경봉"
+)
+# The commonest Japanese surnames (most are two characters, so they are kept whole).
+_JAPANESE_COMMON_SURNAMES = tuple(
+    "佐藤 鈴木 高橋 田中 伊藤 渡辺 渡邊 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 "
+    "斎藤 斉藤 清水 山崎 池田 橋本 阿部 石川 山下 中島 石井 小川 前田 岡田 長谷川 藤田 後藤 "
+    "近藤 村上 遠藤 青木 坂本 福田 太田 西村 藤井 金子 岡本 藤原 中野 三浦 原田 中川 松田 竹内 "
+    "小野 田村 中山 和田 石田 森田 上田 柴田 酒井 工藤 横山 宮崎 宮本 内田 高木 安藤 島田 谷口 "
+    "大野 高田 丸山 今井 河野 藤本 村田 武田 上野 杉山 増田 小山 大塚 平野 菅原 久保 松井 千葉 "
+    "岩崎 桜井 木下 野口 松尾 菊地 野村 新井 渡部 田島 小池 北村 西田 森本".split()
 )
 _CJK_PLACEHOLDER_NAMES = frozenset(
     {
@@ -80,16 +179,52 @@ _CJK_PLACEHOLDER_NAMES = frozenset(
 
 
 # Han (CJK unified ideographs and extension A) and Hangul syllables.
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
-_HANGUL = "\uac00-\ud7a3"
+HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+HANGUL = "\uac00-\ud7a3"
 # Name fields and roles: Japanese (氏名, 名前, 患者名, 宛名, 契約者), Chinese simplified and
 # traditional (姓名, 业主/業主, 患者, 病人, 客户/客戶, 联系人/聯絡人, 收件人, 收货人/收貨人,
 # 申请人/申請人, 租客, 房客, 住户/住戶, 员工/員工, 学生/學生, 家长/家長, 投诉人/投訴人),
-# Korean (이름, 성명, 환자, 고객).
+# 出租人/承租人 lessor and lessee, 房东 landlord, 寄件人/发件人 sender, Japanese 差出人
+# sender and 受取人 recipient; Korean (이름, 성명, 환자, 고객, 신고인 declarant, 받는 분
+# recipient, 보내는 분 sender, 수령인/수취인 recipient, 예약자 booker, 신청인 applicant,
+# 세대주 head of household, 임대인/임차인 lessor and lessee, 계약자 contractor).
 _CJK_NAME_LABELS = (
     "お名前|氏名|名前|患者名|患者氏名|宛名|契約者名?|姓名|名字|业主|業主|患者|病人|客户|客戶"
     "|联系人|聯絡人|收件人|收货人|收貨人|申请人|申請人|租客|房客|住户|住戶|员工|員工|学生"
-    "|學生|家长|家長|投诉人|投訴人|이름|성명|환자|고객"
+    "|學生|家长|家長|投诉人|投訴人|出租人|承租人|房东|房東|寄件人|发件人|發件人|差出人|受取人"
+    "|이름|성명|환자|고객|신고인|받는 ?분|받는 ?사람|보내는 ?분|수령인|수취인|예약자|신청인|세대주"
+    "|임대인|임차인|계약자"
 )
 # A label with its colon (written out, not escaped, so that the prefilter can fold it).
 _CJK_NAME_LABEL = f"(?:{_CJK_NAME_LABELS})[ \t\u3000]*[:\uff1a][ \t\u3000]*"
+_FIELD_COLON = re.compile(r"[ \t\u3000]*[:\uff1a]")
+# A name: two to six Han characters (Japanese may part surname and given name with a space)
+# or two to four Hangul syllables.
+_NAME_VALUE = rf"(?P<v>[{HAN}]{{1,3}}[ \u3000]?[{HAN}]{{1,3}}|[{HANGUL}]{{2,4}})"
+# Keys in Latin letters whose value is a person's name (lower-cased; "_", "-" or nothing
+# between the words). `_PERSON_NAME_KEYS` name the person; the others only say who it is.
+_PERSON_WORDS = (
+    "full|first|last|given|family|receiver|recipient|sender|customer|contact|patient|guest"
+    "|passenger|applicant|tenant|holder|account_holder|employee|student|parent|user|display"
+)
+_PERSON_KEYS = (
+    rf"(?:{_PERSON_WORDS})[_-]?name|surname|name|recipient|receiver|sender|consignee"
+    r"|addressee|customer|contact_person|patient|tenant|landlord|passenger|applicant"
+)
+_PERSON_KEY = rf"(?:{_PERSON_KEYS})[\"']?[ \t]*[:=]"
+_PERSON_NAME_KEYS = frozenset(
+    {f"{word}{joiner}name" for word in _PERSON_WORDS.split("|") for joiner in ("", "_")}
+    | {"surname"}
+)
+# Honorifics after a name: Japanese (様, さん, さま, くん, ちゃん, 氏, 殿, 先生), Chinese (先生
+# Mr, 女士 Ms, 小姐 Miss, 老师/老師 teacher, 医生/醫生 doctor), Korean (님, 씨).
+_KOREAN_HONORIFICS = frozenset({"님", "씨"})
+_HONORIFICS = "様|さん|さま|くん|ちゃん|氏|殿|先生|女士|小姐|老师|老師|医生|醫生|님|씨"
+_HAN_RUN_BEFORE = re.compile(
+    rf"[{HAN}\u3005]{{1,3}}[ \u3000]?[{HAN}\u3005]{{1,3}}$|[{HAN}\u3005]{{2,8}}$"
+)
+_HANGUL_RUN_BEFORE = re.compile(rf"(?<![{HANGUL}])[{HANGUL}]{{2,4}}$")
+# Introductions: "I am called", "my name is" (also Cantonese), "the undersigned", in Chinese;
+# "my name is" in Korean (the name may run into the copula: "이서준입니다").
+_INTRODUCTIONS = "我叫|我名叫|我的名字是|我的名字叫|我个名系|我個名係|本人"
+_KOREAN_INTRODUCTIONS = "제 이름은|저의 이름은"

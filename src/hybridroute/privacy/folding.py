@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from hybridroute.privacy.matching import enclosing_runs
+from hybridroute.privacy.matching import CJK, CJK_CHAR, enclosing_runs, non_ascii
 
 # Look-alikes folded only inside a word that also has ASCII letters: a homoglyph in an
 # address or a name, not Russian or Greek prose.
@@ -66,7 +66,11 @@ _REFERENCE = re.compile(
     r"|%[fF][0-4](?:%[89abAB][0-9a-fA-F]){3}"
     r"|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
 )
-_ASCII_BYTES = bytes(range(128))
+# What reads as a Latin letter or digit next to a CJK character (full-width forms included),
+# and a phone number's "+".
+_LATIN_OR_DIGITS = "A-Za-z0-9+\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+_LATIN_OR_DIGIT = re.compile(f"[{_LATIN_OR_DIGITS}]")
+_SCRIPT_SEAM = re.compile(f"[{CJK}](?=[{_LATIN_OR_DIGITS}])|(?<=[{_LATIN_OR_DIGITS}])[{CJK}]")
 # A URL query parameter's value (group 1): after "?" or "&", a key and "=".
 _QUERY_VALUE = re.compile(r"[?&][\w.\[\]%-]{1,64}=([^\s&#\"'<>]+)")
 
@@ -147,7 +151,7 @@ def fold(text: str) -> FoldedText:
     if plain:
         return _view(text, replacements) if replacements else FoldedText(text, text)
     # Set operations run in C; the searches below then look only for characters present.
-    present = _non_ascii(text)
+    present = set(non_ascii(text))
     for char in present & _FOLDABLE:
         folded = _fold_char(char)
         if folded is not None:
@@ -159,6 +163,8 @@ def fold(text: str) -> FoldedText:
     look_alikes = present & _CONFUSABLE.keys()
     if look_alikes and _ASCII_LETTER_RUN.search(text) is not None:
         _fold_mixed_words(text, frozenset(look_alikes), replacements)
+    if CJK_CHAR.search("".join(present)) is not None:
+        _part_scripts(text, replacements)
     if not replacements:
         return FoldedText(text, text)
     return _view(text, replacements)
@@ -212,6 +218,20 @@ def _decode_query_spaces(text: str, replacements: dict[int, tuple[int, str]]) ->
                 replacements[match.start(1) + index] = (1, " ")
 
 
+def _part_scripts(text: str, replacements: dict[int, tuple[int, str]]) -> None:
+    """A space between a CJK character and a Latin letter or digit it touches: Chinese,
+    Japanese and Korean write no space there ("卡号是4539…", "IBANは…です", "…입니다"),
+    but the scripts part the words as a space would, and the recognizers' word boundaries
+    read only spaces and punctuation as parting."""
+    for match in _SCRIPT_SEAM.finditer(text):
+        index = match.start()
+        if index in replacements:
+            continue
+        before = " " if index > 0 and _LATIN_OR_DIGIT.match(text, index - 1) else ""
+        after = " " if _LATIN_OR_DIGIT.match(text, index + 1) else ""
+        replacements[index] = (1, f"{before}{text[index]}{after}")
+
+
 def _references(text: str) -> Iterator[re.Match[str]]:
     """`_REFERENCE` matches. Prose has a few "%" and "&" ("12% of", "R&D"): trying the
     pattern only there costs ~1 µs, where a scan of every character costs ~6 ns each
@@ -245,13 +265,6 @@ def _decoded(escape: re.Match[str]) -> str | None:
         decoded = chr(int(code, 16))
         return None if "\ud800" <= decoded <= "\udfff" else decoded
     return chr(0x10000 + ((int(high, 16) - 0xD800) << 10) + int(low, 16) - 0xDC00)
-
-
-def _non_ascii(text: str) -> set[str]:
-    """The characters of `text` outside ASCII: its UTF-8 bytes without the ASCII ones,
-    decoded (~1 µs per 1,000 characters; `set(text)` hashes each character, ~6 µs)."""
-    utf8 = text.encode("utf-8", "surrogatepass")  # a lone surrogate is a character too
-    return set(utf8.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass"))
 
 
 def _view(text: str, replacements: dict[int, tuple[int, str]]) -> FoldedText:

@@ -558,6 +558,23 @@ PHONE_WORDS = (
     "chiama",
     "zadzwo",
     "komórk",
+    # Chinese, Japanese and Korean: phone, mobile, contact, call me, WeChat (a phone number
+    # there), "携帯" mobile, "連絡先" contact, "연락처" contact, "휴대폰"/"핸드폰" mobile.
+    "电话",
+    "電話",
+    "手机",
+    "手機",
+    "联系",
+    "聯繫",
+    "聯絡",
+    "致电",
+    "微信",
+    "携帯",
+    "連絡先",
+    "연락처",
+    "전화",
+    "휴대폰",
+    "핸드폰",
 )
 PHONE_AFTER_WORDS = ("office", "fax", "mobile", "cell", "home", "work")
 

@@ -39,7 +39,12 @@ def matches(
         if match is None:
             return
         start = match.start()
-        if not_after is not None and start > 0 and not_after.match(text, start - 1):
+        if (
+            not_after is not None
+            and start > 0
+            and not_after.match(text, start - 1)
+            and not cjk_pair(text, start)
+        ):
             # No match can start inside this run of joined characters; `re` caches the
             # compiled run pattern, so this costs a dict lookup.
             run = re.compile(f"(?:{not_after.pattern})+").match(text, start)
@@ -47,6 +52,28 @@ def matches(
             continue
         pos = match.end() if match.end() > start else start + 1
         yield match
+
+
+def cjk_pair(text: str, start: int) -> bool:
+    """Whether `text[start - 1]` and `text[start]` are both CJK characters: those scripts
+    write words without spaces ("我的身份证"), so a word character before a match there does
+    not join it to a longer word."""
+    return CJK_CHAR.match(text, start - 1) is not None and CJK_CHAR.match(text, start) is not None
+
+
+def has_cjk(text: str) -> bool:
+    """Whether `text` holds a Han, kana or Hangul character. ASCII text: O(1); else the
+    search runs over the non-ASCII characters only (~6 µs for 1,000 tokens, a third of a
+    search of the whole text)."""
+    return not text.isascii() and CJK_CHAR.search(non_ascii(text)) is not None
+
+
+def non_ascii(text: str) -> str:
+    """The characters of `text` outside ASCII, in order: its UTF-8 bytes without the ASCII
+    ones, decoded (~1 µs per 1,000 characters; a regex or `set(text)` reads every character,
+    ~3-6 ns each). A lone surrogate is a character too."""
+    utf8 = text.encode("utf-8", "surrogatepass")
+    return utf8.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
 
 
 def first_match(
@@ -75,6 +102,10 @@ def enclosing_runs(
 
 
 WORD_CHAR = re.compile(r"\w")
+# Han, kana and Hangul syllables.
+CJK = "\u3040-\u309f\u30a1-\u30fa\u30fc-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3"
+CJK_CHAR = re.compile(f"[{CJK}]")
+_ASCII_BYTES = bytes(range(128))
 # Capital letters, for a character class: ASCII, Latin-1 (not the multiplication sign) and
 # Latin Extended-A (whose upper and lower case alternate, so a superset there).
 CAPITALS = r"A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from hybridroute.privacy import checksums
 from hybridroute.privacy.entities import Entity, EntityType
-from hybridroute.privacy.matching import WORD_CHAR, first_match, matches
+from hybridroute.privacy.matching import WORD_CHAR, cjk_pair, first_match, matches
 
 # A check receives the match, the text and the lower-cased text (same offsets); it returns a
 # confidence, or a confidence with a corrected (start, end) span, or None to reject the match.
@@ -34,6 +34,10 @@ class PatternRecognizer:
     # Run only if one of these (lower-case) substrings occurs; empty means always run.
     triggers: tuple[str, ...] = ()
     needs_digit: bool = False
+    # Only a text with a Han, kana or Hangul character can match. Such a recognizer is left
+    # out of the prefilter: CJK characters fold to any letter there, so its folded pattern
+    # would report windows in every text (and cost a callback each).
+    needs_cjk: bool = False
     # The pattern is lower-case and runs on the lower-cased text.
     lowered: bool = False
     # A match may not start right after a character matching this (a look-behind's job).
@@ -164,7 +168,12 @@ class PatternRecognizer:
                 match = pattern(subject, start)
                 if match is None:
                     continue
-                if not_after is not None and start > 0 and not_after.match(subject, start - 1):
+                if (
+                    not_after is not None
+                    and start > 0
+                    and not_after.match(subject, start - 1)
+                    and not cjk_pair(subject, start)
+                ):
                     run = re.compile(f"(?:{not_after.pattern})+").match(subject, start)
                     pos = (run.end() if run else start) + 1
                 else:

@@ -67,6 +67,9 @@ class FilterPattern:
     # An unbounded windowed pattern may report where its matches start. Start-of-match
     # tracking slows the whole database down, so only where it saves a costly Python scan.
     starts: bool = False
+    # Not compiled: the pattern runs wherever its caller runs it (its folded form would
+    # match nearly every text).
+    unfiltered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +157,7 @@ def _compile(
     spanned: set[int] = set()
     for index, item in enumerate(patterns):
         expression = _translate(item.pattern.pattern)
-        if expression is None or item.pattern.flags & re.VERBOSE:
+        if expression is None or item.unfiltered or item.pattern.flags & re.VERBOSE:
             continue
         base = hyperscan.HS_FLAG_ALLOWEMPTY
         if item.caseless or item.pattern.flags & re.IGNORECASE:

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from hybridroute.privacy import identifier_checks as checks
 from hybridroute.privacy.address_tail import with_address_tails
-from hybridroute.privacy.cjk_names import cjk_name_recognizer
+from hybridroute.privacy.cjk_addresses import cjk_address_recognizers
+from hybridroute.privacy.cjk_names import cjk_name_recognizers
 from hybridroute.privacy.credential_tables import (
     HEADER_CELL,
     PASSWORD_LIST,
@@ -28,7 +29,7 @@ from hybridroute.privacy.health_ids import (
     health_record_fields,
 )
 from hybridroute.privacy.id_columns import IdColumns
-from hybridroute.privacy.matching import CAPITALS, WORD_CHAR, lower_aligned
+from hybridroute.privacy.matching import CAPITALS, WORD_CHAR, has_cjk, lower_aligned
 from hybridroute.privacy.national_ids import answered_below, national_id_recognizers
 from hybridroute.privacy.pattern_recognizer import PatternRecognizer, keyed_recognizer, number_runs
 from hybridroute.privacy.prefilter import FilterPattern, Prefilter
@@ -69,6 +70,10 @@ class StructuredDetector:
             for index, recognizer in enumerate(self.recognizers)
         ]
         live = [(recognizer, windows) for recognizer, windows in live if windows != ()]
+        if not has_cjk(text):
+            live = [
+                (recognizer, windows) for recognizer, windows in live if not recognizer.needs_cjk
+            ]
         needed = [r.min_digits for r, w in live if r.min_digits and w is None]
         numbers = number_runs(text, min(needed)) if has_digit and needed else None
         found: list[Entity] = []
@@ -93,6 +98,8 @@ class StructuredDetector:
 
 def _filter_pattern(recognizer: PatternRecognizer) -> FilterPattern:
     """What the prefilter looks for on behalf of `recognizer`."""
+    if recognizer.needs_cjk:
+        return FilterPattern(recognizer.pattern, unfiltered=True)
     if recognizer.opener is not None:
         # Where each opener match starts and ends: the places the pattern is tried at (the
         # prefilter tracks starts only for unbounded openers; a bounded one's ends say as much).
@@ -250,6 +257,7 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
             not_after=re.compile(r"[\w-]"),
         ),
         *_international_address_recognizers(),
+        *cjk_address_recognizers(),
     )
 
 
@@ -309,10 +317,10 @@ def _international_address_recognizers() -> tuple[PatternRecognizer, ...]:
             not_after=word_boundary,
             opener=re.compile(_ADDRESS_LABELS),
         ),
-        # "Apt. 805", "Apartment 3B"
+        # "Apt. 805", "Apt 203", "Apartment 3B" (not "Apt 2.4", a version)
         PatternRecognizer(
             entity=EntityType.STREET_ADDRESS,
-            pattern=re.compile(r"(?:Apt\.|Apartment) ?#?\d{1,5}[A-Z]?(?!\w)"),
+            pattern=re.compile(r"(?:Apt\.?|Apartment) ?#?\d{1,5}[A-Z]?(?!\w|\.\d)"),
             score=0.75,
             needs_digit=True,
             not_after=word_boundary,
@@ -493,7 +501,7 @@ def _keyed_recognizers() -> tuple[PatternRecognizer, ...]:
             r"\d{2}[- ]?\d{2}[- ]?\d{2}(?![\d-])",
             score=0.9,
         ),
-        cjk_name_recognizer(),
+        *cjk_name_recognizers(),
         *(
             PatternRecognizer(
                 entity=EntityType.PERSON,
