@@ -72,8 +72,16 @@ class Upstream(LoopbackServer):
 
     ready_path = "/s/200/v1/models"  # answers whatever `models` is
 
-    def __init__(self, *, port: int | None = None, models: int | None = 200, chat: int = 200):
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        models: int | None = 200,
+        chat: int = 200,
+        models_delay_s: float = 0.0,
+    ):
         self.models_status = models
+        self.models_delay_s = models_delay_s
         self.chat_status = chat
         self.probes = 0
         self.chats = 0
@@ -89,6 +97,7 @@ class Upstream(LoopbackServer):
 
     async def _models(self, request: HTTPRequest) -> Response:
         self.probes += 1
+        await asyncio.sleep(self.models_delay_s)
         if self.models_status == 200:
             return JSONResponse({"object": "list", "data": [{"id": "stub", "object": "model"}]})
         return _error(self.models_status or 500)
@@ -111,13 +120,15 @@ def _error(status: int) -> Response:
 
 
 @contextmanager
-def gateway(base_url: str, *, recheck_s: float = RECHECK_S) -> Iterator[str]:
+def gateway(
+    base_url: str, *, recheck_s: float = RECHECK_S, settings: ServerSettings | None = None
+) -> Iterator[str]:
     """The gateway over one remote tier `private` at `base_url`, warmed up (its start-up
     health check done) before this yields its URL. /readyz is never called."""
     router = Router(tiers={"private": remote(base_url, connect=1.0)}, health_recheck_s=recheck_s)
     port = free_port()
     config = uvicorn.Config(
-        create_app(router, ServerSettings()),
+        create_app(router, settings or ServerSettings()),
         host="127.0.0.1",
         port=port,
         log_level="error",
@@ -348,3 +359,40 @@ async def test_an_open_breaker_says_when_to_retry(faulty_upstream: FaultyUpstrea
         with pytest.raises(errors.TierUnavailable, match="down for now") as caught:
             await router.complete(Request.from_prompt("hi"), _forced("private"))
     assert caught.value.retry_after is not None and 25 < caught.value.retry_after <= 30
+
+
+# --- /readyz shares its probes -----------------------------------------------------------
+
+
+def test_concurrent_readyz_calls_share_one_probe_of_the_upstream() -> None:
+    with Upstream(models_delay_s=0.5) as upstream:
+        with gateway(upstream.base_url, settings=ServerSettings(readyz_cache_s=0)) as url:
+            before = upstream.probes  # the start-up health check
+            with httpx.Client(timeout=10) as client:
+                threads = [
+                    threading.Thread(target=client.get, args=(f"{url}/readyz",)) for _ in range(12)
+                ]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+            # Twelve callers within one 0.5 s probe: one or two rounds, never twelve.
+            assert 1 <= upstream.probes - before <= 2
+            # With no reuse configured, the next call after a round probes again.
+            ready = httpx.get(f"{url}/readyz", timeout=10).json()
+            assert ready["status"] == "ready"
+            assert upstream.probes - before <= 3
+
+
+def test_readyz_reuses_a_recent_probe_then_probes_again() -> None:
+    with Upstream() as upstream:
+        with gateway(upstream.base_url, settings=ServerSettings(readyz_cache_s=1.5)) as url:
+            first = httpx.get(f"{url}/readyz", timeout=10)
+            probes = upstream.probes
+            for _ in range(5):
+                again = httpx.get(f"{url}/readyz", timeout=10)
+                assert again.json() == first.json()
+            assert upstream.probes == probes  # all five answered from the last round
+            time.sleep(1.6)
+            assert httpx.get(f"{url}/readyz", timeout=10).json()["status"] == "ready"
+            assert upstream.probes == probes + 1

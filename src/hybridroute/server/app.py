@@ -32,6 +32,7 @@ from hybridroute.server.auth import BudgetLedger, Caller, KeyTable, Reservation
 from hybridroute.server.intake import AUTO, Intake, admit
 from hybridroute.server.metrics import GatewayMetrics
 from hybridroute.server.middleware import BodyLimit, RequireKey, ShutdownReply
+from hybridroute.server.readiness import SharedProbe
 from hybridroute.server.schemas import (
     ChatCompletion,
     ChatCompletionRequest,
@@ -102,6 +103,7 @@ def create_app(
     app.state.metrics = metrics or GatewayMetrics()
     app.state.clock = clock
     app.state.ready = False
+    app.state.readiness = SharedProbe(router.health, settings.readyz_cache_s)
     errors.install(app)
     # Added last runs first: authentication (headers only) before any body is read.
     app.add_middleware(
@@ -370,7 +372,7 @@ async def readyz(request: HTTPRequest) -> Response:
     router: Router = state.router
     if not state.ready:
         return _json({"status": "starting", "tiers": {}}, status=503)
-    health = await router.health()
+    health = await state.readiness.health()
     tiers = {
         name: {
             "health": str(h.status),

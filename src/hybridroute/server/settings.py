@@ -67,6 +67,10 @@ class ServerSettings(_Strict):
     shutdown_timeout_s: float = Field(default=30.0, gt=0)
     # Load the embedded model and warm the routing signals before reporting ready.
     warm_up: bool = True
+    # `/readyz` reuses its last probe of the tiers for this many seconds (0: probe on each
+    # call), and callers arriving during a probe share it: a caller polling it, or many at
+    # once, cannot multiply the probes sent to the upstreams.
+    readyz_cache_s: float = Field(default=1.0, ge=0, le=60)
 
     @field_validator("api_keys")
     @classmethod
