@@ -370,3 +370,31 @@ def test_an_opening_quote_is_no_apostrophe_inside_a_word() -> None:
     spans = [text[e.start : e.end] for e in NameDetector().detect(text)]
     assert "Mateo Gutiérrez" in spans
     assert "Artagnan" not in spans
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # A register's order: the given name is part of the name even when, alone, it is
+        # also a word or a place ("Marta"), which would not count.
+        ("Patient list: Kowalski, Marta (DOB 1984-03-12)", "Kowalski, Marta"),
+        ("Contact: Kowalski, Marta, phone 0612 345 987", "Kowalski, Marta"),
+        ("Nowak, Anna; Wiśniewski, Jan", "Wiśniewski, Jan"),
+        ("named anonymous functions (Simionescu, Radu) #21750", "Simionescu, Radu"),
+    ],
+)
+def test_surname_comma_given_name(detector: NameDetector, text: str, name: str) -> None:
+    assert name in people(detector, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "apart"),
+    [
+        ("our 3 founders: Eklund, Michael and Hodge", "Eklund, Michael"),  # a list goes on
+        ("Invite Hannah, Anthony and the others", "Hannah, Anthony"),  # two first names
+        ("We flew to Paris, France last May", "Paris, France"),
+        ("Johnson, Lyndon B. signed it", "Johnson, Lyndon"),  # a middle initial follows
+    ],
+)
+def test_commas_that_part_people_or_places(detector: NameDetector, text: str, apart: str) -> None:
+    assert apart not in people(detector, text)

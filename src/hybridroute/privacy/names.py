@@ -239,6 +239,10 @@ class NameDetector:
                         found.append(self._entity(start, tail, self.score))
                         pos = tail
                         continue
+                    if end == pos and (given := _given_after_comma(names, word, text, end)):
+                        found.append(self._entity(start, given, self.score))
+                        pos = given
+                        continue
                     found.append(self._entity(start, end, self.lone_score))
                 elif not word.istitle() and names.is_run_together(word):
                     # ("Derek", "DerekHolt"; the guard skips the call for most words)
@@ -412,6 +416,26 @@ def _particle_tail(names: NameList, first: str, text: str, end: int) -> int | No
     if tail.group("particle") in _PREPOSITIONS and "L" not in flags:
         return None
     return tail.end()
+
+
+def _given_after_comma(names: NameList, surname: str, text: str, end: int) -> int | None:
+    """Where "Surname, Given" ends, when `text[end:]` is ", " and a listed first name that
+    ends the run ("Kowalski, Marta (DOB …)", a register's order): the given name is part of
+    the name even when it is also a word or a place ("Marta"), which alone would not count.
+    The surname must not be a first name too ("Hannah, Anthony" and "Mason, Noah" are lists
+    of people), nor a listed word or place ("Paris, France"), and no list may go on after."""
+    if "F" in names.flags(surname) or not names.is_surname(surname):
+        return None
+    given = _COMMA_GIVEN.match(text, end)
+    if given is None or "F" not in names.flags(given["given"]):
+        return None
+    return given.end("given")
+
+
+# Not when a list of people goes on ("founders: Eklund, Michael and Hodge").
+_COMMA_GIVEN = re.compile(
+    r", (?P<given>[A-Z][a-z\u00e0-\u017f]+)(?![\w'-]| [A-Z]| (?:and|or|&) [A-Z]|, [A-Z])"
+)
 
 
 def _bare(word: str) -> str:
