@@ -15,7 +15,8 @@ For a request to protect (`"values"`: exact substrings of its string leaves):
 * *intact*: some value reached the upstream whole (case-insensitive, not inside a longer word,
   in any string leaf of a body it received, tool-call arguments parsed too);
 * *piece*: some distinctive piece of a value reached it: a run of 4 or more letters or digits
-  from the value that occurs nowhere else in the request (read without case and punctuation,
+  (in a CJK value: two CJK characters in a row, or 3+ digits) from the value that occurs
+  nowhere else in the request (read without case and punctuation,
   so another spelling of the value counts as the value) (so "Adeyemi" of a masked
   "Folasade Adeyemi" counts, the common word "stage" of "stage 2 breast cancer" only if the
   request has no other "stage");
@@ -59,6 +60,11 @@ from starlette.routing import Route
 
 ROOT = Path(__file__).resolve().parents[1]
 PIECE = re.compile(r"[^\W_]{4,}")
+# Han, kana and Hangul; runs of them, of digits, of Latin letters.
+CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3131-\u318e\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]")
+CJK_RUN = re.compile(r"[\u3040-\u30ff\u3131-\u318e\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]{2,}")
+DIGIT_RUN = re.compile(r"\d{3,}")
+LATIN_RUN = re.compile(r"[a-z]{4,}")
 
 
 class Recorder:
@@ -211,13 +217,21 @@ def distinctive_pieces(request: dict[str, Any], values: Sequence[str]) -> dict[s
     """Per value, its runs of 4+ letters or digits that occur nowhere else in the request.
     "Elsewhere" is read with case and every non-alphanumeric character dropped, and each
     value removed in that form too, so another spelling of a value ("notify_MartaKowalski")
-    is the value, not an innocent occurrence that would hide its pieces (review 15)."""
+    is the value, not an innocent occurrence that would hide its pieces (review 15).
+    A value in Chinese, Japanese or Korean runs its words together, so there its pieces are
+    every two CJK characters in a row and every run of 3+ digits (a two-character name, or a
+    road left in clear by a partial mask, is a leak; review 20)."""
     rest = _letters("\n".join(string_leaves(request)))
     for value in sorted(values, key=len, reverse=True):
         rest = rest.replace(_letters(value), "\n")
-    return {
-        value: [p for p in PIECE.findall(value.casefold()) if p not in rest] for value in values
-    }
+    return {value: [p for p in _pieces(value.casefold()) if p not in rest] for value in values}
+
+
+def _pieces(value: str) -> list[str]:
+    if not CJK_CHAR.search(value):
+        return PIECE.findall(value)
+    pieces = [run[i : i + 2] for run in CJK_RUN.findall(value) for i in range(len(run) - 1)]
+    return pieces + DIGIT_RUN.findall(value) + LATIN_RUN.findall(value)
 
 
 def _letters(text: str) -> str:
@@ -227,8 +241,8 @@ def _letters(text: str) -> str:
 
 def _whole(value: str) -> re.Pattern[str]:
     """`value` (case-folded) not inside a longer word: "CEA" is not in "ocean"."""
-    left = r"(?<![^\W_])" if value[:1].isalnum() else ""
-    right = r"(?![^\W_])" if value[-1:].isalnum() else ""
+    left = r"(?<![^\W_])" if value[:1].isalnum() and not CJK_CHAR.match(value[:1]) else ""
+    right = r"(?![^\W_])" if value[-1:].isalnum() and not CJK_CHAR.match(value[-1:]) else ""
     return re.compile(left + re.escape(value.casefold()) + right)
 
 

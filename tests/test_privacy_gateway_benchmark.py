@@ -105,3 +105,35 @@ def test_the_shipped_request_set_loads_and_stays_as_frozen() -> None:
     assert hashlib.md5(path.read_bytes()).hexdigest() == "55ac70a720a34d63c82caff09d4b13aa"
     rows = module.load(path)  # every value occurs in a string of its request
     assert len(rows) == 300 and sum(row["expect"] == "protect" for row in rows) == 180
+
+
+def _module():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("privacy_gateway", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_set_7_stays_as_frozen() -> None:
+    import hashlib
+
+    path = ROOT / "benchmarks" / "data" / "privacy_set7.jsonl"
+    assert hashlib.md5(path.read_bytes()).hexdigest() == "e3b7e372c52edc62c6930c6913fb1798"
+    rows = _module().load(path)
+    assert len(rows) == 90 and sum(row["expect"] == "protect" for row in rows) == 60
+
+
+def test_a_cjk_value_leaks_inside_running_text_and_by_its_pieces() -> None:
+    """CJK runs words together: a name inside a sentence, or a road left in clear by a
+    partial mask, is a leak (review 20: both were scored safe before)."""
+    module = _module()
+    name, address = "王芳", "文三路478号5栋301室"
+    request = {"messages": [{"role": "user", "content": f"我叫{name}，住在杭州市{address}。"}]}
+    assert module._whole(name).search("请帮王芳写一封信")
+    pieces = module.distinctive_pieces(request, [name, address])
+    assert "王芳" in pieces[name]
+    assert "文三" in pieces[address] and "478" in pieces[address]
+    assert not module._whole("Ann").search("anna")  # Latin values keep their boundaries

@@ -2,6 +2,8 @@
 those scripts; phone cues in them; and values written against CJK characters with no space
 ("卡号是4539…谢谢"), which the detection view parts from them (`folding.py`)."""
 
+import json
+
 import pytest
 
 from hybridroute.privacy import PrivacyScanner
@@ -224,3 +226,119 @@ def test_more_address_shapes(fast: PrivacyScanner, text: str, address: str) -> N
 )
 def test_more_shapes_that_are_no_address(fast: PrivacyScanner, text: str) -> None:
     assert not _found(fast, text, EntityType.STREET_ADDRESS)
+
+
+# --- review 20 ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # JSON-escaped CJK (json.dumps' default, as in tool call arguments).
+        (json.dumps({"note": "我的卡号是4539148803436467谢谢"}), "4539148803436467"),
+        (json.dumps({"n": "私のIBANはDE89370400440532013000です"}), "DE89370400440532013000"),
+        (json.dumps({"n": "手机13957284163"}), "13957284163"),
+        # Hangul letters (chat's laugh), half-width katakana, a long-vowel mark as a dash.
+        ("카드 4539148803436467ㅋㅋ", "4539148803436467"),
+        ("ｶｰﾄﾞ4539148803436467ﾃﾞｽ", "4539148803436467"),
+        ("電話090ー7361ー4825", "090ー7361ー4825"),
+        # A Chinese mobile number with no cue, in Chinese text; and more cue words.
+        ("张伟，13957284163，北京市海淀区", "13957284163"),
+        ("我的号码是13957284163", "13957284163"),
+    ],
+)
+def test_values_review_20_found_missed(fast: PrivacyScanner, text: str, value: str) -> None:
+    assert value in [text[e.start : e.end] for e in fast.assess(text).entities]
+
+
+def test_a_masked_cjk_name_is_masked_wherever_it_stands_again(fast: PrivacyScanner) -> None:
+    session = MaskSession()
+    texts = ["我叫王芳，住在杭州市西湖区文三路478号", "王芳你好！", "请帮王芳写一封信"]
+    for text in texts:  # the gateway's first pass: every placeholder issued
+        session.mask(text, fast.assess(text).entities)
+    masked = [session.mask(text, fast.assess(text).entities) for text in texts]
+    assert not any("王芳" in text for text in masked)
+    assert [session.restore(text) for text in masked] == texts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "서울날씨 알려줘",
+        "구독자님 감사합니다",  # a title before 님
+        "我的高中老师",
+        "上海小姐",
+        "星の王子さま",
+        '{"customer":"苏宁易购"}',  # a company under a role key
+        "本人于今日，签署本协议",
+        "深圳市统计局2024-01-20发布",  # a date, not a block and lot
+        "어제 축구 경기가 3-1로 끝났다",  # a score
+        "제주도 올레길 7코스",
+        "国道246号線が渋滞",  # a route
+        "服务器地址：192.168.1.100，端口8080",  # a server's address
+        "考场：3号楼201室",  # an exam room
+        "共有13871946205人",
+    ],
+)
+def test_text_review_20_found_false_alarms_in(fast: PrivacyScanner, text: str) -> None:
+    assert not fast.assess(text).entities
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("欧阳娜娜女士", "欧阳娜娜"), ("司马相如先生", "司马相如"), ("感谢王芳女士", "王芳")],
+)
+def test_compound_surnames_and_a_verb_before_a_name(
+    fast: PrivacyScanner, text: str, name: str
+) -> None:
+    assert _found(fast, text, EntityType.PERSON) == [name]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda n: "가" * n + " 가로1", lambda n: "3栋1202室" * (n // 7)],
+    ids=["hangul", "flats"],
+)
+def test_long_cjk_runs_take_linear_time(fast: PrivacyScanner, make) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    fast.assess(make(100))  # warm
+    started = time.perf_counter()
+    fast.assess(make(60_000))
+    # Quadratic before review 20's fix: ~16 s at this size on this machine; linear: ~0.3 s.
+    assert time.perf_counter() - started < 4.0
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("我是住在这里的租客刘梦琪。卫生间的热水器坏了", "刘梦琪"),  # a role, no colon
+        ("名前は森本 彩花です。", "森本 彩花"),
+        ("差出人は私、佐藤美咲です", "佐藤美咲"),
+    ],
+)
+def test_names_after_a_role_or_a_japanese_introduction(
+    fast: PrivacyScanner, text: str, name: str
+) -> None:
+    assert _found(fast, text, EntityType.PERSON) == [name]
+
+
+@pytest.mark.parametrize("text", ["私は高校生です", "患者左膝疼痛", "名前は未定です"])
+def test_no_name_after_a_japanese_introduction_or_a_role(fast: PrivacyScanner, text: str) -> None:
+    assert not _found(fast, text, EntityType.PERSON)
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "成都市天府大道中段1366号锦澜苑7栋1单元1802室",
+            "成都市天府大道中段1366号锦澜苑7栋1单元1802室",
+        ),
+        ("埼玉県さいたま市浦和区常盤6-4-21", "埼玉県さいたま市浦和区常盤6-4-21"),  # "和" in 浦和
+    ],
+)
+def test_a_road_section_and_a_place_name_with_and(
+    fast: PrivacyScanner, text: str, address: str
+) -> None:
+    assert _found(fast, text, EntityType.STREET_ADDRESS) == [address]

@@ -12,9 +12,10 @@ has a fixed form in each language:
   district ("역삼동 123-45"), or a flat ("101동 1202호");
 * any of them after an address label ("地址：", "住所：", "주소:").
 
-Each pattern starts at the small end's fixed word or number, which the prefilter can find
-(a Han range cannot be folded to ASCII); the check then walks back over the place names in
-front of it (road, compound, district) and forward over the flat's parts.
+Each pattern starts at the small end's fixed word or number, so `re` skips to it fast; the
+check then walks back over the place names in front of it (road, compound, district) and
+forward over the flat's parts. They run only on text with a CJK character (`needs_cjk`),
+outside the Hyperscan prefilter, where a CJK character folds to any letter.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def cjk_address_recognizers() -> tuple[PatternRecognizer, ...]:
 # ("123巷4弄"), the number; or a Shanghai lane's number alone ("七莘路3555弄", its houses
 # numbered inside the lane).
 _CHINESE_ROAD_NUMBER = (
-    r"(?:路|街|道|巷|弄|胡同) ?(?:(?:[一二三四五六七八九十]{1,3}|\d{1,2} ?)段 ?)?"
+    r"(?:路|街|道|巷|弄|胡同) ?(?:(?:[一二三四五六七八九十东西南北中東]{1,3}|\d{1,2} ?)段 ?)?"
     r"(?:\d{1,4} ?(?:巷|弄) ?)*\d{1,5} ?(?:号|號|弄)"
 )
 # A building ("3栋", "5号楼", "A座"), then a unit, a floor and a flat.
@@ -83,15 +84,18 @@ _CHINESE_FLAT = (
     r"(?:\d{2,5}|[A-Z])(?: ?(?:室|号|號|房))?"
 )
 # What may follow a road number: a compound's gate, a building's name, its parts, a flat.
+# (At most six parts: each match's tail is read once, so the time stays linear in a text
+# that repeats "3栋1202室" thousands of times, review 20.)
 _CHINESE_TAIL = re.compile(
     rf"(?: ?[{HAN}]{{0,10}}? ?[\dA-Z]{{1,5}} ?"
     r"(?:号院|號院|号楼|號樓|栋|棟|幢|座|单元|單元|层|層|楼|樓|室|号|號|户|戶)"
-    r"|之 ?\d{1,3})+"
+    r"|之 ?\d{1,3}){1,6}"
 )
 # Where walking back over a place name stops: verbs and particles that come before an
 # address ("住在" live at, "寄到" send to, "地址是" the address is, Cantonese "係" is and
-# "喺" at), a year's "年", and Japanese particles.
-_STOP = frozenset("在住到是于於往寄送址的为為从從和与與去来來至由给給即係喺年はがをにでへともや")
+# "喺" at), a year's "年", and Japanese particles. (Not "和" and: it is in place names,
+# "浦和", "和歌山".)
+_STOP = frozenset("在住到是于於往寄送址的为為从從与與去来來至由给給即係喺年はがをにでへともや")
 
 
 def _place_start(text: str, end: int, limit: int = 24) -> int:
@@ -129,15 +133,18 @@ def _chinese_road(match: re.Match[str], text: str, lowered: str) -> tuple[float,
     start = _place_start(text, match.start())
     if start == match.start() or (match[0][0] == "道" and text[match.start() - 1] in _NOT_ROADS):
         return None
+    if text.startswith("線", match.end()):
+        return None  # "国道246号線", a route
     if match[0][-1] == "弄" and not match[0][1:-1].strip().isdigit():
         return None  # "弄" ends a lane's number only after a road word ("路3555弄")
     tail = _CHINESE_TAIL.match(text, match.end())
     return _SCORE, start, tail.end() if tail else match.end()
 
 
-# Words ending in "道" that are no road: know, taste, report, channel, passage, pipe, track,
-# channel, runway, lane, race track, way, path.
-_NOT_ROADS = frozenset("知味报報频頻通管轨軌渠跑车車赛賽人之")
+# Words ending in "道" that are no street: know, taste, report, channel, passage, pipe, track,
+# channel, runway, lane, race track, way, path; and Japan's numbered routes (国道 national,
+# 県道/府道/都道 prefectural, 市道/町道 municipal, 林道 forest, 農道 farm).
+_NOT_ROADS = frozenset("知味报報频頻通管轨軌渠跑车車赛賽人之国県府都市町林農")
 
 
 def _chinese_flat(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
@@ -153,10 +160,16 @@ def _chinese_flat(match: re.Match[str], text: str, lowered: str) -> tuple[float,
     if text[match.end() : match.end() + 2].strip()[:1] in _NOT_A_FLAT_AFTER:  # "501 人"
         return None
     start = _place_start(text, number.start())
+    if _INSTITUTION.search(text, max(0, start - 8), number.start()):
+        return None  # "考场：3号楼201室", "教学楼A座305室": a school's or office's room
     tail = _CHINESE_TAIL.match(text, match.end())
     return _SCORE, start, tail.end() if tail else match.end()
 
 
+# Buildings and rooms of schools, exams and offices, before a building and room number.
+_INSTITUTION = re.compile(
+    "教学楼|教學樓|实验楼|實驗樓|办公楼|辦公樓|行政楼|行政樓|考场|考場|考点|考點|教室|会议|會議"
+)
 _BUILDING_NUMBER = re.compile(r"[\dA-Z]{1,4} ?$")
 # A counter after the number: people, yuan, times, minutes, points, seats.
 _NOT_A_FLAT_AFTER = frozenset("人元次分点點位名个個")
@@ -184,6 +197,8 @@ def _japanese_block(match: re.Match[str], text: str, lowered: str) -> tuple[floa
     if "丁目" not in match[0] and "番" not in match[0]:
         if not _JAPANESE_ADMIN.search(text, start, match.start()):
             return None
+        if match[0].split("-", 1)[0].strip().isdigit() and len(match[0].split("-", 1)[0]) > 3:
+            return None  # "统计局2024-01-20": a date (a block number has at most 3 digits)
     room = _JAPANESE_ROOM.match(text, match.end())
     return _SCORE, start, room.end() if room else match.end()
 
@@ -205,11 +220,14 @@ _KOREAN_ROAD_NUMBER = r"(?:로|길) ?\d{1,4}(?: ?번길 ?\d{1,4})?(?:-\d{1,4})?"
 # A flat: building ("동") and number ("호").
 _KOREAN_FLAT = r"\d{1,4} ?동 ?\d{1,5} ?호"
 # A lot number after a neighbourhood or village ("역삼동 123-45", "신촌리 56번지").
-_KOREAN_LOT = r"(?:동|리|가) ?\d{1,5}(?:-\d{1,5}(?: ?번지)?| ?번지)"
+_KOREAN_LOT = r"(?:동|리) ?\d{1,5}(?:-\d{1,5}(?: ?번지)?| ?번지)"
 # District words a road or lot comes after: province, city, district, county, town, village.
-_KOREAN_DISTRICT = re.compile(rf"[{HANGUL}\d]*[도시구군읍면동]$")
+_DISTRICT_ENDINGS = frozenset("도시구군읍면동")
 # Counters after a number, which make it a count, not an address ("로 3번" three times).
-_KOREAN_COUNTERS = tuple("번 회 개 명 시 분 년 월 일 원 차 등 위 살".split())
+_KOREAN_COUNTERS = tuple(
+    "번 회 개 명 시 분 초 년 월 일 원 차 등 위 살 대 권 장 잔 병 마리 코스 킬로 미터 점 골 세트 "
+    "경기 주 달 배 퍼센트 도 층수 단계 교시 학년 반".split()
+)
 # A flat after a road's number: its block of flats' name may stand before it.
 _KOREAN_FLAT_TAIL = re.compile(
     rf",? ?(?:[{HANGUL}]{{2,12}} )?"
@@ -226,15 +244,26 @@ def _counted(text: str, end: int) -> bool:
 
 
 def _districts_before(text: str, start: int) -> int:
-    """Where the district words just before `start` begin ("서울특별시 강남구 "), or `start`."""
+    """Where the district words just before `start` begin ("서울특별시 강남구 "), or `start`.
+    A district word is short (at most 8 syllables or digits): the walk back stops there, so
+    a long run of Hangul before a road costs no more than a short one."""
     begin = start
     for _ in range(3):
         if text[begin - 1 : begin] != " ":
             break
-        word_start = begin - 1
-        while word_start > 0 and _KOREAN_WORD_CHAR.match(text, word_start - 1):
+        word_end = begin - 1
+        word_start = word_end
+        while (
+            word_start > 0
+            and word_end - word_start < 9
+            and _KOREAN_WORD_CHAR.match(text, word_start - 1)
+        ):
             word_start -= 1
-        if not _KOREAN_DISTRICT.search(text, word_start, begin - 1):
+        if word_end - word_start < 2 or word_end - word_start > 8:
+            break
+        if word_start > 0 and _KOREAN_WORD_CHAR.match(text, word_start - 1):
+            break  # longer than any district word
+        if text[word_end - 1] not in _DISTRICT_ENDINGS:
             break
         begin = word_start
     return begin
@@ -293,7 +322,12 @@ def _korean_lot(match: re.Match[str], text: str, lowered: str) -> tuple[float, i
 # Address fields in Chinese (收货地址 and the like end in 地址), Japanese and Korean.
 _ADDRESS_LABELS = "地址|住址|住所|居住地|送り先|届け先|주소|배송지|거주지"
 # Where a labelled value ends: a line or sentence end, or the next field's label.
-_VALUE = re.compile(r"[^\n\u3002\uff1b;|]{2,80}")
+_VALUE = re.compile(r"[^\n\u3002\uff1b;|\uff0c\u3001\uff08(]{2,80}")
+# Labels of addresses that are no place: server, memory, wallet, mail, web, IP.
+_TECHNICAL = re.compile(
+    r"(?:服务器|伺服器|服務器|内存|記憶體|钱包|錢包|邮件|郵件|邮箱|郵箱|网站|網站|网页|網頁|链接|連結"
+    r"|主机|主機|[Ii][Pp]|MAC|mac|メール|サーバ)$"
+)
 _NEXT_FIELD = re.compile(r"[ \t\u3000,\uff0c\u3001/\u30fb]+[^\s:\uff1a,\uff0c/]{1,8}[:\uff1a]")
 _CJK_LETTER = re.compile(rf"[{HAN}{_KANA}{HANGUL}]")
 
@@ -313,4 +347,9 @@ def _labelled(match: re.Match[str], text: str, lowered: str) -> tuple[float, int
     span = text[match.end() : end]
     if not any(c.isdigit() for c in span) or len(_CJK_LETTER.findall(span)) < 2:
         return None
+    if _TECHNICAL.search(text, max(0, match.start() - 3), match.start()):
+        return None  # "服务器地址：192.168.1.100" a server's address
+    first_digit = next(i for i, c in enumerate(span) if c.isdigit())
+    if not span.startswith("〒") and not _CJK_LETTER.search(span, 0, first_digit):
+        return None  # a place's name comes before its numbers ("北京市…1号")
     return _SCORE, match.end(), end

@@ -35,6 +35,16 @@ def cjk_name_recognizers() -> tuple[PatternRecognizer, ...]:
             rf"(?P<label>{_INTRODUCTIONS})[ \t]?(?P<v>[{HAN}]{{2,3}})(?![{HAN}])",
             opener=_INTRODUCTIONS,
         ),
+        # Japanese: "名前は森本 彩花です", "私、佐藤美咲です".
+        _recognizer(
+            rf"(?P<label>{_JAPANESE_INTRODUCTIONS})[ \t]?{_NAME_VALUE}(?![{HAN}])",
+            opener=_JAPANESE_INTRODUCTIONS,
+        ),
+        # A role right before a name, with no colon: "租客刘梦琪", "业主王芳" (tenant, owner).
+        _recognizer(
+            rf"(?P<label>{_CHINESE_ROLES})(?P<v>[{HAN}]{{2,3}})(?![{HAN}])",
+            opener=_CHINESE_ROLES,
+        ),
         _recognizer(
             rf"(?P<label>{_KOREAN_INTRODUCTIONS}) ?(?P<v>[{HANGUL}]{{2,4}}?)"
             rf"(?=입니다|이에요|예요|이고|이며|이라고|라고|님|씨|[^{HANGUL}]|$)",
@@ -57,27 +67,22 @@ def name_before_honorific(
 ) -> tuple[float, int, int] | None:
     """The name just before an honorific: Han characters (Japanese may part surname and given
     name with a space) that open with a common surname, or a Korean name of three syllables
-    ("이서준 님"; two-syllable words before "님" are titles: "고객님" customer, "선생님"
-    teacher). Chinese runs words together, so of the Han run before the honorific only its
-    last three or two characters can be the name ("请转告王芳女士")."""
+    and a space ("이서준 님", "김민준 씨"; written together, "님" and "씨" end titles and words:
+    "구독자님" subscriber, "날씨" weather). Chinese runs words together, so of the Han run
+    before the honorific only its last two or three characters (four after a compound
+    surname) can be the name ("请转告王芳女士", "欧阳娜娜女士")."""
     end = match.start()
     if match[0] == "小姐" and text.startswith("姐", match.end()):
         return None  # "小姐姐", slang for a young woman
+    if match[0] in _KOREAN_HONORIFICS:
+        if text[end - 1 : end] != " ":
+            return None
+        hangul = _HANGUL_RUN_BEFORE.search(text, max(0, end - 6), end - 1)
+        if hangul is None or len(hangul[0]) != 3 or hangul[0][0] not in _CJK_COMMON_SURNAMES:
+            return None
+        return 0.85, hangul.start(), end - 1
     if text[end - 1 : end] in (" ", "\u3000"):
         end -= 1
-    hangul = _HANGUL_RUN_BEFORE.search(text, max(0, end - 8), end)
-    if hangul is not None:
-        name = hangul[0]
-        wanted = (3,) if match[0] == "님" else (2, 3, 4)
-        if (
-            len(name) in wanted
-            and name[0] in _CJK_COMMON_SURNAMES
-            and match[0] in _KOREAN_HONORIFICS
-        ):
-            return 0.85, hangul.start(), end
-        return None
-    if match[0] in _KOREAN_HONORIFICS:
-        return None
     run = _HAN_RUN_BEFORE.search(text, max(0, end - 8), end)
     if run is None:
         return None
@@ -88,13 +93,19 @@ def name_before_honorific(
         return None
     for size in (4, 3, 2):
         name = run[0][-size:]
-        if len(name) < size or name in _CJK_PLACEHOLDER_NAMES:
+        if len(name) < size or name in _CJK_PLACEHOLDER_NAMES or name in _NOT_NAMES:
             continue
+        if size == 3 and name[0] in _VERB_ENDS and _opens_with_surname(name[1:]):
+            continue  # "感谢王芳先生": 谢 ends "thank", the name is 王芳
         if name.startswith(_JAPANESE_COMMON_SURNAMES) or (
-            size < 4 and name[0] in _CJK_COMMON_SURNAMES
+            (size < 4 or name[:2] in _COMPOUND_SURNAMES) and _opens_with_surname(name)
         ):
             return 0.85, end - size, end
     return None
+
+
+def _opens_with_surname(name: str) -> bool:
+    return name[0] in _CJK_COMMON_SURNAMES or name[:2] in _COMPOUND_SURNAMES
 
 
 def _recognizer(pattern: str, *, opener: str, lowered: bool = False) -> PatternRecognizer:
@@ -130,10 +141,33 @@ def cjk_name(match: re.Match[str], text: str, lowered: str) -> tuple[float, int,
         # "王府井"): only a name written in two parts ("高橋 由美") counts there.
         return None
     named = label in _CJK_NAME_FIELDS or label.replace("-", "_") in _PERSON_NAME_KEYS
-    surname = value[0] in _CJK_COMMON_SURNAMES or value.startswith(_JAPANESE_COMMON_SURNAMES)
-    if named or parted or surname:
+    if named or parted:
+        return 0.85, match.start("v"), match.start("v") + len(value)
+    if label == "本人" and value[0] in _NOT_AFTER_UNDERSIGNED:
+        return None  # "本人于今日签署" I, on this day, sign
+    if label in _JAPANESE_INTRODUCTIONS.split("|"):
+        # "私は" opens any sentence ("私は高校生です"): only a listed Japanese surname.
+        if label != "名前は" and not value.startswith(_JAPANESE_COMMON_SURNAMES):
+            return None
+        return 0.85, match.start("v"), match.start("v") + len(value)
+    japanese = value.startswith(_JAPANESE_COMMON_SURNAMES)
+    # A Chinese name is two or three characters, four after a compound surname: a longer
+    # value after a role is a company ("customer": "苏宁易购", review 20).
+    chinese = _opens_with_surname(value) and (
+        len(value) <= 3 or value[:2] in _COMPOUND_SURNAMES or not _is_han(value)
+    )
+    if japanese or chinese:
         return 0.85, match.start("v"), match.start("v") + len(value)
     return None
+
+
+def _is_han(value: str) -> bool:
+    return _HAN_CHAR.match(value) is not None
+
+
+# After "本人" (I, the undersigned): prepositions and adverbs, not a name (at, towards, to,
+# now, hereby, already, will).
+_NOT_AFTER_UNDERSIGNED = frozenset("于於向对對在现現特兹茲已将將")
 
 
 # First characters of instructions and blanks in name fields: please, none, not yet, pending,
@@ -148,10 +182,20 @@ _CJK_COMMON_SURNAMES = frozenset(
     "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何高林罗羅郑鄭梁谢謝宋唐许許韩韓冯馮"
     "邓鄧曹彭曾肖萧蕭田董袁潘于蒋蔣蔡余杜叶葉程苏蘇魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪范"
     "金石廖贾賈夏韦韋付方白邹鄒孟熊秦邱江尹薛闫閆段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬钱錢"
-    "严嚴覃武戴莫孔向汤湯欧歐阳陽司上诸諸葛"
+    "严嚴覃武戴莫孔向汤湯欧歐阳陽司诸諸葛"
     "김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진나지"
     "엄채원천방공현함변염여추도소석선설마길연위표명기반라왕금옥육인맹제모탁국어은편용예경봉"
 )
+# Two-character surnames ("欧阳娜娜", "司马相如").
+_COMPOUND_SURNAMES = frozenset(
+    "欧阳 歐陽 司马 司馬 上官 诸葛 諸葛 东方 東方 皇甫 令狐 慕容 夏侯 独孤 獨孤 尉迟 尉遲 "
+    "公孙 公孫 长孙 長孫 宇文 司徒 南宫 南宮 西门 西門 端木 申屠".split()
+)
+# Surname characters that also end a verb or are a preposition before a name: 感谢 thank,
+# 向 towards, 于 at.
+_VERB_ENDS = frozenset("谢謝向于於")
+# Words that open with a surname and stand before an honorific: "王子様" the prince.
+_NOT_NAMES = frozenset({"王子", "王女", "王妃"})
 # The commonest Japanese surnames (most are two characters, so they are kept whole).
 _JAPANESE_COMMON_SURNAMES = tuple(
     "佐藤 鈴木 高橋 田中 伊藤 渡辺 渡邊 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 "
@@ -197,6 +241,7 @@ _CJK_NAME_LABELS = (
 )
 # A label with its colon (written out, not escaped, so that the prefilter can fold it).
 _CJK_NAME_LABEL = f"(?:{_CJK_NAME_LABELS})[ \t\u3000]*[:\uff1a][ \t\u3000]*"
+_HAN_CHAR = re.compile(rf"[{HAN}]")
 _FIELD_COLON = re.compile(r"[ \t\u3000]*[:\uff1a]")
 # A name: two to six Han characters (Japanese may part surname and given name with a space)
 # or two to four Hangul syllables.
@@ -217,9 +262,10 @@ _PERSON_NAME_KEYS = frozenset(
     | {"surname"}
 )
 # Honorifics after a name: Japanese (様, さん, さま, くん, ちゃん, 氏, 殿, 先生), Chinese (先生
-# Mr, 女士 Ms, 小姐 Miss, 老师/老師 teacher, 医生/醫生 doctor), Korean (님, 씨).
+# Mr, 女士 Ms, 小姐 Miss), Korean (님, 씨). Not 老师 (teacher) or 医生 (doctor): they follow
+# nouns as often ("高中老师" high-school teacher, "上门医生" a doctor who visits; review 20).
 _KOREAN_HONORIFICS = frozenset({"님", "씨"})
-_HONORIFICS = "様|さん|さま|くん|ちゃん|氏|殿|先生|女士|小姐|老师|老師|医生|醫生|님|씨"
+_HONORIFICS = "様|さん|さま|くん|ちゃん|氏|殿|先生|女士|小姐|님|씨"
 _HAN_RUN_BEFORE = re.compile(
     rf"[{HAN}\u3005]{{1,3}}[ \u3000]?[{HAN}\u3005]{{1,3}}$|[{HAN}\u3005]{{2,8}}$"
 )
@@ -228,3 +274,7 @@ _HANGUL_RUN_BEFORE = re.compile(rf"(?<![{HANGUL}])[{HANGUL}]{{2,4}}$")
 # "my name is" in Korean (the name may run into the copula: "이서준입니다").
 _INTRODUCTIONS = "我叫|我名叫|我的名字是|我的名字叫|我个名系|我個名係|本人"
 _KOREAN_INTRODUCTIONS = "제 이름은|저의 이름은"
+_JAPANESE_INTRODUCTIONS = "名前は|私は|私、"
+# Roles a Chinese name follows with no colon (tenant, owner, landlord, patient, customer,
+# recipient, applicant).
+_CHINESE_ROLES = "租客|房客|业主|業主|房东|房東|患者|病人|客户|客戶|收件人|申请人|申請人"

@@ -70,6 +70,7 @@ _REFERENCE = re.compile(
 # and a phone number's "+".
 _LATIN_OR_DIGITS = "A-Za-z0-9+\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
 _LATIN_OR_DIGIT = re.compile(f"[{_LATIN_OR_DIGITS}]")
+_LONG_MARK_DASH = re.compile(r"(?<=[0-9\uff10-\uff19])\u30fc(?=[0-9\uff10-\uff19])")
 _SCRIPT_SEAM = re.compile(f"[{CJK}](?=[{_LATIN_OR_DIGITS}])|(?<=[{_LATIN_OR_DIGITS}])[{CJK}]")
 # A URL query parameter's value (group 1): after "?" or "&", a key and "=".
 _QUERY_VALUE = re.compile(r"[?&][\w.\[\]%-]{1,64}=([^\s&#\"'<>]+)")
@@ -149,6 +150,8 @@ def fold(text: str) -> FoldedText:
     if queried:
         _decode_query_spaces(text, replacements)
     if plain:
+        if replacements and (escaped or encoded):
+            _part_decoded_scripts(text, replacements)
         return _view(text, replacements) if replacements else FoldedText(text, text)
     # Set operations run in C; the searches below then look only for characters present.
     present = set(non_ascii(text))
@@ -163,8 +166,12 @@ def fold(text: str) -> FoldedText:
     look_alikes = present & _CONFUSABLE.keys()
     if look_alikes and _ASCII_LETTER_RUN.search(text) is not None:
         _fold_mixed_words(text, frozenset(look_alikes), replacements)
+    if "\u30fc" in present:
+        _dashes_between_digits(text, replacements)
     if CJK_CHAR.search("".join(present)) is not None:
         _part_scripts(text, replacements)
+    if escaped or encoded:
+        _part_decoded_scripts(text, replacements)
     if not replacements:
         return FoldedText(text, text)
     return _view(text, replacements)
@@ -230,6 +237,40 @@ def _part_scripts(text: str, replacements: dict[int, tuple[int, str]]) -> None:
         before = " " if index > 0 and _LATIN_OR_DIGIT.match(text, index - 1) else ""
         after = " " if _LATIN_OR_DIGIT.match(text, index + 1) else ""
         replacements[index] = (1, f"{before}{text[index]}{after}")
+
+
+def _part_decoded_scripts(text: str, replacements: dict[int, tuple[int, str]]) -> None:
+    """`_part_scripts` for CJK characters that escapes and references decode to: a JSON
+    string of `json.dumps` ("\\u5361\\u53f7\\u662f4539…", a tool call's arguments) reads
+    "卡号是4539…" too. Their neighbours may be written out or decoded as well."""
+    decoded_cjk = [
+        start for start, (_, out) in replacements.items() if out and CJK_CHAR.search(out)
+    ]
+    if not decoded_cjk:
+        return
+    ends = {start + width: start for start, (width, _) in replacements.items()}
+
+    def reads(at: int, *, before: bool) -> str:
+        """The character the view reads just before (or at) original offset `at`."""
+        if before:
+            source = ends.get(at)
+            return replacements[source][1][-1:] if source is not None else text[at - 1 : at]
+        return replacements[at][1][:1] if at in replacements else text[at : at + 1]
+
+    for start in decoded_cjk:
+        width, out = replacements[start]
+        if CJK_CHAR.match(out[-1]) and _LATIN_OR_DIGIT.match(reads(start + width, before=False)):
+            out += " "
+        if CJK_CHAR.match(out[0]) and _LATIN_OR_DIGIT.match(reads(start, before=True)):
+            out = " " + out
+        replacements[start] = (width, out)
+
+
+def _dashes_between_digits(text: str, replacements: dict[int, tuple[int, str]]) -> None:
+    """The katakana long-vowel mark between two digits is a dash ("090ー7361ー4825", as
+    Japanese input methods often type a phone number)."""
+    for match in _LONG_MARK_DASH.finditer(text):
+        replacements.setdefault(match.start(), (1, "-"))
 
 
 def _references(text: str) -> Iterator[re.Match[str]]:

@@ -11,7 +11,7 @@ import base64
 import re
 
 from hybridroute.privacy import checksums
-from hybridroute.privacy.matching import WORD_CHAR
+from hybridroute.privacy.matching import CJK_CHAR, WORD_CHAR
 from hybridroute.privacy.pattern_recognizer import Check
 
 
@@ -209,7 +209,18 @@ def phone(match: re.Match[str], text: str, lowered: str) -> float | None:
         return 1.0 if in_context else 0.85
     if in_context:
         return 0.85
+    if _CHINESE_MOBILE.fullmatch(number) and _among_cjk(text, match.start(), match.end()):
+        # A Chinese mobile number needs no cue inside Chinese text ("张伟，13957284163，
+        # 北京市…", a shop's copied address), unless an item's number is meant.
+        counted = text[match.end() : match.end() + 2].strip()[:1] in _CJK_COUNTERS
+        if not counted and not _context_before(lowered, match.start(), _CJK_ITEM_NUMBER, 12):
+            return 0.85
     return None
+
+
+def _among_cjk(text: str, start: int, end: int) -> bool:
+    """A CJK character within three characters before `start` or after `end`."""
+    return CJK_CHAR.search(text, max(0, start - 3), min(len(text), end + 3)) is not None
 
 
 def password(match: re.Match[str], text: str, lowered: str) -> float | None:
@@ -575,6 +586,14 @@ PHONE_WORDS = (
     "전화",
     "휴대폰",
     "핸드폰",
+    "号码",
+    "號碼",
+    "拨打",
+    "撥打",
+    "座机",
+    "座機",
+    "打给",
+    "打給",
 )
 PHONE_AFTER_WORDS = ("office", "fax", "mobile", "cell", "home", "work")
 
@@ -591,6 +610,16 @@ _CARD_CONTEXT = _any_of(CARD_WORDS)
 _CARD_WORD = re.compile(rf"(?<![a-z])(?:{_CARD_CONTEXT.pattern})(?![a-z])")
 _SSN_CONTEXT = _any_of(SSN_WORDS)
 _PHONE_CONTEXT = _any_of(PHONE_WORDS)
+# A Chinese mobile number: 1, then 3-9, then nine digits (as written: together or 3-4-4).
+_CHINESE_MOBILE = re.compile(r"1[3-9]\d(?:[ -]?\d{4}){2}")
+# Counters after a number: people, yuan, times, points, items, units, sheets, metres, grams,
+# ten thousands, years, months, days.
+_CJK_COUNTERS = frozenset("人元次分点點個个位名件台张張米克斤万萬亿億年月日天")
+# Chinese words for an item's number: order, waybill, tracking, serial, product, model, staff
+# and student numbers.
+_CJK_ITEM_NUMBER = re.compile(
+    "订单|訂單|单号|單號|运单|運單|快递|快遞|物流|编号|編號|货号|貨號|型号|型號|工号|工號|学号|學號"
+)
 # A number that names a thing, not a line: serial, part, order… numbers.
 _ITEM_NUMBER = re.compile(
     r"\b(?:serial|part|model|order|invoice|ticket|case|tracking|reference|ref|sku|item|article"

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from hybridroute.privacy.entities import Entity
 from hybridroute.privacy.folding import decode_escapes, fold
+from hybridroute.privacy.matching import CJK_CHAR
 
 
 class MaskSession:
@@ -163,7 +164,8 @@ class MaskSession:
         """`covered`: a spelling another sweep finds, so where this one's parts stand only
         inside it this one need not look (a name's other orders, in a request that writes it
         one way only, would otherwise compile their patterns on every request)."""
-        if len(value) < MIN_SWEEP_CHARS:
+        # A CJK character counts twice: "王芳" is a whole name, where "Al" would be no value.
+        if len(value) + len(CJK_CHAR.findall(value)) < MIN_SWEEP_CHARS:
             return
         tokens = _SEPARATORS.split(value)  # parts at even indexes, separator runs at odd ones
         parts = tokens[::2]
@@ -184,6 +186,11 @@ class MaskSession:
                     continue  # "\\\\u00c9mile": the value's "\\u00c9" starts at an escaped "\\"
                 found.append((start, end, sweep.label))
         return found
+
+
+def _bounded(char: str) -> bool:
+    """Whether a value ending in `char` must not continue a word there."""
+    return (char.isalnum() or char == "_") and CJK_CHAR.match(char) is None
 
 
 class _Sweep:
@@ -216,9 +223,10 @@ class _Sweep:
         # Parts may also be written with nothing between them ("MartaKowalski"); not an
         # initial and a surname ("P Rice" would be "price", review 17).
         self._run_together = run_together
-        # "_" is a boundary too: "mail_Derek_Holt" holds a masked "Derek_Holt".
-        self._left = value[0].isalnum() or value[0] == "_"
-        self._right = value[-1].isalnum() or value[-1] == "_"
+        # "_" is a boundary too: "mail_Derek_Holt" holds a masked "Derek_Holt". A CJK end
+        # needs none: those scripts run words together ("请帮王芳写", review 20).
+        self._left = _bounded(value[0])
+        self._right = _bounded(value[-1])
         folded_parts = [part.casefold() for part in tokens[::2]]
         self._key = max(folded_parts, key=len)  # the prefilter: its longest part, case-folded
         # With that part twice in the value, its count could not tell other spellings apart.
