@@ -323,7 +323,9 @@ def test_names_after_a_role_or_a_japanese_introduction(
     assert _found(fast, text, EntityType.PERSON) == [name]
 
 
-@pytest.mark.parametrize("text", ["私は高校生です", "患者左膝疼痛", "名前は未定です"])
+@pytest.mark.parametrize(
+    "text", ["私は高校生です", "患者左膝疼痛", "名前は未定です", "名前は重要です"]
+)
 def test_no_name_after_a_japanese_introduction_or_a_role(fast: PrivacyScanner, text: str) -> None:
     assert not _found(fast, text, EntityType.PERSON)
 
@@ -342,3 +344,61 @@ def test_a_road_section_and_a_place_name_with_and(
     fast: PrivacyScanner, text: str, address: str
 ) -> None:
     assert _found(fast, text, EntityType.STREET_ADDRESS) == [address]
+
+
+# --- review 21 ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "患者高血压、糖尿病病史",  # no name rule after "patient" or "customer" with no colon
+        "客户余额为100元",
+        "私は山口県出身です",  # a place after "私は"
+        "私は中村屋が好き",
+        "구독자님 감사합니다",
+        "이사장 님",
+        "司机先生",
+        "周一先生到周五都在",
+        "感谢王先生",  # a surname alone after the verb
+        "返回地址：栈顶指针减8",  # addresses in code
+        "设备地址：总线2端口3",
+        "求13579246801的所有质因数",  # maths, not a phone
+        "用户UID：13957284163",
+        "发票号码：04400190",
+    ],
+)
+def test_text_review_21_found_false_alarms_in(fast: PrivacyScanner, text: str) -> None:
+    assert not fast.assess(text).entities
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        # A labelled address goes on past "，" or "、" when more of it follows.
+        (
+            "住所：大阪市北区梅田3-1-3、グランフロント大阪タワーB 2503号室",
+            "大阪市北区梅田3-1-3、グランフロント大阪タワーB 2503号室",
+            EntityType.STREET_ADDRESS,
+        ),
+        (
+            "地址：北京市朝阳区，建国路88号院3号楼1802",
+            "北京市朝阳区，建国路88号院3号楼1802",
+            EntityType.STREET_ADDRESS,
+        ),
+        ("地址：3栋1202室，阳光花园小区", "3栋1202室，阳光花园小区", EntityType.STREET_ADDRESS),
+        ("13957284163张伟", "13957284163", EntityType.PHONE),  # 张 opens a name here
+        ("김민준님 안녕하세요", "김민준", EntityType.PERSON),
+        ("我叫欧阳娜娜", "欧阳娜娜", EntityType.PERSON),
+    ],
+)
+def test_values_review_21_found_missed(
+    fast: PrivacyScanner, text: str, value: str, kind: EntityType
+) -> None:
+    assert value in _found(fast, text, kind)
+
+
+def test_a_hangul_value_is_not_swept_inside_another_word(fast: PrivacyScanner) -> None:
+    session = MaskSession()
+    session.mask("제 이름은 나라입니다", fast.assess("제 이름은 나라입니다").entities)
+    assert session.mask("우리나라의 역사", []) == "우리나라의 역사"

@@ -239,11 +239,20 @@ def reference_people(detector: NameDetector, names: NameList, text: str) -> list
             runs.append([(start, end, word)])
         last_end = end
     found: list[Entity] = []
+    covered_to = -1  # "Surname, Given": the given name's run belongs to the surname's entity
     for run in runs:
+        if run[0][0] < covered_to:
+            continue
         if len(run) > 1:
             found.extend(detector._names_in_run(names, run))
         elif names.is_single_name(run[0][2]):
-            found.append(detector._entity(run[0][0], run[0][1], detector.lone_score))
+            start, end, word = run[0]
+            given = names_module._given_after_comma(names, word, text, end)
+            if given is not None and text[end : end + 1] == ",":
+                found.append(detector._entity(start, given, detector.score))
+                covered_to = given
+                continue
+            found.append(detector._entity(start, end, detector.lone_score))
         elif _run_together(names, run[0][2]):
             found.append(detector._entity(run[0][0], run[0][1], detector.score))
     # In a joined chunk, "_" separates words: each run of capitalised parts is read from the

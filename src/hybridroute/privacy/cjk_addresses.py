@@ -323,10 +323,12 @@ def _korean_lot(match: re.Match[str], text: str, lowered: str) -> tuple[float, i
 _ADDRESS_LABELS = "地址|住址|住所|居住地|送り先|届け先|주소|배송지|거주지"
 # Where a labelled value ends: a line or sentence end, or the next field's label.
 _VALUE = re.compile(r"[^\n\u3002\uff1b;|\uff0c\u3001\uff08(]{2,80}")
-# Labels of addresses that are no place: server, memory, wallet, mail, web, IP.
+# Labels of addresses that are no place: server, memory, register, return, function, target,
+# device, download, stream, wallet, mail, web, IP.
 _TECHNICAL = re.compile(
-    r"(?:服务器|伺服器|服務器|内存|記憶體|钱包|錢包|邮件|郵件|邮箱|郵箱|网站|網站|网页|網頁|链接|連結"
-    r"|主机|主機|[Ii][Pp]|MAC|mac|メール|サーバ)$"
+    r"(?:服务器|伺服器|服務器|内存|記憶體|寄存器|返回|函数|函數|目标|目標|设备|設備|下载|下載|直播"
+    r"|钱包|錢包|邮件|郵件|邮箱|郵箱|网站|網站|网页|網頁|链接|連結|主机|主機|[Ii][Pp]|MAC|mac"
+    r"|メール|サーバ)$"
 )
 _NEXT_FIELD = re.compile(r"[ \t\u3000,\uff0c\u3001/\u30fb]+[^\s:\uff1a,\uff0c/]{1,8}[:\uff1a]")
 _CJK_LETTER = re.compile(rf"[{HAN}{_KANA}{HANGUL}]")
@@ -334,22 +336,55 @@ _CJK_LETTER = re.compile(rf"[{HAN}{_KANA}{HANGUL}]")
 
 def _labelled(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
     """The value after an address label, up to the line's or sentence's end or the next
-    field: with a number in it and at least two CJK letters (not "IP地址：10.0.0.1")."""
-    value = _VALUE.match(text, match.end())
-    if value is None:
-        return None
-    end = value.end()
-    following = _NEXT_FIELD.search(text, match.end(), end)
-    if following is not None:
-        end = following.start()
-    while end > match.end() and text[end - 1] in " \t\u3000,\uff0c\u3001/\u30fb":
-        end -= 1
+    field: with a number in it, a place's name before its first digit and a unit word of
+    an address (not "IP地址：10.0.0.1", "返回地址：栈顶指针减8"). A "，", "、" or bracket
+    ends it unless what follows is more of the address ("北京市朝阳区，建国路88号院").
+    """
+    if _TECHNICAL.search(text, max(0, match.start() - 3), match.start()):
+        return None  # "服务器地址：192.168.1.100" a server's address
+    end = _value_end(text, match.end())
+    for _ in range(3):
+        if text[end : end + 1] not in _PARTS:
+            break
+        more = _value_end(text, end + 1)
+        piece = text[end + 1 : more]
+        if not (_ADDRESS_UNIT.search(piece) and any(c.isdigit() for c in piece)) and not (
+            _ESTATE.search(piece)
+        ):
+            break
+        end = more
     span = text[match.end() : end]
     if not any(c.isdigit() for c in span) or len(_CJK_LETTER.findall(span)) < 2:
         return None
-    if _TECHNICAL.search(text, max(0, match.start() - 3), match.start()):
-        return None  # "服务器地址：192.168.1.100" a server's address
     first_digit = next(i for i, c in enumerate(span) if c.isdigit())
-    if not span.startswith("〒") and not _CJK_LETTER.search(span, 0, first_digit):
-        return None  # a place's name comes before its numbers ("北京市…1号")
+    named_first = _CJK_LETTER.search(span, 0, first_digit) is not None
+    if not (span.startswith("〒") or named_first or _NUMBERED_UNIT.match(span, first_digit)):
+        return None  # a place's name or a unit comes with its numbers ("北京市…1号", "3栋")
+    if not _ADDRESS_UNIT.search(span):
+        return None
     return _SCORE, match.end(), end
+
+
+def _value_end(text: str, start: int) -> int:
+    """Where a labelled value that starts at `start` ends (trailing separators left out)."""
+    value = _VALUE.match(text, start)
+    end = value.end() if value is not None else start
+    following = _NEXT_FIELD.search(text, start, end)
+    if following is not None:
+        end = following.start()
+    while end > start and text[end - 1] in " \t\u3000,\uff0c\u3001/\u30fb":
+        end -= 1
+    return end
+
+
+_NUMBERED_UNIT = re.compile(r"\d{1,5} ?(?:栋|棟|幢|号楼|號樓|座|단지|동)")
+# Separators inside a value that more of the address may follow.
+_PARTS = frozenset("\uff0c\u3001\uff08(")
+# Unit words of an address: administrative units, roads, numbers, buildings, flats.
+_ADDRESS_UNIT = re.compile(
+    "[省市区區县縣镇鎮乡鄉村路街道巷弄号號栋棟楼樓座室都府県町丁番시구군동호로길층]"
+)
+# A housing estate's or building's name after a flat ("3栋1202室，阳光花园小区").
+_ESTATE = re.compile(
+    "(?:小区|小區|花园|花園|公寓|大厦|大廈|苑|新村|マンション|アパート|ハイツ|아파트|빌라|오피스텔)$"
+)

@@ -32,17 +32,20 @@ def cjk_name_recognizers() -> tuple[PatternRecognizer, ...]:
             lowered=True,
         ),
         _recognizer(
-            rf"(?P<label>{_INTRODUCTIONS})[ \t]?(?P<v>[{HAN}]{{2,3}})(?![{HAN}])",
+            rf"(?P<label>{_INTRODUCTIONS})[ \t]?(?P<v>[{HAN}]{{2,4}})(?![{HAN}])",
             opener=_INTRODUCTIONS,
         ),
         # Japanese: "名前は森本 彩花です", "私、佐藤美咲です".
         _recognizer(
-            rf"(?P<label>{_JAPANESE_INTRODUCTIONS})[ \t]?{_NAME_VALUE}(?![{HAN}])",
+            rf"(?P<label>{_JAPANESE_INTRODUCTIONS})[ \t]?{_NAME_VALUE}"
+            r"(?=です|と申します|と言います|、|。|$)",
             opener=_JAPANESE_INTRODUCTIONS,
         ),
-        # A role right before a name, with no colon: "租客刘梦琪", "业主王芳" (tenant, owner).
+        # A role right before a full name, with no colon: "租客刘梦琪" (tenant). Three
+        # characters (four after a compound surname): "客户余额" and "患者高血压" are no names,
+        # so no roles that nouns follow as often (patient, customer; review 21).
         _recognizer(
-            rf"(?P<label>{_CHINESE_ROLES})(?P<v>[{HAN}]{{2,3}})(?![{HAN}])",
+            rf"(?P<label>{_CHINESE_ROLES})(?P<v>[{HAN}]{{3,4}})(?![{HAN}])",
             opener=_CHINESE_ROLES,
         ),
         _recognizer(
@@ -67,20 +70,24 @@ def name_before_honorific(
 ) -> tuple[float, int, int] | None:
     """The name just before an honorific: Han characters (Japanese may part surname and given
     name with a space) that open with a common surname, or a Korean name of three syllables
-    and a space ("이서준 님", "김민준 씨"; written together, "님" and "씨" end titles and words:
-    "구독자님" subscriber, "날씨" weather). Chinese runs words together, so of the Han run
-    before the honorific only its last two or three characters (four after a compound
-    surname) can be the name ("请转告王芳女士", "欧阳娜娜女士")."""
+    ("이서준 님", "김민준님", "김민준 씨"; not a title's "구독자님" subscriber, and "씨" only
+    after a space: written together it ends words, "날씨" weather). Chinese runs words
+    together, so of the Han run before the honorific only its last two or three characters
+    (four after a compound surname) can be the name ("请转告王芳女士", "欧阳娜娜女士")."""
     end = match.start()
     if match[0] == "小姐" and text.startswith("姐", match.end()):
         return None  # "小姐姐", slang for a young woman
     if match[0] in _KOREAN_HONORIFICS:
-        if text[end - 1 : end] != " ":
-            return None
-        hangul = _HANGUL_RUN_BEFORE.search(text, max(0, end - 6), end - 1)
+        spaced = text[end - 1 : end] == " "
+        if not spaced and match[0] == "씨":
+            return None  # written together, 씨 ends words: "날씨" weather, "글씨" writing
+        name_end = end - 1 if spaced else end
+        hangul = _HANGUL_RUN_BEFORE.search(text, max(0, name_end - 6), name_end)
         if hangul is None or len(hangul[0]) != 3 or hangul[0][0] not in _CJK_COMMON_SURNAMES:
             return None
-        return 0.85, hangul.start(), end - 1
+        if hangul[0][-1] in _KOREAN_TITLE_ENDS:
+            return None  # "구독자님" subscriber, "이사장 님" chairman: titles
+        return 0.85, hangul.start(), name_end
     if text[end - 1 : end] in (" ", "\u3000"):
         end -= 1
     run = _HAN_RUN_BEFORE.search(text, max(0, end - 8), end)
@@ -95,7 +102,9 @@ def name_before_honorific(
         name = run[0][-size:]
         if len(name) < size or name in _CJK_PLACEHOLDER_NAMES or name in _NOT_NAMES:
             continue
-        if size == 3 and name[0] in _VERB_ENDS and _opens_with_surname(name[1:]):
+        if name[0] in _VERB_ENDS and _opens_with_surname(name[1:]):
+            if size == 2:
+                return None  # "感谢王先生": a surname alone, after the verb
             continue  # "感谢王芳先生": 谢 ends "thank", the name is 王芳
         if name.startswith(_JAPANESE_COMMON_SURNAMES) or (
             (size < 4 or name[:2] in _COMPOUND_SURNAMES) and _opens_with_surname(name)
@@ -146,9 +155,12 @@ def cjk_name(match: re.Match[str], text: str, lowered: str) -> tuple[float, int,
     if label == "本人" and value[0] in _NOT_AFTER_UNDERSIGNED:
         return None  # "本人于今日签署" I, on this day, sign
     if label in _JAPANESE_INTRODUCTIONS.split("|"):
-        # "私は" opens any sentence ("私は高校生です"): only a listed Japanese surname.
-        if label != "名前は" and not value.startswith(_JAPANESE_COMMON_SURNAMES):
+        # These open any sentence ("私は高校生です", "名前は重要です"): only a name in two
+        # parts, or one that opens with a listed Japanese surname.
+        if not (parted or value.startswith(_JAPANESE_COMMON_SURNAMES)):
             return None
+        if _NOT_A_PERSON_PART.search(value):
+            return None  # "私は山口県出身です", "中村屋": a place, a shop
         return 0.85, match.start("v"), match.start("v") + len(value)
     japanese = value.startswith(_JAPANESE_COMMON_SURNAMES)
     # A Chinese name is two or three characters, four after a compound surname: a longer
@@ -182,7 +194,7 @@ _CJK_COMMON_SURNAMES = frozenset(
     "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何高林罗羅郑鄭梁谢謝宋唐许許韩韓冯馮"
     "邓鄧曹彭曾肖萧蕭田董袁潘于蒋蔣蔡余杜叶葉程苏蘇魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪范"
     "金石廖贾賈夏韦韋付方白邹鄒孟熊秦邱江尹薛闫閆段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬钱錢"
-    "严嚴覃武戴莫孔向汤湯欧歐阳陽司诸諸葛"
+    "严嚴覃武戴莫孔向汤湯欧歐阳陽诸諸葛"
     "김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진나지"
     "엄채원천방공현함변염여추도소석선설마길연위표명기반라왕금옥육인맹제모탁국어은편용예경봉"
 )
@@ -195,7 +207,9 @@ _COMPOUND_SURNAMES = frozenset(
 # 向 towards, 于 at.
 _VERB_ENDS = frozenset("谢謝向于於")
 # Words that open with a surname and stand before an honorific: "王子様" the prince.
-_NOT_NAMES = frozenset({"王子", "王女", "王妃"})
+_NOT_NAMES = frozenset(
+    {"王子", "王女", "王妃", "周一", "周二", "周三", "周四", "周五", "周六", "周日", "周末"}
+)
 # The commonest Japanese surnames (most are two characters, so they are kept whole).
 _JAPANESE_COMMON_SURNAMES = tuple(
     "佐藤 鈴木 高橋 田中 伊藤 渡辺 渡邊 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 "
@@ -242,6 +256,8 @@ _CJK_NAME_LABELS = (
 # A label with its colon (written out, not escaped, so that the prefilter can fold it).
 _CJK_NAME_LABEL = f"(?:{_CJK_NAME_LABELS})[ \t\u3000]*[:\uff1a][ \t\u3000]*"
 _HAN_CHAR = re.compile(rf"[{HAN}]")
+# In a place's, a shop's or a role's name, never in a person's.
+_NOT_A_PERSON_PART = re.compile("[県市区町村駅線屋店社]|出身|製薬|選手|大学|高校")
 _FIELD_COLON = re.compile(r"[ \t\u3000]*[:\uff1a]")
 # A name: two to six Han characters (Japanese may part surname and given name with a space)
 # or two to four Hangul syllables.
@@ -265,6 +281,9 @@ _PERSON_NAME_KEYS = frozenset(
 # Mr, 女士 Ms, 小姐 Miss), Korean (님, 씨). Not 老师 (teacher) or 医生 (doctor): they follow
 # nouns as often ("高中老师" high-school teacher, "上门医生" a doctor who visits; review 20).
 _KOREAN_HONORIFICS = frozenset({"님", "씨"})
+# Last syllables of titles before 님 ("구독자" subscriber, "이사장" chairman, "기사" driver,
+# "직원" employee, "학생" student, "고객" customer, "관리인" caretaker).
+_KOREAN_TITLE_ENDS = frozenset("자장사원생객인관")
 _HONORIFICS = "様|さん|さま|くん|ちゃん|氏|殿|先生|女士|小姐|님|씨"
 _HAN_RUN_BEFORE = re.compile(
     rf"[{HAN}\u3005]{{1,3}}[ \u3000]?[{HAN}\u3005]{{1,3}}$|[{HAN}\u3005]{{2,8}}$"
@@ -275,6 +294,5 @@ _HANGUL_RUN_BEFORE = re.compile(rf"(?<![{HANGUL}])[{HANGUL}]{{2,4}}$")
 _INTRODUCTIONS = "我叫|我名叫|我的名字是|我的名字叫|我个名系|我個名係|本人"
 _KOREAN_INTRODUCTIONS = "제 이름은|저의 이름은"
 _JAPANESE_INTRODUCTIONS = "名前は|私は|私、"
-# Roles a Chinese name follows with no colon (tenant, owner, landlord, patient, customer,
-# recipient, applicant).
-_CHINESE_ROLES = "租客|房客|业主|業主|房东|房東|患者|病人|客户|客戶|收件人|申请人|申請人"
+# Roles a Chinese name follows with no colon (tenant, owner, landlord, recipient, applicant).
+_CHINESE_ROLES = "租客|房客|业主|業主|房东|房東|收件人|申请人|申請人"

@@ -202,6 +202,8 @@ def phone(match: re.Match[str], text: str, lowered: str) -> float | None:
     )
     if not number.startswith("+") and _context_before(lowered, match.start(), _ITEM_NUMBER, 40):
         return None  # "Serial number on my dishwasher is 2319 0487 11", "Part number 123-45-678"
+    if _context_before(lowered, match.start(), _CJK_ITEM_NUMBER, 12):
+        return None  # "发票号码：04400190" an invoice's number, "订单号…", "求…的质因数"
     before = _context_before(lowered, match.start(), _PHONE_CONTEXT)
     after = _PHONE_AFTER.search(lowered, match.end(), match.end() + 12) is not None
     in_context = before or after
@@ -213,7 +215,14 @@ def phone(match: re.Match[str], text: str, lowered: str) -> float | None:
         # A Chinese mobile number needs no cue inside Chinese text ("张伟，13957284163，
         # 北京市…", a shop's copied address), unless an item's number is meant.
         counted = text[match.end() : match.end() + 2].strip()[:1] in _CJK_COUNTERS
-        if not counted and not _context_before(lowered, match.start(), _CJK_ITEM_NUMBER, 12):
+        maths = _context_before(lowered, match.start(), _MATHS, 12) or _MATHS.search(
+            text, match.end(), match.end() + 12
+        )
+        if (
+            not counted
+            and not maths
+            and not _context_before(lowered, match.start(), _ID_BEFORE, 12)
+        ):
             return 0.85
     return None
 
@@ -612,14 +621,23 @@ _SSN_CONTEXT = _any_of(SSN_WORDS)
 _PHONE_CONTEXT = _any_of(PHONE_WORDS)
 # A Chinese mobile number: 1, then 3-9, then nine digits (as written: together or 3-4-4).
 _CHINESE_MOBILE = re.compile(r"1[3-9]\d(?:[ -]?\d{4}){2}")
-# Counters after a number: people, yuan, times, points, items, units, sheets, metres, grams,
-# ten thousands, years, months, days.
-_CJK_COUNTERS = frozenset("人元次分点點個个位名件台张張米克斤万萬亿億年月日天")
-# Chinese words for an item's number: order, waybill, tracking, serial, product, model, staff
-# and student numbers.
+# Counters after a number: people, yuan, times, points, items, units, metres, grams, hundred
+# millions, years, months, days (not 张 or 万: they open names too, "13957284163张伟").
+_CJK_COUNTERS = frozenset("人元次分点點個个位名件台米克斤亿億年月日天")
+# Chinese words for an item's number (order, waybill, tracking, serial, product, model, staff
+# and student numbers, invoice, contract, transaction, batch, error code, log): a number that
+# is no phone's.
 _CJK_ITEM_NUMBER = re.compile(
     "订单|訂單|单号|單號|运单|運單|快递|快遞|物流|编号|編號|货号|貨號|型号|型號|工号|工號|学号|學號"
+    "|发票|發票|合同|流水|批次|错误码|錯誤碼|日志|日誌"
 )
+# Maths around a number: compute, prove, solve, factor before it; prime, factor, remainder,
+# divided by, times, squared after it ("求13579246801的所有质因数").
+_MATHS = re.compile(
+    "计算|計算|证明|證明|求证|求證|求解|分解|质|質|因数|因數|余数|餘數|除以|乘以|平方"
+)
+# An id before a Chinese mobile-shaped number with no cue ("用户UID：13957284163").
+_ID_BEFORE = re.compile(r"(?<![a-z])u?id\b")
 # A number that names a thing, not a line: serial, part, order… numbers.
 _ITEM_NUMBER = re.compile(
     r"\b(?:serial|part|model|order|invoice|ticket|case|tracking|reference|ref|sku|item|article"

@@ -188,9 +188,18 @@ class MaskSession:
         return found
 
 
-def _bounded(char: str) -> bool:
-    """Whether a value ending in `char` must not continue a word there."""
-    return (char.isalnum() or char == "_") and CJK_CHAR.match(char) is None
+def _bounded(char: str, *, left: bool) -> bool:
+    """Whether a value ending in `char` must not continue a word there. Chinese and Japanese
+    run words together; Korean parts words with spaces but writes particles onto them
+    ("이서준이"), so a Hangul value is bounded on its left only ("우리나라" holds no "나라")."""
+    if not (char.isalnum() or char == "_"):
+        return False
+    if CJK_CHAR.match(char) is None:
+        return True
+    return left and _HANGUL.match(char) is not None
+
+
+_HANGUL = re.compile("[\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3]")
 
 
 class _Sweep:
@@ -225,8 +234,8 @@ class _Sweep:
         self._run_together = run_together
         # "_" is a boundary too: "mail_Derek_Holt" holds a masked "Derek_Holt". A CJK end
         # needs none: those scripts run words together ("请帮王芳写", review 20).
-        self._left = _bounded(value[0])
-        self._right = _bounded(value[-1])
+        self._left = _bounded(value[0], left=True)
+        self._right = _bounded(value[-1], left=False)
         folded_parts = [part.casefold() for part in tokens[::2]]
         self._key = max(folded_parts, key=len)  # the prefilter: its longest part, case-folded
         # With that part twice in the value, its count could not tell other spellings apart.
