@@ -202,7 +202,7 @@ def phone(match: re.Match[str], text: str, lowered: str) -> float | None:
     )
     if not number.startswith("+") and _context_before(lowered, match.start(), _ITEM_NUMBER, 40):
         return None  # "Serial number on my dishwasher is 2319 0487 11", "Part number 123-45-678"
-    if _context_before(lowered, match.start(), _CJK_ITEM_NUMBER, 12):
+    if not text.isascii() and _context_before(lowered, match.start(), _CJK_ITEM_NUMBER, 12):
         return None  # "发票号码：04400190" an invoice's number, "订单号…", "求…的质因数"
     before = _context_before(lowered, match.start(), _PHONE_CONTEXT)
     after = _PHONE_AFTER.search(lowered, match.end(), match.end() + 12) is not None

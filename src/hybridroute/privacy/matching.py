@@ -58,6 +58,8 @@ def cjk_pair(text: str, start: int) -> bool:
     """Whether `text[start - 1]` and `text[start]` are both CJK characters: those scripts
     write words without spaces ("我的身份证"), so a word character before a match there does
     not join it to a longer word."""
+    if text[start - 1] < "\u3040":  # below every CJK character: most calls end here
+        return False
     return CJK_CHAR.match(text, start - 1) is not None and CJK_CHAR.match(text, start) is not None
 
 

@@ -424,7 +424,9 @@ def _given_after_comma(names: NameList, surname: str, text: str, end: int) -> in
     the name even when it is also a word or a place ("Marta"), which alone would not count.
     The surname must not be a first name too ("Hannah, Anthony" and "Mason, Noah" are lists
     of people), nor a listed word or place ("Paris, France"), and no list may go on after."""
-    if "F" in names.flags(surname) or not names.is_surname(surname):
+    if not text.startswith(", ", end) or "F" in names.flags(surname):
+        return None
+    if not names.is_surname(surname):
         return None
     given = _COMMA_GIVEN.match(text, end)
     if given is None or "F" not in names.flags(given["given"]):
