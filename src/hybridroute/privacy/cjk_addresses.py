@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import re
 
-from hybridroute.privacy.cjk_names import HAN, HANGUL
+from hybridroute.privacy import identifier_checks as checks
 from hybridroute.privacy.entities import EntityType
+from hybridroute.privacy.matching import HAN, HANGUL, KANA
 from hybridroute.privacy.pattern_recognizer import PatternRecognizer
 
-_KANA = "\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff"  # kana, not "・" or "゠"
 _SCORE = 0.8
 
 
@@ -122,7 +122,7 @@ def _place_start(text: str, end: int, limit: int = 24) -> int:
 
 
 # Han and kana but not their punctuation ("・", "゠"); "\u3005" is the repeat mark in "佐々木".
-_HAN_OR_KANA = re.compile(rf"[{HAN}{_KANA}\u3005]")
+_HAN_OR_KANA = re.compile(rf"[{HAN}{KANA}\u3005]")
 # Unit words a number inside a place name comes before ("南1条西7丁目", "5号院3号楼").
 _NUMBERED_UNITS = frozenset("条條丁号號院栋棟楼樓")
 
@@ -278,18 +278,26 @@ def _korean_name_start(text: str, end: int) -> int:
 
 def _korean_road(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
     """A road's number after the road's name and a district ("강남구 테헤란로 152"), or with a
-    flat after it; not a count ("서울로 3번")."""
-    if _counted(text, match.end()):
+    flat after it; not a count ("서울로 3번"), nor the particle "…으로" (towards)."""
+    named = _korean_place(match, text)
+    if named is None or text[match.start() - 1] == "으":
         return None
-    name_start = _korean_name_start(text, match.start())
-    # "…으로" is the particle "towards", never a road's name.
-    if name_start == match.start() or text[match.start() - 1] == "으":
-        return None
-    start = _districts_before(text, name_start)
+    name_start, start = named
     tail = _KOREAN_FLAT_TAIL.match(text, match.end())
     if start == name_start and tail is None:
         return None
     return _SCORE, start, tail.end() if tail else match.end()
+
+
+def _korean_place(match: re.Match[str], text: str) -> tuple[int, int] | None:
+    """For a road's or a lot's number that is no count: where the road's or neighbourhood's
+    name starts, and where the district words before it start (or the name, without any)."""
+    if _counted(text, match.end()):
+        return None
+    name_start = _korean_name_start(text, match.start())
+    if name_start == match.start():
+        return None
+    return name_start, _districts_before(text, name_start)
 
 
 def _korean_flat(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
@@ -306,12 +314,10 @@ def _korean_flat(match: re.Match[str], text: str, lowered: str) -> tuple[float, 
 
 def _korean_lot(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
     """A lot number after a neighbourhood's name and a district ("강남구 역삼동 123-45")."""
-    if _counted(text, match.end()):
+    named = _korean_place(match, text)
+    if named is None:
         return None
-    name_start = _korean_name_start(text, match.start())
-    if name_start == match.start():
-        return None
-    start = _districts_before(text, name_start)
+    name_start, start = named
     if start == name_start and not match[0].endswith("번지"):
         return None
     return _SCORE, start, match.end()
@@ -323,15 +329,8 @@ def _korean_lot(match: re.Match[str], text: str, lowered: str) -> tuple[float, i
 _ADDRESS_LABELS = "地址|住址|住所|居住地|送り先|届け先|주소|배송지|거주지"
 # Where a labelled value ends: a line or sentence end, or the next field's label.
 _VALUE = re.compile(r"[^\n\u3002\uff1b;|\uff0c\u3001\uff08(]{2,80}")
-# Labels of addresses that are no place: server, memory, register, return, function, target,
-# device, download, stream, wallet, mail, web, IP.
-_TECHNICAL = re.compile(
-    r"(?:服务器|伺服器|服務器|内存|記憶體|寄存器|返回|函数|函數|目标|目標|设备|設備|下载|下載|直播"
-    r"|钱包|錢包|邮件|郵件|邮箱|郵箱|网站|網站|网页|網頁|链接|連結|主机|主機|[Ii][Pp]|MAC|mac"
-    r"|メール|サーバ)$"
-)
 _NEXT_FIELD = re.compile(r"[ \t\u3000,\uff0c\u3001/\u30fb]+[^\s:\uff1a,\uff0c/]{1,8}[:\uff1a]")
-_CJK_LETTER = re.compile(rf"[{HAN}{_KANA}{HANGUL}]")
+_CJK_LETTER = re.compile(rf"[{HAN}{KANA}{HANGUL}]")
 
 
 def _labelled(match: re.Match[str], text: str, lowered: str) -> tuple[float, int, int] | None:
@@ -340,7 +339,7 @@ def _labelled(match: re.Match[str], text: str, lowered: str) -> tuple[float, int
     an address (not "IP地址：10.0.0.1", "返回地址：栈顶指针减8"). A "，", "、" or bracket
     ends it unless what follows is more of the address ("北京市朝阳区，建国路88号院").
     """
-    if _TECHNICAL.search(text, max(0, match.start() - 3), match.start()):
+    if checks.postal_label(match, text, lowered) is None:
         return None  # "服务器地址：192.168.1.100" a server's address
     end = _value_end(text, match.end())
     for _ in range(3):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from hybridroute.privacy.entities import EntityType
+from hybridroute.privacy.matching import HAN, HANGUL
 from hybridroute.privacy.pattern_recognizer import PatternRecognizer
 
 
@@ -154,7 +155,7 @@ def cjk_name(match: re.Match[str], text: str, lowered: str) -> tuple[float, int,
         return 0.85, match.start("v"), match.start("v") + len(value)
     if label == "本人" and value[0] in _NOT_AFTER_UNDERSIGNED:
         return None  # "本人于今日签署" I, on this day, sign
-    if label in _JAPANESE_INTRODUCTIONS.split("|"):
+    if label in _JAPANESE_INTRODUCTION_LABELS:
         # These open any sentence ("私は高校生です", "名前は重要です"): only a name in two
         # parts, or one that opens with a listed Japanese surname.
         if not (parted or value.startswith(_JAPANESE_COMMON_SURNAMES)):
@@ -236,9 +237,6 @@ _CJK_PLACEHOLDER_NAMES = frozenset(
 )
 
 
-# Han (CJK unified ideographs and extension A) and Hangul syllables.
-HAN = "\u3400-\u4dbf\u4e00-\u9fff"
-HANGUL = "\uac00-\ud7a3"
 # Name fields and roles: Japanese (氏名, 名前, 患者名, 宛名, 契約者), Chinese simplified and
 # traditional (姓名, 业主/業主, 患者, 病人, 客户/客戶, 联系人/聯絡人, 收件人, 收货人/收貨人,
 # 申请人/申請人, 租客, 房客, 住户/住戶, 员工/員工, 学生/學生, 家长/家長, 投诉人/投訴人),
@@ -294,5 +292,6 @@ _HANGUL_RUN_BEFORE = re.compile(rf"(?<![{HANGUL}])[{HANGUL}]{{2,4}}$")
 _INTRODUCTIONS = "我叫|我名叫|我的名字是|我的名字叫|我个名系|我個名係|本人"
 _KOREAN_INTRODUCTIONS = "제 이름은|저의 이름은"
 _JAPANESE_INTRODUCTIONS = "名前は|私は|私、"
+_JAPANESE_INTRODUCTION_LABELS = frozenset(_JAPANESE_INTRODUCTIONS.split("|"))
 # Roles a Chinese name follows with no colon (tenant, owner, landlord, recipient, applicant).
 _CHINESE_ROLES = "租客|房客|业主|業主|房东|房東|收件人|申请人|申請人"

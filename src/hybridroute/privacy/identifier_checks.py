@@ -11,11 +11,11 @@ import base64
 import re
 
 from hybridroute.privacy import checksums
-from hybridroute.privacy.matching import CJK_CHAR, WORD_CHAR
+from hybridroute.privacy.matching import WORD_CHAR
 from hybridroute.privacy.pattern_recognizer import Check
 
 
-def _context_before(lowered: str, start: int, words: re.Pattern[str], window: int = 48) -> bool:
+def context_before(lowered: str, start: int, words: re.Pattern[str], window: int = 48) -> bool:
     """One of `words` occurs on the same line within `window` characters before `start`."""
     left = max(0, start - window)
     line = lowered.rfind("\n", left, start)
@@ -48,7 +48,7 @@ def card_after_label(
     """`card` right after a label's joiner ("no.4111…", "card_no_4222…"): only with a card
     keyword as a word of its own ("cc" is inside "MusicCollection-1576629651520"), not in an
     identifier ("IMG_4519961983914549.jpg", "order-5330361481100457", review 17)."""
-    if not _context_before(lowered, match.start(), _CARD_WORD):
+    if not context_before(lowered, match.start(), _CARD_WORD):
         return None
     return card(match, text, lowered)
 
@@ -60,7 +60,7 @@ def _card(match: re.Match[str], lowered: str, end: int) -> float | None:
         return None
     if len(set(number)) == 1:
         return None
-    in_context = _context_before(lowered, match.start(), _CARD_CONTEXT)
+    in_context = context_before(lowered, match.start(), _CARD_CONTEXT)
     if _glued_to_letters(match, lowered) and not _plausible_glued_card(match, lowered, in_context):
         return None
     if checksums.card_issuer_known(number) and (len(number) >= 13 or in_context):
@@ -90,7 +90,7 @@ def _plausible_glued_card(match: re.Match[str], lowered: str, in_context: bool) 
 def ssn(match: re.Match[str], text: str, lowered: str) -> float | None:
     if not checksums.ssn_valid(match["area"], match["group"], match["serial"]):
         return None
-    in_context = _context_before(lowered, match.start(), _SSN_CONTEXT)
+    in_context = context_before(lowered, match.start(), _SSN_CONTEXT)
     if match["sep"] == "-":
         return 1.0 if in_context else 0.9
     return 1.0 if in_context else None
@@ -136,7 +136,7 @@ def _iban_from(at: int, end: int, text: str, lowered: str) -> tuple[float, int, 
 
 def ipv4(match: re.Match[str], text: str, lowered: str) -> float | None:
     value = match.group(0)
-    if not checksums.ip_valid(value) or _context_before(lowered, match.start(), _SECTION, 12):
+    if not checksums.ip_valid(value) or context_before(lowered, match.start(), _SECTION, 12):
         return None  # "see section 4.2.1.3"
     # Private, loopback and documentation addresses identify no one outside a network.
     return 0.6 if checksums.ip_is_internal(value) else 0.95
@@ -186,50 +186,6 @@ def written_out_email(
     if not local or not local[0].isalnum() or (bare and not _MARKED_LOCAL.search(local)):
         return None
     return 0.9, start, match.end()
-
-
-def phone(match: re.Match[str], text: str, lowered: str) -> float | None:
-    number = match["num"]
-    digits = checksums.digits_of(number)
-    if not 7 <= len(digits) <= 15 or _NOT_PHONE.fullmatch(number):
-        return None
-    strong = (
-        number.startswith(("+", "("))
-        or "(" in number
-        or match["ext"] is not None
-        or _NANP.fullmatch(number) is not None
-        or (number.startswith("0") and len(_PHONE_SEP.findall(number)) >= 2)
-    )
-    if not number.startswith("+") and _context_before(lowered, match.start(), _ITEM_NUMBER, 40):
-        return None  # "Serial number on my dishwasher is 2319 0487 11", "Part number 123-45-678"
-    if not text.isascii() and _context_before(lowered, match.start(), _CJK_ITEM_NUMBER, 12):
-        return None  # "发票号码：04400190" an invoice's number, "订单号…", "求…的质因数"
-    before = _context_before(lowered, match.start(), _PHONE_CONTEXT)
-    after = _PHONE_AFTER.search(lowered, match.end(), match.end() + 12) is not None
-    in_context = before or after
-    if strong:
-        return 1.0 if in_context else 0.85
-    if in_context:
-        return 0.85
-    if _CHINESE_MOBILE.fullmatch(number) and _among_cjk(text, match.start(), match.end()):
-        # A Chinese mobile number needs no cue inside Chinese text ("张伟，13957284163，
-        # 北京市…", a shop's copied address), unless an item's number is meant.
-        counted = text[match.end() : match.end() + 2].strip()[:1] in _CJK_COUNTERS
-        maths = _context_before(lowered, match.start(), _MATHS, 12) or _MATHS.search(
-            text, match.end(), match.end() + 12
-        )
-        if (
-            not counted
-            and not maths
-            and not _context_before(lowered, match.start(), _ID_BEFORE, 12)
-        ):
-            return 0.85
-    return None
-
-
-def _among_cjk(text: str, start: int, end: int) -> bool:
-    """A CJK character within three characters before `start` or after `end`."""
-    return CJK_CHAR.search(text, max(0, start - 3), min(len(text), end + 3)) is not None
 
 
 def password(match: re.Match[str], text: str, lowered: str) -> float | None:
@@ -465,13 +421,6 @@ _LETTERS_BEFORE = re.compile(r"[^\W\d_]+$")
 _EMAIL_LOCAL = re.compile(r"[\w.%+-]")
 _MARKED_LOCAL = re.compile(r"[._0-9]")
 _WORD = re.compile(r"[^\s.,;:!?]+")
-_PHONE_SEP = re.compile(r"[ .-]")
-_NANP = re.compile(r"(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}")
-# Dates, SSN-shaped and dotted-quad numbers are not phones (other recognizers own them).
-_NOT_PHONE = re.compile(
-    r"\d{4}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}[-.]\d{1,2}[-.]\d{4}|\d{3}-\d{2}-\d{4}"
-    r"|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|\d+\.\d+"  # and decimals ("0.998638")
-)
 
 # Password values that are templates or placeholders, not secrets.
 _TEMPLATE = re.compile(r"[<{$%*]")
@@ -518,11 +467,15 @@ _SIZE_OR_DURATION = re.compile(r"\d+(?:\.\d+)?[a-zA-Z]{1,3}")
 _TECH_JOINERS = re.compile(r"[-_./:=\\]")
 _TECH_PUNCTUATION = re.compile(r"[/:=\\]|\.\w")
 _ACRONYM_PART = re.compile(r"(?:^|[-_])[A-Z]{2,}\d*(?:[-_]|$)|(?:^|[-_])[A-Z]+\d+[A-Z]*(?:[-_]|$)")
-# Words that make an address label name something other than a place ("IP address:").
+# Words that make an address label name something other than a place ("IP address:"); also
+# before the CJK labels (`cjk_addresses`): server, memory, register, return, function,
+# target, device, download, stream, wallet, mail, web, link, host.
 _NOT_POSTAL = re.compile(
     r"(?:e-?mail|mail|ip|ipv[46]|mac|web|wallet|server|memory|host|url|bitcoin|btc|eth"
     r"|contract|hardware|network|ethernet|ip-|gateway|start|end|base|block|broadcast|loopback"
-    r"|multicast|physical|virtual|bus|i2c|device|register)[ \t-]?$"
+    r"|multicast|physical|virtual|bus|i2c|device|register"
+    r"|服务器|伺服器|服務器|内存|記憶體|寄存器|返回|函数|函數|目标|目標|设备|設備|下载|下載|直播"
+    r"|钱包|錢包|邮件|郵件|邮箱|郵箱|网站|網站|网页|網頁|链接|連結|主机|主機|メール|サーバ)[ \t-]?$"
 )
 _BANK_WORDS = re.compile(r"routing\s*(?:number|no|#)|account|acct|deposit|bank|wire")
 _VALIDATION_RULES = re.compile(
@@ -534,80 +487,9 @@ _SENTENCE_END = re.compile(r"[ \t]*(?:[.!?,;](?:\s|$)|\n|$)")
 
 CARD_WORDS = ("card", "cc", "visa", "mastercard", "amex", "credit", "debit", "payment", "pan")
 SSN_WORDS = ("ssn", "social security", "social sec", "ss#", "taxpayer", "tin")
-PHONE_WORDS = (
-    "phone",
-    "tel",
-    "call",
-    "mobile",
-    "cell",
-    "fax",
-    "desk",
-    "office",
-    "reach",
-    "text me",
-    "sms",
-    "whatsapp",
-    "contact",
-    "number",
-    "messages to",
-    "answering at",
-    "dial",
-    "ring",
-    # German, Dutch, French, Spanish, Portuguese, Italian, Polish ("Erreichbar bin ich unter
-    # 0170 14517734"); "telefon", "teléfono", "cellulare" already hold an English word.
-    "erreichbar",
-    "handynummer",
-    "anrufen",
-    "ruf mich",
-    "rufnummer",
-    "bereikbaar",
-    "bellen",
-    "mobiel",
-    "joindre",
-    "portable",
-    "appelle",
-    "appeler",
-    "llamar",
-    "llámame",
-    "llámeme",
-    "llamada",
-    "móvil",
-    "movil",
-    "celular",
-    "ligue",
-    "chiama",
-    "zadzwo",
-    "komórk",
-    # Chinese, Japanese and Korean: phone, mobile, contact, call me, WeChat (a phone number
-    # there), "携帯" mobile, "連絡先" contact, "연락처" contact, "휴대폰"/"핸드폰" mobile.
-    "电话",
-    "電話",
-    "手机",
-    "手機",
-    "联系",
-    "聯繫",
-    "聯絡",
-    "致电",
-    "微信",
-    "携帯",
-    "連絡先",
-    "연락처",
-    "전화",
-    "휴대폰",
-    "핸드폰",
-    "号码",
-    "號碼",
-    "拨打",
-    "撥打",
-    "座机",
-    "座機",
-    "打给",
-    "打給",
-)
-PHONE_AFTER_WORDS = ("office", "fax", "mobile", "cell", "home", "work")
 
 
-def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+def any_of(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(re.escape(w) for w in words))
 
 
@@ -615,37 +497,11 @@ def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
 _COUNTRY_AND_CHECK = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}")
 # A card number as printed: 4-4-4-4 (and 4-4-4-4-3), or American Express's 4-6-5.
 _CARD_GROUPS = re.compile(r"\d{4}(?: \d{4}){3}(?: \d{3})?|\d{4} \d{6} \d{5}")
-_CARD_CONTEXT = _any_of(CARD_WORDS)
+_CARD_CONTEXT = any_of(CARD_WORDS)
 _CARD_WORD = re.compile(rf"(?<![a-z])(?:{_CARD_CONTEXT.pattern})(?![a-z])")
-_SSN_CONTEXT = _any_of(SSN_WORDS)
-_PHONE_CONTEXT = _any_of(PHONE_WORDS)
-# A Chinese mobile number: 1, then 3-9, then nine digits (as written: together or 3-4-4).
-_CHINESE_MOBILE = re.compile(r"1[3-9]\d(?:[ -]?\d{4}){2}")
-# Counters after a number: people, yuan, times, points, items, units, metres, grams, hundred
-# millions, years, months, days (not 张 or 万: they open names too, "13957284163张伟").
-_CJK_COUNTERS = frozenset("人元次分点點個个位名件台米克斤亿億年月日天")
-# Chinese words for an item's number (order, waybill, tracking, serial, product, model, staff
-# and student numbers, invoice, contract, transaction, batch, error code, log): a number that
-# is no phone's.
-_CJK_ITEM_NUMBER = re.compile(
-    "订单|訂單|单号|單號|运单|運單|快递|快遞|物流|编号|編號|货号|貨號|型号|型號|工号|工號|学号|學號"
-    "|发票|發票|合同|流水|批次|错误码|錯誤碼|日志|日誌"
-)
-# Maths around a number: compute, prove, solve, factor before it; prime, factor, remainder,
-# divided by, times, squared after it ("求13579246801的所有质因数").
-_MATHS = re.compile(
-    "计算|計算|证明|證明|求证|求證|求解|分解|质|質|因数|因數|余数|餘數|除以|乘以|平方"
-)
-# An id before a Chinese mobile-shaped number with no cue ("用户UID：13957284163").
-_ID_BEFORE = re.compile(r"(?<![a-z])u?id\b")
-# A number that names a thing, not a line: serial, part, order… numbers.
-_ITEM_NUMBER = re.compile(
-    r"\b(?:serial|part|model|order|invoice|ticket|case|tracking|reference|ref|sku|item|article"
-    r"|product|batch|lot|build|version)\s*(?:number|no\.?|nr\.?|#)?\b"
-)
+_SSN_CONTEXT = any_of(SSN_WORDS)
 _SECTION = re.compile(r"\b(?:section|sec\.|chapter|clause|§|version|v)\s*$")
 # A word with "_" or in capitals only, or with a digit: a code name, not a person's.
 _IDENTIFIER = re.compile(r"\w*(?:_|\d)\w*|[A-Z]{2,}\b.*")
-_PHONE_AFTER = _any_of(PHONE_AFTER_WORDS)
 _ENGLISH_STREET_LOOKALIKES = frozenset({"brigade", "renegade", "escapade", "motorcade"})
 _WORD_JOINER = re.compile(r"[\w'-]")

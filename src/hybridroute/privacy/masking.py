@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from hybridroute.privacy.entities import Entity
 from hybridroute.privacy.folding import decode_escapes, fold
-from hybridroute.privacy.matching import CJK_CHAR
+from hybridroute.privacy.matching import CJK_CHAR, HANGUL
 
 
 class MaskSession:
@@ -199,7 +199,7 @@ def _bounded(char: str, *, left: bool) -> bool:
     return left and _HANGUL.match(char) is not None
 
 
-_HANGUL = re.compile("[\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3]")
+_HANGUL = re.compile(f"[\u1100-\u11ff\u3131-\u318e{HANGUL}]")
 
 
 class _Sweep:

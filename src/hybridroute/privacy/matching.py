@@ -104,11 +104,14 @@ def enclosing_runs(
 
 
 WORD_CHAR = re.compile(r"\w")
-# Han, kana (half-width too) and Hangul (syllables, and the letters of chat's "ㅋㅋ").
-CJK = (
-    "\u3040-\u309f\u30a1-\u30fa\u30fc-\u30ff\u3131-\u318e\u3400-\u4dbf\u4e00-\u9fff"
-    "\uf900-\ufaff\uac00-\ud7a3\uff66-\uff9f"
-)
+# Character-class bodies: Han (unified ideographs and extension A), kana (not the double
+# hyphen "゠" or the middle dot "・") and Hangul syllables.
+HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+KANA = "\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff"
+HANGUL = "\uac00-\ud7a3"
+# All of them, with compatibility ideographs, half-width kana and the Hangul letters of
+# chat's "ㅋㅋ".
+CJK = f"{HAN}{KANA}{HANGUL}\uf900-\ufaff\uff66-\uff9f\u3131-\u318e"
 CJK_CHAR = re.compile(f"[{CJK}]")
 _ASCII_BYTES = bytes(range(128))
 # Capital letters, for a character class: ASCII, Latin-1 (not the multiplication sign) and

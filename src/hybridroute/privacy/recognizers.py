@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from hybridroute.privacy import identifier_checks as checks
+from hybridroute.privacy import phone_checks
 from hybridroute.privacy.address_tail import with_address_tails
 from hybridroute.privacy.cjk_addresses import cjk_address_recognizers
 from hybridroute.privacy.cjk_names import cjk_name_recognizers
@@ -236,7 +237,7 @@ def _digit_recognizers() -> tuple[PatternRecognizer, ...]:
                 r"(?P<ext>[ ]?(?:x|ext\.?|extension)[ ]?\d{1,5})?(?![\w]|[.-]\d)"
             ),
             score=1.0,
-            check=checks.phone,
+            check=phone_checks.phone,
             needs_digit=True,
             not_after=re.compile(r"[\w.+/-]"),
             min_digits=7,
